@@ -1,0 +1,60 @@
+// swift-tools-version: 6.1
+// NeuronHIL: a hardware-in-the-loop controller for a halide-perovskite memristive neuron.
+// Targets are layered; the dependency graph below is the architecture (see README "Architecture").
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "NeuronHIL",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "neuronctl", targets: ["neuronctl"]),
+        .library(name: "NeuronHAL", targets: ["NeuronHAL"]),
+        .library(name: "NeuronDrivers", targets: ["NeuronDrivers"]),
+        .library(name: "NeuronSim", targets: ["NeuronSim"]),
+        .library(name: "NeuronBoard", targets: ["NeuronBoard"]),
+        .library(name: "NeuronControl", targets: ["NeuronControl"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+    ],
+    targets: [
+        // Protocols and currency types only (units, addresses, errors, bus/clock protocols). No Glibc.
+        .target(name: "NeuronHAL", swiftSettings: strict),
+        // Chip drivers generic over the HAL protocols; pure encoders.
+        .target(name: "NeuronDrivers", dependencies: ["NeuronHAL"], swiftSettings: strict),
+        // Neuron physics (device and paper models) and the seeded RNG; no I/O, no HAL.
+        .target(name: "NeuronPhysics", swiftSettings: strict),
+        // The simulated board: sim buses, chip models answering bus traffic, manual clock, physics wiring.
+        .target(name: "NeuronSim", dependencies: ["NeuronHAL", "NeuronPhysics"], swiftSettings: strict),
+        // Board description files: schema, validation, instantiation into drivers over sim or Linux buses.
+        .target(
+            name: "NeuronBoard",
+            dependencies: ["NeuronHAL", "NeuronDrivers", "NeuronSim", "NeuronPhysics", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strict),
+        // Stimulus timeline, the control loop, spike detection, safe state, records.
+        .target(name: "NeuronControl", dependencies: ["NeuronHAL"], swiftSettings: strict),
+        // Scripted buses and trace assertions for tests only.
+        .target(name: "NeuronTestSupport", dependencies: ["NeuronHAL"], swiftSettings: strict),
+        .executableTarget(
+            name: "neuronctl",
+            dependencies: [
+                "NeuronHAL", "NeuronDrivers", "NeuronPhysics", "NeuronSim", "NeuronBoard", "NeuronControl",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict),
+
+        .testTarget(name: "NeuronHALTests", dependencies: ["NeuronHAL"]),
+        .testTarget(name: "NeuronDriversTests", dependencies: ["NeuronDrivers", "NeuronTestSupport"]),
+        .testTarget(name: "NeuronPhysicsTests", dependencies: ["NeuronPhysics"]),
+        .testTarget(name: "NeuronSimTests", dependencies: ["NeuronSim", "NeuronDrivers", "NeuronTestSupport"]),
+        .testTarget(name: "NeuronBoardTests", dependencies: ["NeuronBoard"], resources: []),
+        .testTarget(name: "NeuronControlTests", dependencies: ["NeuronControl", "NeuronBoard", "NeuronSim", "NeuronTestSupport"]),
+        .testTarget(name: "NeuronctlTests", dependencies: ["neuronctl"]),
+    ]
+)
