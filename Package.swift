@@ -28,8 +28,8 @@ let package = Package(
         .target(name: "NeuronHAL", swiftSettings: strict),
         // Chip drivers generic over the HAL protocols; pure encoders.
         .target(name: "NeuronDrivers", dependencies: ["NeuronHAL"], swiftSettings: strict),
-        // Neuron physics (device and paper models) and the seeded RNG; no I/O, no HAL.
-        .target(name: "NeuronPhysics", swiftSettings: strict),
+        // Neuron physics (device, paper and deterministic models) and the seeded RNG; HAL units only, no I/O.
+        .target(name: "NeuronPhysics", dependencies: ["NeuronHAL"], swiftSettings: strict),
         // The simulated board: sim buses, chip models answering bus traffic, manual clock, physics wiring.
         .target(name: "NeuronSim", dependencies: ["NeuronHAL", "NeuronPhysics"], swiftSettings: strict),
         // Board description files: schema, validation, instantiation into drivers over sim or Linux buses.

@@ -1,0 +1,61 @@
+#if canImport(Glibc)
+import Glibc  // math only (log, exp); syscalls stay in the Linux backend
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A small, fast, seedable generator (xoshiro256** seeded through SplitMix64), so that every simulated run is
+/// reproducible byte for byte from its seed on every platform. Not for cryptography.
+public struct SeededGenerator: RandomNumberGenerator, Sendable {
+    private var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
+
+    public init(seed: UInt64) {
+        var x = seed
+        func splitMix(_ x: inout UInt64) -> UInt64 {
+            x &+= 0x9E37_79B9_7F4A_7C15
+            var z = x
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        s0 = splitMix(&x); s1 = splitMix(&x); s2 = splitMix(&x); s3 = splitMix(&x)
+    }
+
+    @inlinable static func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
+
+    public mutating func next() -> UInt64 {
+        let result = Self.rotl(s1 &* 5, 7) &* 9
+        let t = s1 << 17
+        s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3
+        s2 ^= t
+        s3 = Self.rotl(s3, 45)
+        return result
+    }
+
+    /// Uniform in [0, 1) with 53 random bits.
+    public mutating func nextUnit() -> Double { Double(next() >> 11) * 0x1.0p-53 }
+
+    /// Uniform in the open interval (0, 1]: safe for `log`.
+    public mutating func nextOpenUnit() -> Double { (Double(next() >> 11) + 1) * 0x1.0p-53 }
+
+    /// An exponential variate with mean 1.
+    public mutating func nextExponential() -> Double { -log(nextOpenUnit()) }
+
+    /// A standard normal variate (Box-Muller; one of the pair is discarded for simplicity).
+    public mutating func nextGaussian() -> Double {
+        let u1 = nextOpenUnit(), u2 = nextUnit()
+        return (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2)
+    }
+
+    /// Log-uniform in [lower, upper] (for resistances spread over a factor of a few).
+    public mutating func nextLogUniform(_ lower: Double, _ upper: Double) -> Double {
+        exp(log(lower) + (log(upper) - log(lower)) * nextUnit())
+    }
+
+    /// Uniform in [lower, upper].
+    public mutating func nextUniform(_ lower: Double, _ upper: Double) -> Double {
+        lower + (upper - lower) * nextUnit()
+    }
+}
