@@ -46,13 +46,13 @@ struct NodeDecoder: Decoder {
 }
 
 /// A string coding key for mappings whose keys are names chosen by the board author, and for schema keys.
-public struct AnyKey: CodingKey, Hashable, Sendable, ExpressibleByStringLiteral {
-    public var stringValue: String
-    public var intValue: Int?
-    public init(_ string: String) { self.stringValue = string }
-    public init(stringLiteral value: String) { self.stringValue = value }
-    public init?(stringValue: String) { self.stringValue = stringValue }
-    public init?(intValue: Int) {
+struct AnyKey: CodingKey, Hashable, Sendable, ExpressibleByStringLiteral {
+    var stringValue: String
+    var intValue: Int?
+    init(_ string: String) { self.stringValue = string }
+    init(stringLiteral value: String) { self.stringValue = value }
+    init?(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) {
         self.stringValue = "[\(intValue)]"
         self.intValue = intValue
     }
