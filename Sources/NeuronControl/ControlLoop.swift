@@ -1,0 +1,208 @@
+public import NeuronHAL
+import Synchronization
+
+/// A stop request shared with signal handlers: an atomic flag, so setting it is async-signal-safe.
+public final class StopRequest: Sendable {
+    private let flag = Atomic<Int32>(0)
+    public init() {}
+    /// Asks the loop to stop; `signal` is recorded for the report (e.g. SIGINT = 2).
+    public func request(signal: Int32 = -1) { flag.store(signal == 0 ? -1 : signal, ordering: .relaxed) }
+    public var isRequested: Bool { flag.load(ordering: .relaxed) != 0 }
+    /// The signal number given to `request(signal:)`, or nil.
+    public var signal: Int32? {
+        let v = flag.load(ordering: .relaxed)
+        return v > 0 ? v : nil
+    }
+}
+
+/// What one run does.
+public struct RunConfiguration: Sendable, Hashable {
+    public var train: PulseTrain
+    public var sampleRate: Frequency
+    public var detector: DetectorConfiguration
+    /// The neuron channel id (from the board file) that spikes are labelled with.
+    public var channel: Int
+    /// Keep every sample for the trace file.
+    public var recordTrace: Bool
+
+    public init(train: PulseTrain, sampleRate: Frequency, detector: DetectorConfiguration = DetectorConfiguration(),
+                channel: Int = 0, recordTrace: Bool = true) {
+        self.train = train
+        self.sampleRate = sampleRate
+        self.detector = detector
+        self.channel = channel
+        self.recordTrace = recordTrace
+    }
+
+    public var sampleInterval: Duration { sampleRate.period }
+
+    /// Checks the protocol and the sample rate against the board's limits.
+    public func validate(against limits: StimulusLimits) throws(StimulusError) {
+        try train.validate(against: limits)
+        guard sampleRate.hertz.isFinite, limits.sampleRate.contains(sampleRate) else {
+            throw StimulusError(
+                parameter: "sample-rate",
+                problem: "\(sampleRate) is outside what the board's membrane ADC allows (\(limits.sampleRate.lowerBound) ... \(limits.sampleRate.upperBound)).",
+                fix: "choose a rate in that range, e.g. 10000")
+        }
+        guard sampleRate.period < train.width else {
+            throw StimulusError(
+                parameter: "sample-rate", problem: "one sample per \(sampleRate.period.seconds * 1e3) ms cannot resolve \(train.width.seconds * 1e3) ms pulses.",
+                fix: "sample faster than the pulse width, e.g. 10000 Hz")
+        }
+    }
+}
+
+/// The recorded trace: parallel arrays, reserved up front so recording never reallocates inside the loop.
+public struct Trace: Sendable {
+    /// Sample times, nanoseconds from the run's start.
+    public var time: [Int64] = []
+    /// The stimulus commanded at that time, volts.
+    public var stimulus: [Float] = []
+    /// The membrane (capacitor) voltage read, volts.
+    public var membrane: [Float] = []
+    /// The pulse index at that time (-1 before the first).
+    public var pulse: [Int32] = []
+
+    mutating func reserve(_ n: Int) {
+        time.reserveCapacity(n); stimulus.reserveCapacity(n); membrane.reserveCapacity(n); pulse.reserveCapacity(n)
+    }
+    public var count: Int { time.count }
+}
+
+/// How a run ended.
+public enum Termination: Sendable, Hashable {
+    case completed
+    /// A stop was requested (SIGINT, SIGTERM, …); the signal number when known.
+    case stopped(signal: Int32?)
+    /// A hardware error ended the run.
+    case failed(HardwareError)
+}
+
+/// Whether the safe state was reached at the end of a run.
+public enum SafeStateOutcome: Sendable, Hashable {
+    case reached
+    case failed(HardwareError)
+}
+
+/// Everything a run produced.
+public struct RunResult: Sendable {
+    public var configuration: RunConfiguration
+    public var trace: Trace
+    public var spikes: [SpikeEvent]
+    /// Rising edges applied to the DAC.
+    public var pulsesApplied: Int
+    public var samples: Int
+    /// Simulated or real time the run covered.
+    public var elapsed: Duration
+    public var termination: Termination
+    public var safeState: SafeStateOutcome
+}
+
+/// The control loop (first version; the real-time issue moves it to a dedicated SCHED_FIFO thread).
+///
+/// It wakes at absolute deadlines on the injected clock: at every stimulus edge it writes the DAC (through
+/// `SafeStimulusOutput`, so the board's limits hold), and at every sample instant it reads the membrane ADC and
+/// runs the detector. Deadlines are computed from the start instant, never by adding sleeps, so there is no drift.
+/// Whatever happens (completion, a stop request, a thrown hardware error) it ends in the safe state.
+///
+/// Not thread-safe: the loop owns the hardware handles for the duration of `run()`.
+public final class ControlLoop {
+    public let configuration: RunConfiguration
+    private let stimulus: SafeStimulusOutput
+    private let membrane: any AnalogInput
+    private let clock: any MonotonicClock
+    private let stop: StopRequest
+
+    public init(configuration: RunConfiguration, stimulus: SafeStimulusOutput, membrane: any AnalogInput,
+                clock: any MonotonicClock, stop: StopRequest = StopRequest()) {
+        self.configuration = configuration
+        self.stimulus = stimulus
+        self.membrane = membrane
+        self.clock = clock
+        self.stop = stop
+    }
+
+    /// Runs the protocol to its end or until stopped or failed; never throws; always tries the safe state.
+    public func run() -> RunResult {
+        let cfg = configuration
+        let train = cfg.train
+        let interval = cfg.sampleInterval.nanosecondsValue
+        let end = train.duration.nanosecondsValue
+        let supra = train.amplitude > cfg.detector.switchingThreshold
+        var trace = Trace()
+        let expectedSamples = Int(end / interval) + 2
+        if cfg.recordTrace { trace.reserve(expectedSamples) }
+        var spikes: [SpikeEvent] = []
+        spikes.reserveCapacity(min(train.count * 2, 1 << 20))
+        var detector = SpikeDetector(configuration: cfg.detector, channel: cfg.channel, sampleInterval: cfg.sampleInterval)
+
+        var state = StimulusState.idle
+        var commanded = Voltage.zero
+        var pulsesApplied = 0
+        var samples = 0
+        var nextSample: Int64 = 0
+        var nextEdge = 0  // edge 2k: rise of pulse k; 2k+1: its fall
+        let edgeCount = 2 * train.count
+        var termination = Termination.completed
+        let t0 = clock.now
+        var now: Int64 = 0
+
+        do {
+            while true {
+                if stop.isRequested {
+                    termination = .stopped(signal: stop.signal)
+                    break
+                }
+                let edgeTime: Int64 = nextEdge < edgeCount
+                    ? (nextEdge & 1 == 0 ? train.pulseStart(nextEdge >> 1) : train.pulseEnd(nextEdge >> 1))
+                    : Int64.max
+                if nextSample > end && edgeTime == Int64.max { break }
+                let deadline = min(edgeTime, nextSample)
+                clock.sleep(until: MonotonicInstant(nanoseconds: t0.nanoseconds + deadline))
+                if edgeTime <= nextSample {
+                    // Stimulus edge first, so a sample at the same instant sees the new level.
+                    let k = nextEdge >> 1
+                    if nextEdge & 1 == 0 {
+                        try stimulus.set(train.amplitude)
+                        commanded = train.amplitude
+                        pulsesApplied += 1
+                        state = StimulusState(pulseIndex: k, pulseStart: train.pulseStart(k), pulseEnd: train.pulseEnd(k),
+                                              isOn: true, isSupraThreshold: supra)
+                    } else {
+                        try stimulus.set(.zero)
+                        commanded = .zero
+                        state.isOn = false
+                    }
+                    nextEdge += 1
+                    continue
+                }
+                let v = try membrane.readVoltage()
+                now = clock.now.nanoseconds - t0.nanoseconds
+                samples += 1
+                if cfg.recordTrace {
+                    trace.time.append(now)
+                    trace.stimulus.append(Float(commanded.volts))
+                    trace.membrane.append(Float(v.volts))
+                    trace.pulse.append(Int32(truncatingIfNeeded: state.pulseIndex))
+                }
+                if let spike = detector.process(time: now, membrane: v, stimulus: state) { spikes.append(spike) }
+                nextSample += interval
+            }
+        } catch {
+            termination = .failed(error)
+        }
+        if let spike = detector.finish(at: now) { spikes.append(spike) }
+
+        let safe: SafeStateOutcome
+        do {
+            try stimulus.enterSafeState()
+            safe = .reached
+        } catch {
+            safe = .failed(error)
+        }
+        return RunResult(
+            configuration: cfg, trace: trace, spikes: spikes, pulsesApplied: pulsesApplied, samples: samples,
+            elapsed: clock.now - t0, termination: termination, safeState: safe)
+    }
+}

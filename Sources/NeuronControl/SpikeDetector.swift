@@ -1,0 +1,200 @@
+public import NeuronHAL
+
+/// How spikes are found on the membrane (capacitor) trace.
+public struct DetectorConfiguration: Sendable, Hashable {
+    /// Moving-average length in samples (the paper smoothed with 5 points at 4 µs; at 10 kS/s 3 points is 0.3 ms,
+    /// short against a 0.3-1.2 ms rise and a 3 ms decay). 1 disables smoothing.
+    public var smoothingWindow = 3
+    /// A spike starts when the smoothed trace rises to this level…
+    public var threshold = Voltage.volts(0.15)
+    /// …and ends when it falls below this one (hysteresis: noise around the threshold cannot split a spike).
+    public var rearm = Voltage.volts(0.05)
+    /// The onset is placed half a sample after the last raw sample at or below this level before the crossing.
+    public var onsetLevel = Voltage.volts(0.03)
+    /// After a spike ends, crossings are ignored for this long.
+    public var refractory = Duration.milliseconds(1)
+    /// Stimulus above this counts as bias on the switch (the switching threshold, paper Fig. 1b: 0.3 V).
+    public var switchingThreshold = Voltage.volts(0.3)
+    /// A spike is fully formed when, this long before its peak, the trace was already within `plateauTolerance`
+    /// of the peak: the capacitor had reached its plateau before the pulse ended. Otherwise the pulse end cut
+    /// the charging short and the spike is counted as partial.
+    public var plateauWindow = Duration.microseconds(400)
+    public var plateauTolerance = 0.10
+    /// The neuron's capacitor, for E = ½·C·V².
+    public var capacitance = Capacitance.picofarads(300)
+
+    public init() {}
+}
+
+/// One detected spike. Times are nanoseconds from the start of the run.
+public struct SpikeEvent: Sendable, Hashable, BitwiseCopyable {
+    /// 0, 1, 2, … within the run.
+    public var index: Int
+    /// The neuron channel id from the board file.
+    public var channel: Int
+    /// The most recent pulse at the spike's onset (0-based; the switch only fires under bias, so this is the pulse
+    /// that fired it); -1 before the first pulse.
+    public var pulseIndex: Int
+    /// Estimated switching instant.
+    public var onset: Int64
+    /// When the smoothed trace crossed the threshold.
+    public var crossing: Int64
+    public var peakTime: Int64
+    public var peak: Voltage
+    /// ½·C·V² at the peak.
+    public var energy: Energy
+    /// Time under supra-threshold bias before the spike, counted from the end of the pulse that carried the
+    /// previous spike (or from the start of the run) to this spike's onset.
+    public var biasTime: Duration
+    /// Whether the capacitor reached its plateau before the pulse ended (see `DetectorConfiguration.plateauWindow`).
+    public var fullyFormed: Bool
+}
+
+/// Where the stimulus is, as the loop tells the detector with every sample.
+public struct StimulusState: Sendable, Hashable, BitwiseCopyable {
+    /// The most recent pulse that has started (-1 before the first).
+    public var pulseIndex: Int
+    /// Its rising and falling edges, nanoseconds from the run's start.
+    public var pulseStart: Int64
+    public var pulseEnd: Int64
+    /// Whether that pulse is on now.
+    public var isOn: Bool
+    /// Whether its amplitude exceeds the switching threshold (bias counts only then).
+    public var isSupraThreshold: Bool
+    public static let idle = StimulusState(pulseIndex: -1, pulseStart: 0, pulseEnd: 0, isOn: false, isSupraThreshold: false)
+    public init(pulseIndex: Int, pulseStart: Int64, pulseEnd: Int64, isOn: Bool, isSupraThreshold: Bool) {
+        self.pulseIndex = pulseIndex
+        self.pulseStart = pulseStart
+        self.pulseEnd = pulseEnd
+        self.isOn = isOn
+        self.isSupraThreshold = isSupraThreshold
+    }
+}
+
+/// A streaming spike detector: moving average, threshold with hysteresis, refractory time, onset, peak, energy,
+/// bias time and the fully-formed test. Fixed-size state allocated once in `init`; `process` allocates nothing.
+public struct SpikeDetector {
+    public let configuration: DetectorConfiguration
+    public let channel: Int
+    public let sampleInterval: Int64
+
+    private var window: [Double]
+    private var windowSum = 0.0
+    private var windowCount = 0
+    private var windowNext = 0
+    /// Smoothed history for the plateau test, long enough to look `plateauWindow` back.
+    private var history: [Double]
+    private var historyNext = 0
+    private let plateauSamples: Int
+
+    private var inSpike = false
+    private var refractoryUntil = Int64.min
+    private var lastQuietTime = Int64.min
+    private var current: SpikeEvent
+    private var spikeCount = 0
+
+    // Bias bookkeeping.
+    private var lastPulseSeen = -1
+    private var lastPulseWidth: Int64 = 0
+    private var lastPulseSupra = false
+    private var blockedPulse = -1
+    private var completedBias: Int64 = 0
+
+    public init(configuration: DetectorConfiguration, channel: Int, sampleInterval: Duration) {
+        precondition(configuration.smoothingWindow >= 1, "smoothing window must be at least one sample")
+        self.configuration = configuration
+        self.channel = channel
+        self.sampleInterval = max(1, sampleInterval.nanosecondsValue)
+        window = Array(repeating: 0, count: configuration.smoothingWindow)
+        plateauSamples = max(1, Int((configuration.plateauWindow.nanosecondsValue + self.sampleInterval / 2) / self.sampleInterval))
+        history = Array(repeating: 0, count: plateauSamples + 1)
+        current = SpikeEvent(
+            index: 0, channel: channel, pulseIndex: -1, onset: 0, crossing: 0, peakTime: 0, peak: .zero,
+            energy: Energy(joules: 0), biasTime: .zero, fullyFormed: false)
+    }
+
+    /// The smoothed value of the last sample.
+    public private(set) var smoothed = 0.0
+
+    /// Feeds one sample taken at `time` (ns from the run's start). Returns a spike when one has just ended.
+    public mutating func process(time: Int64, membrane: Voltage, stimulus: StimulusState) -> SpikeEvent? {
+        trackBias(stimulus)
+        let v = membrane.volts
+        // Moving average over the last `smoothingWindow` samples.
+        if windowCount == window.count { windowSum -= window[windowNext] } else { windowCount += 1 }
+        window[windowNext] = v
+        windowSum += v
+        windowNext = windowNext + 1 == window.count ? 0 : windowNext + 1
+        smoothed = windowSum / Double(windowCount)
+        history[historyNext] = smoothed
+        let newest = historyNext
+        historyNext = historyNext + 1 == history.count ? 0 : historyNext + 1
+
+        let cfg = configuration
+        if !inSpike {
+            if v <= cfg.onsetLevel.volts { lastQuietTime = time }
+            guard smoothed >= cfg.threshold.volts, time >= refractoryUntil else { return nil }
+            inSpike = true
+            let onset = lastQuietTime == Int64.min ? time : min(time, lastQuietTime + sampleInterval / 2)
+            current.index = spikeCount
+            current.onset = onset
+            current.crossing = time
+            current.peak = Voltage(volts: smoothed)
+            current.peakTime = time
+            current.fullyFormed = plateauReached(newest: newest, peak: smoothed)
+            current.pulseIndex = stimulus.pulseIndex
+            current.biasTime = .nanoseconds(biasBefore(onset, stimulus))
+            return nil
+        }
+        if smoothed > current.peak.volts {
+            current.peak = Voltage(volts: smoothed)
+            current.peakTime = time
+            current.fullyFormed = plateauReached(newest: newest, peak: smoothed)
+        }
+        guard smoothed < cfg.rearm.volts else { return nil }
+        return endSpike(at: time)
+    }
+
+    /// Ends a spike still in progress when the run stops (its peak is what was seen so far).
+    public mutating func finish(at time: Int64) -> SpikeEvent? {
+        inSpike ? endSpike(at: time) : nil
+    }
+
+    private mutating func endSpike(at time: Int64) -> SpikeEvent {
+        inSpike = false
+        refractoryUntil = time + configuration.refractory.nanosecondsValue
+        lastQuietTime = Int64.min
+        current.energy = .stored(on: configuration.capacitance, at: current.peak)
+        spikeCount += 1
+        // Bias counts again from the end of the pulse that carried this spike.
+        blockedPulse = current.pulseIndex
+        completedBias = 0
+        return current
+    }
+
+    @inline(__always)
+    private func plateauReached(newest: Int, peak: Double) -> Bool {
+        let back = (newest - plateauSamples + history.count) % history.count
+        let earlier = history[back]
+        return earlier >= (1 - configuration.plateauTolerance) * peak
+    }
+
+    private func biasBefore(_ onset: Int64, _ s: StimulusState) -> Int64 {
+        guard s.pulseIndex >= 0, s.pulseIndex != blockedPulse, s.isSupraThreshold else { return completedBias }
+        let within = min(max(onset, s.pulseStart), s.pulseEnd) - s.pulseStart
+        return completedBias + within
+    }
+
+    /// When a new pulse starts, the previous one has ended: add its width if it biased the switch and did not
+    /// carry the previous spike.
+    private mutating func trackBias(_ s: StimulusState) {
+        guard s.pulseIndex != lastPulseSeen else { return }
+        if lastPulseSeen >= 0, lastPulseSupra, lastPulseSeen != blockedPulse {
+            // Pulses skipped between two samples (sampling slower than pulsing) count with the same width.
+            completedBias += lastPulseWidth * Int64(max(1, s.pulseIndex - lastPulseSeen))
+        }
+        lastPulseSeen = s.pulseIndex
+        lastPulseWidth = s.pulseEnd - s.pulseStart
+        lastPulseSupra = s.isSupraThreshold
+    }
+}
