@@ -10,33 +10,43 @@ public import NeuronHAL
 /// Not thread-safe and not `Sendable`: one thread owns a simulated board and everything on it, as one thread owns
 /// the real hardware handles.
 public final class ManualClock: MonotonicClock {
+    private struct State {
+        var now: MonotonicInstant
+        var sleepCount = 0
+    }
+    /// Behind a pointer: every model reads `now` on every transfer, so it skips dynamic exclusivity checks.
+    private let state: UncheckedStorage<State>
+
     /// The current simulated instant, in nanoseconds from the start of the simulation.
-    public private(set) var now: MonotonicInstant
+    public var now: MonotonicInstant {
+        get { state.pointer.pointee.now }
+    }
 
     /// How many times `sleep(until:)` was called (a cheap counter, so tests can see a driver waited).
-    public private(set) var sleepCount: Int = 0
+    public var sleepCount: Int { state.pointer.pointee.sleepCount }
 
     /// A clock starting at `start` (zero by default).
     public init(start: MonotonicInstant = .zero) {
-        self.now = start
+        self.state = UncheckedStorage(State(now: start))
     }
 
     /// Moves `now` to `deadline` if it is later; returns immediately otherwise (a deadline in the past is not an
     /// error on a real clock either). Never moves time backwards.
     public func sleep(until deadline: MonotonicInstant) {
-        sleepCount += 1
-        if deadline > now { now = deadline }
+        let s = state.pointer
+        s.pointee.sleepCount += 1
+        if deadline > s.pointee.now { s.pointee.now = deadline }
     }
 
     /// Moves time forward by `duration`. Traps on a negative duration: a monotonic clock cannot go back, and
     /// asking it to is a programmer error in the test.
     public func advance(by duration: Duration) {
         precondition(duration >= .zero, "ManualClock cannot go backwards")
-        now = now + duration
+        state.pointer.pointee.now = now + duration
     }
 
     /// Moves time forward to `instant`; does nothing if `instant` is not later than `now`.
     public func advance(to instant: MonotonicInstant) {
-        if instant > now { now = instant }
+        if instant > now { state.pointer.pointee.now = instant }
     }
 }

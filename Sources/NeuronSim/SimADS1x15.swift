@@ -56,48 +56,30 @@ public final class SimADS1x15: SimI2CTarget {
 
     public let variant: Variant
     public let clock: ManualClock
-    /// Register pointer (0 conversion, 1 config, 2 Lo_thresh, 3 Hi_thresh).
-    public private(set) var pointer: UInt8 = 0
-    public private(set) var loThresh: UInt16 = 0x8000
-    public private(set) var hiThresh: UInt16 = 0x7FFF
-    /// Conversions whose results were computed (each sampled the inputs once).
-    public private(set) var conversionsCompleted = 0
-    /// Single-shot conversions started by OS = 1 writes.
-    public private(set) var conversionsStarted = 0
-
-    private var configBits: UInt16 = 0x0583  // OS is computed on read
-    private var result: UInt16 = 0
-    private var inputs: [(MonotonicInstant) -> Voltage]
-    private var periods: [Int64]
-    // A conversion in flight that ends at `pendEnd` and then powers down (single-shot, or the last continuous one).
-    private var hasPending = false
-    private var pendEnd: Int64 = 0
-    private var pendMux: UInt8 = 0
-    private var pendPGA: UInt8 = 0
-    // Continuous conversions: the first starts at `contStart`, each lasts `contPeriod`.
-    private var contRunning = false
-    private var contStart: Int64 = 0
-    private var contPeriod: Int64 = 1
-    private var contMux: UInt8 = 0
-    private var contPGA: UInt8 = 0
-    private var contLastEnd: Int64 = .min
-    // Last single-shot conversion, for ALERT/RDY.
-    private var lastSingleEnd: Int64?
+    private let storage: UncheckedStorage<Engine>
     private var alertLine: SimInputLine?
 
     public init(variant: Variant, clock: ManualClock) {
         self.variant = variant
         self.clock = clock
-        self.inputs = Array(repeating: { _ in .zero }, count: 4)
-        self.periods = variant.dataRates.map { dr in (1_000_000_000 + Int64(dr) / 2) / Int64(dr) }
+        self.storage = UncheckedStorage(Engine(variant: variant))
     }
+
+    /// Register pointer (0 conversion, 1 config, 2 Lo_thresh, 3 Hi_thresh).
+    public var pointer: UInt8 { storage.pointer.pointee.pointer }
+    public var loThresh: UInt16 { storage.pointer.pointee.loThresh }
+    public var hiThresh: UInt16 { storage.pointer.pointee.hiThresh }
+    /// Conversions whose results were computed (each sampled the inputs once).
+    public var conversionsCompleted: Int { storage.pointer.pointee.conversionsCompleted }
+    /// Single-shot conversions started by OS = 1 writes.
+    public var conversionsStarted: Int { storage.pointer.pointee.conversionsStarted }
 
     // MARK: Backend side
 
     /// Connects pin AIN`pin` (0...3) to `source`, called with the instant each conversion samples.
     public func setInput(_ pin: Int, _ source: @escaping (MonotonicInstant) -> Voltage) {
         precondition((0...3).contains(pin), "ADS1x15 has AIN0...AIN3")
-        inputs[pin] = source
+        storage.pointer.pointee.inputs[pin] = source
     }
 
     /// Holds pin AIN`pin` at a constant voltage.
@@ -108,28 +90,26 @@ public final class SimADS1x15: SimI2CTarget {
     /// Makes the model drive `line`'s electrical level as the ALERT/RDY pin (open drain with a pull-up).
     public func connectAlert(to line: SimInputLine) {
         alertLine = line
+        let engine = storage.pointer
         line.setSource(
-            level: { [unowned self] t in self.alertLevel(at: t.nanoseconds) },
-            nextChange: { [unowned self] t in self.alertNextChange(after: t.nanoseconds) })
+            level: { [weak self] t in
+                guard self != nil else { return true }  // chip gone: pulled up
+                return engine.pointee.alertLevel(at: t.nanoseconds)
+            },
+            nextChange: { [weak self] t in
+                guard self != nil else { return nil }
+                return engine.pointee.alertNextChange(after: t.nanoseconds)
+            })
     }
 
     /// The config register as a read would return it now (OS computed).
-    public var config: UInt16 {
-        materialize(clock.now.nanoseconds)
-        return configBits | (isBusy ? 0 : 0x8000)
-    }
+    public var config: UInt16 { storage.pointer.pointee.readConfig(now: clock.now.nanoseconds) }
 
     /// True while a conversion is in flight (OS reads 0).
-    public var isConverting: Bool {
-        materialize(clock.now.nanoseconds)
-        return isBusy
-    }
+    public var isConverting: Bool { config & 0x8000 == 0 }
 
     /// The conversion register as a read would return it now.
-    public var conversionRegister: UInt16 {
-        materialize(clock.now.nanoseconds)
-        return result
-    }
+    public var conversionRegister: UInt16 { storage.pointer.pointee.readConversion(now: clock.now.nanoseconds) }
 
     /// ±FSR for a PGA field value (0...7).
     public static func fullScale(pga: UInt8) -> Voltage { .volts(fullScaleVolts[Int(pga & 7)]) }
@@ -141,49 +121,102 @@ public final class SimADS1x15: SimI2CTarget {
     }
 
     /// One code step with the current PGA setting.
-    public var lsb: Voltage { lsb(pga: UInt8((configBits >> 9) & 7)) }
+    public var lsb: Voltage { lsb(pga: UInt8((storage.pointer.pointee.configBits >> 9) & 7)) }
 
     /// The nominal conversion time 1/DR for a DR field value (0...7), rounded to the nanosecond.
-    public func conversionTime(dataRate: UInt8) -> Duration { .nanoseconds(periods[Int(dataRate & 7)]) }
+    public func conversionTime(dataRate: UInt8) -> Duration { .nanoseconds(storage.pointer.pointee.periods[Int(dataRate & 7)]) }
 
     /// The nominal conversion time with the current DR setting.
-    public var conversionTime: Duration { conversionTime(dataRate: UInt8((configBits >> 5) & 7)) }
+    public var conversionTime: Duration { conversionTime(dataRate: UInt8((storage.pointer.pointee.configBits >> 5) & 7)) }
 
     // MARK: Bus side
 
     public func receive(_ bytes: UnsafeRawBufferPointer) throws(SimI2CDataNAK) {
         guard bytes.count > 0 else { return }
-        pointer = bytes[0] & 0x3
+        let e = storage.pointer
+        e.pointee.pointer = bytes[0] & 0x3
         guard bytes.count >= 3 else { return }  // a register changes only when its LSB arrives
         let value = (UInt16(bytes[1]) << 8) | UInt16(bytes[2])
-        switch pointer {
-        case 1: writeConfig(value)
-        case 2: loThresh = value; alertLine?.sourceDidChange()
-        case 3: hiThresh = value; alertLine?.sourceDidChange()
+        switch e.pointee.pointer {
+        case 1:
+            alertLine?.catchUp(through: clock.now)
+            e.pointee.writeConfig(value, now: clock.now.nanoseconds)
+            alertLine?.sourceDidChange()
+        case 2:
+            alertLine?.catchUp(through: clock.now)
+            e.pointee.loThresh = value
+            alertLine?.sourceDidChange()
+        case 3:
+            alertLine?.catchUp(through: clock.now)
+            e.pointee.hiThresh = value
+            alertLine?.sourceDidChange()
         default: break  // the conversion register is read-only
         }
     }
 
     public func transmit(into buffer: UnsafeMutableRawBufferPointer) {
-        let value: UInt16
-        switch pointer {
-        case 0: value = conversionRegister
-        case 1: value = config
-        case 2: value = loThresh
-        default: value = hiThresh
-        }
+        let value = storage.pointer.pointee.read(now: clock.now.nanoseconds)
         for i in 0..<buffer.count {
             buffer[i] = i == 0 ? UInt8(value >> 8) : i == 1 ? UInt8(value & 0xFF) : 0xFF
         }
     }
+}
 
-    // MARK: Internals
+/// The ADS1x15's state and behaviour, kept in a struct behind `UncheckedStorage` so the read path does not pay
+/// for dynamic exclusivity checks.
+private struct Engine {
+    let bits: Int
+    let periods: [Int64]
+    var inputs: [(MonotonicInstant) -> Voltage] = Array(repeating: { _ in .zero }, count: 4)
+    var pointer: UInt8 = 0
+    var loThresh: UInt16 = 0x8000
+    var hiThresh: UInt16 = 0x7FFF
+    var configBits: UInt16 = 0x0583  // OS is computed on read
+    var result: UInt16 = 0
+    var conversionsCompleted = 0
+    var conversionsStarted = 0
+    // A conversion in flight that ends at `pendEnd` and then powers down (single-shot, or the last continuous one).
+    var hasPending = false
+    var pendEnd: Int64 = 0
+    var pendMux: UInt8 = 0
+    var pendPGA: UInt8 = 0
+    // Continuous conversions: the first starts at `contStart`, each lasts `contPeriod`.
+    var contRunning = false
+    var contStart: Int64 = 0
+    var contPeriod: Int64 = 1
+    var contMux: UInt8 = 0
+    var contPGA: UInt8 = 0
+    var contLastEnd: Int64 = .min
+    // Last single-shot conversion, for ALERT/RDY.
+    var lastSingleEnd: Int64?
 
-    private var isBusy: Bool { hasPending || contRunning }
+    init(variant: SimADS1x15.Variant) {
+        bits = variant.bits
+        periods = variant.dataRates.map { dr in (1_000_000_000 + Int64(dr) / 2) / Int64(dr) }
+    }
 
-    private func writeConfig(_ value: UInt16) {
-        let now = clock.now.nanoseconds
-        alertLine?.catchUp(through: clock.now)
+    var isBusy: Bool { hasPending || contRunning }
+
+    mutating func read(now: Int64) -> UInt16 {
+        switch pointer {
+        case 0: readConversion(now: now)
+        case 1: readConfig(now: now)
+        case 2: loThresh
+        default: hiThresh
+        }
+    }
+
+    mutating func readConversion(now: Int64) -> UInt16 {
+        materialize(now)
+        return result
+    }
+
+    mutating func readConfig(now: Int64) -> UInt16 {
+        materialize(now)
+        return configBits | (isBusy ? 0 : 0x8000)
+    }
+
+    mutating func writeConfig(_ value: UInt16, now: Int64) {
         materialize(now)
         if contRunning {
             if now >= contStart {
@@ -215,11 +248,10 @@ public final class SimADS1x15: SimI2CTarget {
             lastSingleEnd = pendEnd
             conversionsStarted += 1
         }
-        alertLine?.sourceDidChange()
     }
 
     /// Brings the conversion register up to date with every conversion that ended at or before `now`.
-    private func materialize(_ now: Int64) {
+    mutating func materialize(_ now: Int64) {
         if hasPending, pendEnd <= now {
             result = convert(at: pendEnd, mux: pendMux, pga: pendPGA)
             hasPending = false
@@ -233,7 +265,7 @@ public final class SimADS1x15: SimI2CTarget {
         }
     }
 
-    private func convert(at instant: Int64, mux: UInt8, pga: UInt8) -> UInt16 {
+    mutating func convert(at instant: Int64, mux: UInt8, pga: UInt8) -> UInt16 {
         conversionsCompleted &+= 1
         let t = MonotonicInstant(nanoseconds: instant)
         let v: Double
@@ -244,24 +276,23 @@ public final class SimADS1x15: SimI2CTarget {
         case 3: v = inputs[2](t).volts - inputs[3](t).volts
         default: v = inputs[Int(mux - 4)](t).volts
         }
-        let half = Double(1 << (variant.bits - 1))
-        var code = (v / Self.fullScaleVolts[Int(pga)] * half).rounded()
+        let half = Double(1 << (bits - 1))
+        var code = (v / SimADS1x15.fullScaleVolts[Int(pga)] * half).rounded()
         if code.isNaN { code = 0 }
         code = min(max(code, -half), half - 1)
-        let shift = 16 - variant.bits
-        return UInt16(bitPattern: Int16(code) << Int16(shift))
+        return UInt16(bitPattern: Int16(code) << Int16(16 - bits))
     }
 
-    private var conversionReadyMode: Bool {
+    var conversionReadyMode: Bool {
         hiThresh & 0x8000 != 0 && loThresh & 0x8000 == 0 && configBits & 0x3 != 0x3
     }
 
-    private func alertLevel(at t: Int64) -> Bool {
+    func alertLevel(at t: Int64) -> Bool {
         guard conversionReadyMode else { return true }  // released: pulled up
         let asserted: Bool
         if contRunning {
             let first = contStart + contPeriod
-            asserted = t >= first && (t - contStart) % contPeriod < Self.readyPulseWidth.nanosecondsValue
+            asserted = t >= first && (t - contStart) % contPeriod < SimADS1x15.readyPulseWidth.nanosecondsValue
         } else if let end = lastSingleEnd {
             asserted = t >= end
         } else {
@@ -271,10 +302,10 @@ public final class SimADS1x15: SimI2CTarget {
         return asserted == activeHigh
     }
 
-    private func alertNextChange(after t: Int64) -> MonotonicInstant? {
+    func alertNextChange(after t: Int64) -> MonotonicInstant? {
         guard conversionReadyMode else { return nil }
         if contRunning {
-            let w = Self.readyPulseWidth.nanosecondsValue
+            let w = SimADS1x15.readyPulseWidth.nanosecondsValue
             let first = contStart + contPeriod
             if t < first { return MonotonicInstant(nanoseconds: first) }
             let end = contStart + ((t - contStart) / contPeriod) * contPeriod

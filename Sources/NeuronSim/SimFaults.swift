@@ -12,21 +12,28 @@ public import NeuronHAL
 ///
 /// Not thread-safe and not `Sendable`: owned by the thread that owns the simulated board.
 public final class SimFaults {
-    private var forcedCount = 0
-    private var forcedKind: HardwareError.Kind = .busFault
-    private var failureProbability = 0.0
-    private var failureKinds: [HardwareError.Kind] = []
-    private var failureRNG = SimRandom(seed: 0)
-    private var corruptionProbability = 0.0
-    private var corruptionRNG = SimRandom(seed: 0)
-    private var forcedCorruptions = 0
+    fileprivate struct State {
+        var forcedCount = 0
+        var forcedKind: HardwareError.Kind = .busFault
+        var failureProbability = 0.0
+        var failureKinds: [HardwareError.Kind] = []
+        var failureRNG = SimRandom(seed: 0)
+        var corruptionProbability = 0.0
+        var corruptionRNG = SimRandom(seed: 0)
+        var forcedCorruptions = 0
+        var injectedFailures = 0
+        var corruptedReplies = 0
+        var consulted = 0
+    }
+    private let storage = UncheckedStorage(State())
+    private var s: UnsafeMutablePointer<State> { storage.pointer }
 
     /// Transfers that failed because of this injector.
-    public private(set) var injectedFailures = 0
+    public var injectedFailures: Int { s.pointee.injectedFailures }
     /// Replies in which this injector flipped a bit.
-    public private(set) var corruptedReplies = 0
+    public var corruptedReplies: Int { s.pointee.corruptedReplies }
     /// Transfers this injector was consulted on (failed or not).
-    public private(set) var consulted = 0
+    public var consulted: Int { s.pointee.consulted }
 
     public init() {}
 
@@ -34,8 +41,8 @@ public final class SimFaults {
     /// `.timedOut` for a stretched clock). Replaces any pending count.
     public func failNext(_ count: Int, with kind: HardwareError.Kind) {
         precondition(count >= 0)
-        forcedCount = count
-        forcedKind = kind
+        s.pointee.forcedCount = count
+        s.pointee.forcedKind = kind
     }
 
     /// Each transfer fails with probability `probability` (0...1), with a kind drawn uniformly from `kinds`, from a
@@ -43,9 +50,9 @@ public final class SimFaults {
     public func rate(_ probability: Double, kinds: [HardwareError.Kind], seed: UInt64) {
         precondition((0...1).contains(probability), "probability must be in 0...1")
         precondition(probability == 0 || !kinds.isEmpty, "give at least one kind to inject")
-        failureProbability = probability
-        failureKinds = kinds
-        failureRNG = SimRandom(seed: seed)
+        s.pointee.failureProbability = probability
+        s.pointee.failureKinds = kinds
+        s.pointee.failureRNG = SimRandom(seed: seed)
     }
 
     /// Each successful read reply has one random bit flipped with probability `probability` (0...1), from a
@@ -53,32 +60,35 @@ public final class SimFaults {
     /// crosstalk on MISO. Drivers cannot detect this on chips without CRC; the test checks the loop copes.
     public func corruptReads(_ probability: Double, seed: UInt64) {
         precondition((0...1).contains(probability), "probability must be in 0...1")
-        corruptionProbability = probability
-        corruptionRNG = SimRandom(seed: seed)
+        s.pointee.corruptionProbability = probability
+        s.pointee.corruptionRNG = SimRandom(seed: seed)
     }
 
     /// The next `count` successful non-empty read replies each have one random bit flipped (drawn from the
     /// corruption generator, seeded by `corruptReads(_:seed:)`, seed 0 by default).
     public func corruptNextReads(_ count: Int) {
         precondition(count >= 0)
-        forcedCorruptions = count
+        s.pointee.forcedCorruptions = count
     }
 
     /// Turns every injection off and zeroes the counters.
     public func reset() {
-        forcedCount = 0
-        failureProbability = 0
-        failureKinds = []
-        corruptionProbability = 0
-        forcedCorruptions = 0
-        injectedFailures = 0
-        corruptedReplies = 0
-        consulted = 0
+        s.pointee = State()
     }
 
     /// Whether the next transfer must fail, and how. Consumes one forced failure or one random draw.
-    @usableFromInline
     func nextFailure() -> HardwareError.Kind? {
+        s.pointee.nextFailure()
+    }
+
+    /// Flips one bit of `reply` if a corruption is due. No allocation.
+    func corrupt(_ reply: UnsafeMutableRawBufferPointer) {
+        s.pointee.corrupt(reply)
+    }
+}
+
+fileprivate extension SimFaults.State {
+    mutating func nextFailure() -> HardwareError.Kind? {
         consulted &+= 1
         if forcedCount > 0 {
             forcedCount -= 1
@@ -92,9 +102,7 @@ public final class SimFaults {
         return nil
     }
 
-    /// Flips one bit of `reply` if a corruption is due. No allocation.
-    @usableFromInline
-    func corrupt(_ reply: UnsafeMutableRawBufferPointer) {
+    mutating func corrupt(_ reply: UnsafeMutableRawBufferPointer) {
         guard reply.count > 0 else { return }
         let due: Bool
         if forcedCorruptions > 0 {

@@ -182,7 +182,8 @@ public final class SimInputLine: DigitalInput {
     ) {
         lazyLevel = level
         lazyNext = nextChange
-        scannedThrough = max(scannedThrough, clock.now)
+        // The source takes over after any change already scheduled with `drive`, keeping edges in time order.
+        scannedThrough = max(scannedThrough, clock.now, lastChangeInstant)
         // A source that starts at a different level than the line had makes an edge now.
         let l0 = level(scannedThrough)
         if l0 != generatedLevel { append(level: l0, at: scannedThrough) }

@@ -37,10 +37,23 @@ public final class SimI2CBus: I2CBus {
     /// Faults injected on every transfer on this bus, before the per-address injector is consulted.
     public let faults = SimFaults()
     /// Transfers attempted on this bus, including failed ones.
-    public private(set) var transactionCount = 0
+    public var transactionCount: Int { state.pointer.pointee.transactionCount }
 
-    private var targets: [(any SimI2CTarget)?] = Array(repeating: nil, count: 128)
-    private var addressFaults: [SimFaults?] = Array(repeating: nil, count: 128)
+    private struct Routing {
+        var transactionCount = 0
+        var targets: [(any SimI2CTarget)?] = Array(repeating: nil, count: 128)
+        var addressFaults: [SimFaults?] = Array(repeating: nil, count: 128)
+    }
+    /// Routing table and counter, behind a pointer so the per-transfer path skips dynamic exclusivity checks.
+    private let state = UncheckedStorage(Routing())
+    private var targets: [(any SimI2CTarget)?] {
+        get { state.pointer.pointee.targets }
+        _modify { yield &state.pointer.pointee.targets }
+    }
+    private var addressFaults: [SimFaults?] {
+        get { state.pointer.pointee.addressFaults }
+        _modify { yield &state.pointer.pointee.addressFaults }
+    }
 
     public init(name: String) {
         self.name = name
@@ -78,13 +91,15 @@ public final class SimI2CBus: I2CBus {
     public func transaction(
         _ address: I2CAddress, write: UnsafeRawBufferPointer, read: UnsafeMutableRawBufferPointer
     ) throws(HardwareError) {
-        transactionCount &+= 1
+        let r = state.pointer
+        r.pointee.transactionCount &+= 1
         let i = Int(address.rawValue)
-        if let kind = faults.nextFailure() ?? addressFaults[i]?.nextFailure() {
+        let perAddress = r.pointee.addressFaults[i]
+        if let kind = faults.nextFailure() ?? perAddress?.nextFailure() {
             throw HardwareError(
                 kind, "injected fault", device: deviceName(address), operation: operationName(write, read))
         }
-        guard let target = targets[i] else {
+        guard let target = r.pointee.targets[i] else {
             throw HardwareError(
                 .noAcknowledge(.address), "no device acknowledged the address", device: deviceName(address),
                 operation: operationName(write, read))
@@ -101,7 +116,7 @@ public final class SimI2CBus: I2CBus {
         if read.count > 0 {
             target.transmit(into: read)
             faults.corrupt(read)
-            addressFaults[i]?.corrupt(read)
+            perAddress?.corrupt(read)
         }
     }
 

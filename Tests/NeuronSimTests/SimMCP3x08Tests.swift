@@ -52,3 +52,18 @@ import Testing
         #expect(code == 1234)
     }
 }
+
+@Suite struct SimSPIDeviceTests {
+    @Test func injectedFaultDoesNotReachTheModel() throws {
+        let clock = ManualClock()
+        let adc = SimMCP3x08(variant: .mcp3008, clock: clock, reference: .volts(3.3))
+        let dev = SimSPIDevice(name: "sim:spi0.1", target: adc)
+        dev.faults.failNext(1, with: .busFault)
+        #expect { _ = try spi(dev, [0x01, 0x80, 0x00]) } throws: { e in
+            (e as? HardwareError)?.kind == .busFault && (e as? HardwareError)?.device == "sim:spi0.1"
+        }
+        #expect(adc.conversions == 0)
+        _ = try spi(dev, [0x01, 0x80, 0x00])
+        #expect(adc.conversions == 1 && dev.transactionCount == 2)
+    }
+}

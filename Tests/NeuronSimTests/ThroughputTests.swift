@@ -3,7 +3,7 @@ import NeuronSim
 import Testing
 
 @Suite struct ThroughputTests {
-    /// One simulated second of a 10 kHz membrane loop: set the DAC rarely, read the ADC 10 000 times. The goal is
+    /// Simulated seconds of a 10 kHz membrane loop: set the DAC rarely, read the ADC 10 000 times a second. The goal is
     /// ≥ 1000× real time in release builds; this debug-build check uses a loose bound (a shared 2-core machine).
     @Test func tenThousandADCReadsPerSimulatedSecond() throws {
         let clock = ManualClock()
@@ -21,8 +21,9 @@ import Testing
         var pointer: UInt8 = 0
         var reply: (UInt8, UInt8) = (0, 0)
         var sum = 0
-        let start = ContinuousClock.now
-        for i in 1...10_000 {
+        var start = ContinuousClock.now
+        for i in 1...110_000 {
+            if i == 10_001 { start = ContinuousClock.now }  // the first simulated second warms up metadata caches
             clock.sleep(until: MonotonicInstant(nanoseconds: Int64(i) * 100_000))
             try withUnsafeBytes(of: &pointer) { w in
                 try withUnsafeMutableBytes(of: &reply) { r in try bus.transaction(I2CAddress(0x48), write: w, read: r) }
@@ -31,8 +32,8 @@ import Testing
         }
         let elapsed = ContinuousClock.now - start
         #expect(sum > 0)
-        #expect(adc.conversionsCompleted <= 3300)  // lazily: at most one per conversion period
-        #expect(elapsed < .seconds(1), "1 simulated second took \(elapsed)")
-        print("10 000 ADS1015 reads (1 simulated second): \(elapsed)")
+        #expect(adc.conversionsCompleted <= 11 * 3300)  // lazily: at most one per conversion period
+        #expect(elapsed < .seconds(10), "10 simulated seconds took \(elapsed)")
+        print("100 000 ADS1015 reads (10 simulated seconds): \(elapsed)")
     }
 }
