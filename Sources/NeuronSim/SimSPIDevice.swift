@@ -1,0 +1,42 @@
+public import NeuronHAL
+
+/// A chip model's SPI bus side: one chip-select frame, full duplex.
+///
+/// ## For model authors
+/// `exchange` sees the whole frame (CS asserted, `mosi.count` bytes clocked, CS deasserted) at one simulated
+/// instant; fill all of `miso` (bits the chip does not drive are whatever the model says the floating line reads).
+/// No allocation on this path.
+public protocol SimSPITarget: AnyObject {
+    func exchange(mosi: UnsafeRawBufferPointer, miso: UnsafeMutableRawBufferPointer)
+}
+
+/// A simulated spidev node bound to one chip model: each `transaction` is one CS frame delivered to the model.
+///
+/// Not thread-safe and not `Sendable`: one thread owns a simulated board.
+public final class SimSPIDevice: SPIDevice {
+    /// The node's name, e.g. `"sim:spi0.0"`; appears in every error.
+    public let name: String
+    /// The chip model answering on this chip select.
+    public let target: any SimSPITarget
+    /// Faults injected on transfers to this device.
+    public let faults = SimFaults()
+    /// Frames attempted, including failed ones.
+    public private(set) var transactionCount = 0
+
+    public init(name: String, target: any SimSPITarget) {
+        self.name = name
+        self.target = target
+    }
+
+    /// One full-duplex frame. `write.count` must equal `read.count` (traps otherwise, as the protocol says).
+    public func transaction(write: UnsafeRawBufferPointer, read: UnsafeMutableRawBufferPointer) throws(HardwareError) {
+        precondition(write.count == read.count, "SPI transaction: write and read lengths differ")
+        transactionCount &+= 1
+        if let kind = faults.nextFailure() {
+            throw HardwareError(
+                kind, "injected fault", device: name, operation: "transaction(\(write.count) bytes)")
+        }
+        target.exchange(mosi: write, miso: read)
+        faults.corrupt(read)
+    }
+}
