@@ -1,0 +1,268 @@
+public import NeuronHAL
+public import NeuronSim
+public import NeuronPhysics
+import NeuronDrivers
+
+/// A board brought up from its description: buses opened, drivers built, and for a simulated board the chip models
+/// attached and fed by the neuron physics. The application reaches hardware only through `neuron(id:)`, which
+/// hands out HAL protocols; tests reach the simulated chips through `simulation`.
+///
+/// Not thread-safe: hand it to one thread (the loop's) and keep it there.
+public final class BoardRuntime {
+    public let description: BoardDescription
+    public let clock: any MonotonicClock
+    /// The simulated chips and neurons, when the board is simulated.
+    public let simulation: SimulatedBoard?
+    private var channels: [Int: NeuronHardware] = [:]
+
+    /// What the control layer gets for one neuron.
+    public struct NeuronHardware {
+        public let channel: NeuronChannel
+        /// The stimulus output; when the board has a stimulus gate, it is closed on the first write and opened
+        /// again by `enterSafeState()`.
+        public let stimulus: any AnalogOutput
+        /// The capacitor (membrane) voltage, with the front end's gain already divided out.
+        public let membrane: any AnalogInput
+        public let comparator: (any DigitalInput)?
+        public let spikeOut: (any DigitalOutput)?
+        /// Reads the stimulus DAC back over its bus: the voltage it outputs and whether it is powered down.
+        public let readBackStimulus: () throws(HardwareError) -> (voltage: Voltage, poweredDown: Bool)
+    }
+
+    /// How to override the board file's simulation settings from the command line.
+    public struct SimulationOverrides: Sendable {
+        public var seed: UInt64?
+        public var model: NeuronModelKind?
+        public init(seed: UInt64? = nil, model: NeuronModelKind? = nil) {
+            self.seed = seed
+            self.model = model
+        }
+    }
+
+    /// Brings the board up. Building does no bus I/O; the first I/O is the loop's first write.
+    public init(_ description: BoardDescription, overrides: SimulationOverrides = SimulationOverrides()) throws(BoardError) {
+        self.description = description
+        guard description.board.simulated else {
+            throw BoardError(
+                source: description.source, keyPath: "board.simulated", line: nil, column: nil,
+                problem: "'\(description.board.name)' describes real hardware, and the Linux backends (libgpiod, i2c-dev, spidev) are not in this build yet.",
+                fix: "run on a simulated board (e.g. Boards/mock.yaml) until the Linux backends land")
+        }
+        let sim = SimulatedBoard(description, overrides: overrides)
+        self.simulation = sim
+        self.clock = sim.clock
+        for neuron in description.neurons {
+            channels[neuron.id] = sim.hardware(for: neuron)
+        }
+    }
+
+    /// The hardware of the neuron with channel id `id`.
+    public func neuron(id: Int) throws(BoardError) -> NeuronHardware {
+        guard let hw = channels[id] else {
+            let ids = description.neurons.map { String($0.id) }.joined(separator: ", ")
+            throw BoardError(
+                source: description.source, keyPath: "neurons", line: nil, column: nil,
+                problem: "the board has no neuron with id \(id).", fix: "choose one of: \(ids)")
+        }
+        return hw
+    }
+}
+
+/// The simulated side of a board: manual clock, sim buses with chip models, GPIO lines, and one
+/// `SimNeuronChannel` per neuron. Real drivers talk to the models over the sim buses.
+public final class SimulatedBoard {
+    public let clock = ManualClock()
+    public let model: NeuronModelKind
+    public let seed: UInt64
+    public private(set) var i2cBuses: [String: SimI2CBus] = [:]
+    public private(set) var spiDevices: [String: SimSPIDevice] = [:]
+    public private(set) var dacs: [String: SimMCP4725] = [:]
+    public private(set) var ads: [String: SimADS1x15] = [:]
+    public private(set) var mcp3x08: [String: SimMCP3x08] = [:]
+    public let gpio: SimGPIOChip
+    /// The physics of each neuron, by channel id.
+    public private(set) var neurons: [Int: SimNeuronChannel] = [:]
+    private let board: BoardDescription
+
+    init(_ board: BoardDescription, overrides: BoardRuntime.SimulationOverrides) {
+        self.board = board
+        let settings = board.simulation
+        seed = overrides.seed ?? settings?.seed ?? 1
+        model = overrides.model ?? (settings?.model == .paper ? .paper : .device)
+        gpio = SimGPIOChip(name: board.gpio?.chip ?? "gpiochip0", clock: clock)
+        for bus in board.buses {
+            switch bus.kind {
+            case .i2c:
+                let simBus = SimI2CBus(name: "sim:\(bus.name)")
+                i2cBuses[bus.name] = simBus
+                for device in bus.devices {
+                    guard let address = device.address else { continue }
+                    switch device.configuration {
+                    case .mcp4725(let c):
+                        let m = SimMCP4725(clock: clock, reference: c.reference)
+                        dacs[device.name] = m
+                        simBus.attach(m, at: address)
+                    case .ads1x15(let c):
+                        let m = SimADS1x15(variant: c.chip == .ads1115 ? .ads1115 : .ads1015, clock: clock)
+                        ads[device.name] = m
+                        simBus.attach(m, at: address)
+                    case .mcp3x08:
+                        continue  // an SPI chip; validation keeps it off I2C buses
+                    }
+                }
+            case .spi:
+                for device in bus.devices {
+                    guard case .mcp3x08(let c) = device.configuration else { continue }
+                    let m = SimMCP3x08(variant: c.chip == .mcp3008 ? .mcp3008 : .mcp3208, clock: clock, reference: c.reference)
+                    mcp3x08[device.name] = m
+                    spiDevices[device.name] = SimSPIDevice(name: "sim:\(bus.name)", target: m)
+                }
+            }
+        }
+        for line in board.gpio?.lines ?? [] {
+            switch line.direction {
+            case .input: _ = gpio.input(line.name, activeLow: line.activeLow)
+            case .output: _ = gpio.output(line.name, activeLow: line.activeLow, initial: line.initial)
+            }
+        }
+    }
+
+    func hardware(for neuron: NeuronChannel) -> BoardRuntime.NeuronHardware {
+        var parameters = NeuronParameters()
+        parameters.capacitanceFarads = neuron.capacitance.farads
+        if let r = board.frontEnd.membrane.inputImpedance { parameters.dischargeResistanceOhms = r.ohms }
+        let gain = board.frontEnd.membrane.gain
+        // Each neuron gets its own stream, derived from the board seed and its id.
+        let neuronSeed = seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(truncatingIfNeeded: neuron.id)
+        let physics = SimNeuronChannel(
+            model: PerovskiteNeuron(kind: model, parameters: parameters, seed: neuronSeed),
+            frontEndGain: gain, noiseSeed: neuronSeed)
+        neurons[neuron.id] = physics
+
+        // Stimulus: the MCP4725 driver over the sim I2C bus, feeding the physics.
+        let (dacBus, dacDevice) = board.stimulus(of: neuron)
+        let dacModel = dacs[dacDevice.name]!
+        physics.connect(dac: dacModel)
+        let dac = MCP4725(bus: i2cBuses[dacBus.name]!, address: dacDevice.address!, reference: dacDevice.reference!, clock: clock)
+        let lines = board.lines(of: neuron)
+        var stimulus: any AnalogOutput = dac
+        if let gateLine = lines.stimulusGate, let gate = gpio.outputLine(named: gateLine.name) {
+            physics.connect(gate: gate)
+            stimulus = GatedOutput(output: dac, gate: gate)
+        }
+
+        // Membrane: the ADC channel the board names, fed by the capacitor node through the front end.
+        let (_, adcDevice, adcChannel) = board.membrane(of: neuron)
+        let membrane: any AnalogInput
+        switch adcDevice.configuration {
+        case .mcp3x08(let c):
+            let ch = c.channels.first { $0.label == adcChannel.label }!
+            physics.connect(adc: mcp3x08[adcDevice.name]!, channel: ch.positive.index)
+            let driver = MCP3x08(device: spiDevices[adcDevice.name]!, variant: c.chip == .mcp3008 ? .mcp3008 : .mcp3208, reference: c.reference)
+            // Differential selections use the positive input's index as D2D1D0 (datasheet table 5-1/5-2).
+            membrane = FrontEndInput(input: driver.channel(ch.positive.index, singleEnded: ch.negative == nil), gain: gain)
+        case .ads1x15(let c):
+            let ch = c.channels.first { $0.label == adcChannel.label }!
+            let variant: ADS1x15Variant = c.chip == .ads1115 ? .ads1115 : .ads1015
+            let model = ads[adcDevice.name]!
+            physics.connect(adc: model, pin: Self.pin(ch.positive))
+            let driver = ADS1x15(bus: i2cBuses[board.device(named: adcDevice.name)!.bus.name]!, address: adcDevice.address!,
+                                 variant: variant, clock: clock)
+            let rate = variant.dataRate(samplesPerSecond: Int(ch.dataRate.hertz)) ?? .reset
+            membrane = FrontEndInput(
+                input: driver.channel(mux: Self.mux(ch.positive, ch.negative), pga: Self.pga(ch.fullScale), rate: rate, mode: .continuous),
+                gain: gain)
+        case .mcp4725:
+            preconditionFailure("validation guarantees the membrane is an ADC")
+        }
+
+        if let comparatorLine = lines.comparator, let line = gpio.inputLine(named: comparatorLine.name),
+           let threshold = board.frontEnd.comparatorThreshold {
+            physics.connect(comparator: line, threshold: threshold)
+        }
+        let spikeOut: (any DigitalOutput)? = lines.spikeOut.flatMap { gpio.outputLine(named: $0.name) }
+        let comparator: (any DigitalInput)? = lines.comparator.flatMap { gpio.inputLine(named: $0.name) }
+        return BoardRuntime.NeuronHardware(
+            channel: neuron, stimulus: stimulus, membrane: membrane, comparator: comparator, spikeOut: spikeOut,
+            readBackStimulus: { () throws(HardwareError) in
+                let status = try dac.readBack()
+                let volts = status.powerDown == .normal
+                    ? dac.reference.volts * Double(status.code.value) / 4096 : 0
+                return (Voltage.volts(volts), status.powerDown != .normal)
+            })
+    }
+
+    static func pin(_ input: ADS1x15Configuration.Input) -> Int {
+        switch input {
+        case .ain0: 0
+        case .ain1: 1
+        case .ain2: 2
+        case .ain3, .gnd: 3
+        }
+    }
+
+    static func mux(_ p: ADS1x15Configuration.Input, _ n: ADS1x15Configuration.Input) -> ADS1x15Config.Mux {
+        switch (p, n) {
+        case (.ain0, .ain1): .ain0ain1
+        case (.ain0, .ain3): .ain0ain3
+        case (.ain1, .ain3): .ain1ain3
+        case (.ain2, .ain3): .ain2ain3
+        case (.ain1, _): .ain1gnd
+        case (.ain2, _): .ain2gnd
+        case (.ain3, _): .ain3gnd
+        default: .ain0gnd
+        }
+    }
+
+    static func pga(_ fs: ADS1x15Configuration.FullScale) -> ADS1x15Config.PGA {
+        switch fs {
+        case .fs6_144: .fsr6_144
+        case .fs4_096: .fsr4_096
+        case .fs2_048: .fsr2_048
+        case .fs1_024: .fsr1_024
+        case .fs0_512: .fsr0_512
+        case .fs0_256: .fsr0_256
+        }
+    }
+}
+
+/// An ADC channel behind the membrane front end: divides the pin voltage by the front end's gain so the control
+/// layer sees the capacitor voltage.
+struct FrontEndInput<Input: AnalogInput>: AnalogInput {
+    let input: Input
+    let gain: Double
+    func readVoltage() throws(HardwareError) -> Voltage {
+        let v = try input.readVoltage()
+        return .volts(v.volts / gain)
+    }
+}
+
+/// A DAC behind an analogue switch on a GPIO line: the switch closes before the first non-zero output and opens
+/// after the DAC has reached its safe state.
+final class GatedOutput<Output: AnalogOutput, Gate: DigitalOutput>: AnalogOutput {
+    let output: Output
+    let gate: Gate
+    private var closed = false
+    init(output: Output, gate: Gate) {
+        self.output = output
+        self.gate = gate
+    }
+    var range: ClosedRange<Voltage> { output.range }
+    func setVoltage(_ voltage: Voltage) throws(HardwareError) {
+        try output.setVoltage(voltage)
+        if !closed {
+            try gate.set(.active)
+            closed = true
+        }
+    }
+    func enterSafeState() throws(HardwareError) {
+        var failure: HardwareError?
+        do { try output.enterSafeState() } catch { failure = error }
+        // Open the switch whatever the DAC did: the electrode is then floating at 0 V through the bleed path.
+        do {
+            try gate.set(.inactive)
+            closed = false
+        } catch { failure = failure ?? error }
+        if let failure { throw failure }
+    }
+}

@@ -1,0 +1,86 @@
+public import NeuronHAL
+public import NeuronPhysics
+
+/// The analogue side of one simulated neuron: the physics model between a DAC output and an ADC input.
+///
+/// Wiring, as on the mock board: DAC VOUT (through the optional stimulus gate, an analogue switch) drives the top
+/// electrode; the capacitor node goes through the front end (buffer gain × divider) to the ADC pin. The physics is
+/// advanced lazily, whenever the DAC changes or an ADC samples, so it costs nothing between samples and is exact
+/// (the circuit is solved in closed form between events).
+///
+/// Causality: the physics never runs backwards; a query for an earlier instant returns the present state. Chip
+/// models query at `clock.now`, which only moves forward, so this does not arise in the loop.
+///
+/// Not thread-safe: one thread owns a simulated board.
+public final class SimNeuronChannel {
+    public private(set) var model: PerovskiteNeuron
+    /// Front-end gain from the capacitor node to the ADC pin.
+    public let frontEndGain: Double
+    /// RMS noise added at the ADC pin (amplifier and reference noise of a real front end), volts.
+    public let noiseRMS: Double
+    /// The DAC voltage at its pin, and whether the stimulus gate connects it.
+    public private(set) var dacVolts = 0.0
+    public private(set) var gateClosed = true
+    /// Every stimulus change the neuron saw, for tests (instant, volts at the electrode). Rare: two per pulse.
+    public private(set) var stimulusLog: [(MonotonicInstant, Voltage)] = []
+    private var noise: SeededGenerator
+
+    public init(model: PerovskiteNeuron, frontEndGain: Double = 1, noiseRMS: Double = 0.5e-3, noiseSeed: UInt64) {
+        self.model = model
+        self.frontEndGain = frontEndGain
+        self.noiseRMS = noiseRMS
+        self.noise = SeededGenerator(seed: noiseSeed ^ 0x6E6F_6973_65)
+    }
+
+    /// Connects the DAC model's output to the electrode.
+    public func connect(dac: SimMCP4725) {
+        dac.onOutputChange = { [unowned self] instant, voltage in
+            self.dacVolts = voltage.volts
+            self.apply(at: instant)
+        }
+    }
+
+    /// Connects the gate line (an analogue switch in series with the DAC): the electrode sees 0 V while inactive.
+    public func connect(gate: SimOutputLine) {
+        gateClosed = gate.value.isActive
+        gate.onChange = { [unowned self] instant, value in
+            self.gateClosed = value.isActive
+            self.apply(at: instant)
+        }
+    }
+
+    private func apply(at instant: MonotonicInstant) {
+        let v = gateClosed ? dacVolts : 0
+        model.setInput(v, at: instant.seconds)
+        stimulusLog.append((instant, .volts(v)))
+    }
+
+    /// The capacitor voltage at `instant` (advancing the physics), without front end or noise.
+    public func capacitorVoltage(at instant: MonotonicInstant) -> Voltage {
+        model.advance(to: instant.seconds)
+        return .volts(model.capacitorVolts)
+    }
+
+    /// What the ADC pin sees at `instant`: capacitor × front-end gain + noise.
+    public func adcPinVoltage(at instant: MonotonicInstant) -> Voltage {
+        model.advance(to: instant.seconds)
+        let n = noiseRMS > 0 ? noiseRMS * noise.nextGaussian() : 0
+        return .volts(model.capacitorVolts * frontEndGain + n)
+    }
+
+    /// Feeds an MCP3x08 channel from the capacitor node.
+    public func connect(adc: SimMCP3x08, channel: Int) {
+        adc.setInput(channel: channel) { [unowned self] t in self.adcPinVoltage(at: t) }
+    }
+
+    /// Feeds an ADS1x15 input pin from the capacitor node.
+    public func connect(adc: SimADS1x15, pin: Int) {
+        adc.setInput(pin) { [unowned self] t in self.adcPinVoltage(at: t) }
+    }
+
+    /// Drives a comparator input line: active while the capacitor node is above `threshold`, scanned at
+    /// `resolution` (10 µs resolves a 0.3 ms rise).
+    public func connect(comparator line: SimInputLine, threshold: Voltage, resolution: Duration = .microseconds(10)) {
+        line.setSource({ [unowned self] t in self.capacitorVoltage(at: t) > threshold }, resolution: resolution)
+    }
+}
