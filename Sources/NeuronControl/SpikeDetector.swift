@@ -6,11 +6,11 @@ public struct DetectorConfiguration: Sendable, Hashable {
     /// short against a 0.3-1.2 ms rise and a 3 ms decay). 1 disables smoothing.
     public var smoothingWindow = 3
     /// A spike starts when the smoothed trace rises to this level…
-    public var threshold = Voltage.volts(0.15)
+    public var threshold = Voltage.volts(0.06)
     /// …and ends when it falls below this one (hysteresis: noise around the threshold cannot split a spike).
-    public var rearm = Voltage.volts(0.05)
+    public var rearm = Voltage.volts(0.03)
     /// The onset is placed half a sample after the last raw sample at or below this level before the crossing.
-    public var onsetLevel = Voltage.volts(0.03)
+    public var onsetLevel = Voltage.volts(0.02)
     /// After a spike ends, crossings are ignored for this long.
     public var refractory = Duration.milliseconds(1)
     /// Stimulus above this counts as bias on the switch (the switching threshold, paper Fig. 1b: 0.3 V).

@@ -49,9 +49,9 @@ public struct NeuronParameters: Sendable, Hashable, Codable {
     /// state (≈125 ms, Fig. 1c) and long enough that 33 Hz trains accumulate while 20 Hz trains do not (Fig. 4b).
     public var memoryTimeConstantSeconds = 50e-3
     /// Memory at which the switching rate equals `baseRate`.
-    public var criticalMemorySeconds = 9.1e-3
+    public var criticalMemorySeconds = 9.0e-3
     /// Memory change that multiplies the switching rate by e.
-    public var memorySlopeSeconds = 0.45e-3
+    public var memorySlopeSeconds = 0.4e-3
     /// Switching rate at the critical memory.
     public var baseRatePerSecond = 300.0
 
@@ -94,8 +94,8 @@ public struct NeuronSwitchEvent: Sendable, Hashable {
 /// - `.deterministic`: switches when the bias time since the last reset reaches exactly 6.9 ms (Fig. 3).
 /// - `.device` (default): the switch integrates bias in a leaky memory m (seconds of effective bias):
 ///   dm/dt = g(V_sw) − m/τ, with g(V) = max(0, (V − V_th)/(V_ref − V_th)) (g = 1 at 0.75 V, 0.22 at 0.40 V) and
-///   τ = 50 ms; while V_sw > V_th it switches with the rate λ = λ₀·exp((m − m_c)/m_s), λ₀ = 300/s, m_c = 9.1 ms,
-///   m_s = 0.45 ms (a filament nucleates faster the more Ag ions the bias has accumulated). Switching is still a
+///   τ = 50 ms; while V_sw > V_th it switches with the rate λ = λ₀·exp((m − m_c)/m_s), λ₀ = 300/s, m_c = 9.0 ms,
+///   m_s = 0.4 ms (a filament nucleates faster the more Ag ions the bias has accumulated). Switching is still a
 ///   Poisson process (exponential waiting time for a given rate), but the rate depends on history: a train only
 ///   fires once enough bias accumulates faster than it leaks. The values were fitted on a grid so that at
 ///   0.75 V / 5 ms / 33 Hz the mean bias time before a spike is ≈ 7 ms (Fig. S8a: 6.9 ms) with the switch firing on

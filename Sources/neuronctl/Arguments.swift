@@ -78,4 +78,8 @@ struct FrequencyArgument: ExpressibleByArgument, Sendable {
     var defaultValueDescription: String { formatted(frequency.hertz, digits: 0) + " Hz" }
 }
 
-extension NeuronModelKind: ExpressibleByArgument {}
+/// `--model device|paper|deterministic`.
+enum ModelOption: String, ExpressibleByArgument, CaseIterable, Sendable {
+    case device, paper, deterministic
+    var kind: NeuronModelKind { NeuronModelKind(rawValue: rawValue)! }
+}

@@ -1,2 +1,23 @@
 import ArgumentParser
-@main struct Neuronctl: ParsableCommand {}
+
+@main
+struct Neuronctl: ParsableCommand {
+    static let version = "0.1.0"
+    static let configuration = CommandConfiguration(
+        commandName: "neuronctl",
+        abstract: "Drive a halide-perovskite memristive neuron: pulses through a DAC, capacitor through an ADC, spikes out.",
+        discussion: """
+            Every command takes --board (default Boards/mock.yaml, a simulated Raspberry Pi neuron HAT whose chips are
+            fed by a physics model of the neuron). Start with:
+              neuronctl run                      # the paper's Fig. 2c protocol on the mock board
+              neuronctl board validate FILE      # check a board file before wiring anything
+            """,
+        version: version,
+        subcommands: [RunCommand.self, BoardCommand.self, BenchCommand.self])
+}
+
+/// `--board FILE`, shared by every command that opens a board.
+struct BoardOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Board description file (YAML).", valueName: "file"))
+    var board: String = "Boards/mock.yaml"
+}

@@ -1,0 +1,243 @@
+import ArgumentParser
+import Foundation
+import NeuronBoard
+import NeuronControl
+import NeuronHAL
+
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Apply a pulse train to a neuron, record the capacitor and detect spikes.",
+        discussion: """
+            Defaults are the paper's Fig. 2c protocol: 0.75 V, 5 ms pulses at 33 Hz, sampled at 10 kS/s.
+            Writes trace.csv (time_s, stimulus_v, membrane_v, pulse), spikes.csv and summary.json to --output;
+            read the CSVs with pandas.read_csv(path, comment='#'). SIGINT/SIGTERM/SIGHUP stop the run through the
+            safe state (DAC at 0 V, powered down) and the files are still written.
+            Units may be given: --amplitude 750mV, --width 5ms, --frequency 33Hz, --duration 2s, --sample-rate 10k.
+            """)
+
+    @OptionGroup var boardOptions: BoardOptions
+
+    @Option(help: ArgumentHelp("Neuron channel id from the board file (default: the first).", valueName: "id"))
+    var neuron: Int?
+
+    @Option(help: ArgumentHelp("Pulse amplitude (volts unless a unit is given).", valueName: "V"))
+    var amplitude = VoltageArgument(.volts(0.75))
+
+    @Option(help: ArgumentHelp("Pulse width (milliseconds unless a unit is given).", valueName: "ms"))
+    var width = DurationArgument<Milliseconds>(.milliseconds(5))
+
+    @Option(help: ArgumentHelp("Pulse frequency (Hz).", valueName: "Hz"))
+    var frequency = FrequencyArgument(.hertz(33))
+
+    @Option(help: ArgumentHelp("Number of pulses (default 100; exclusive with --duration).", valueName: "n"))
+    var pulses: Int?
+
+    @Option(help: ArgumentHelp("Run length (seconds unless a unit is given); as many whole periods as fit.", valueName: "s"))
+    var duration: DurationArgument<Seconds>?
+
+    @Option(name: .customLong("sample-rate"), help: ArgumentHelp("Membrane sampling rate (Hz).", valueName: "Hz"))
+    var sampleRate = FrequencyArgument(.hertz(10_000))
+
+    @Option(help: ArgumentHelp("Random seed of the simulated neuron (default: the board file's).", valueName: "n"))
+    var seed: UInt64?
+
+    @Option(help: ArgumentHelp("Neuron physics of the simulated board: device, paper or deterministic (default: the board file's).", valueName: "model"))
+    var model: ModelOption?
+
+    @Option(help: ArgumentHelp("Directory for trace.csv, spikes.csv and summary.json.", valueName: "dir"))
+    var output = "neuronhil-out"
+
+    @Option(help: ArgumentHelp("Trace file (default: <output>/trace.csv).", valueName: "file"))
+    var trace: String?
+
+    @Option(help: ArgumentHelp("Spike record file (default: <output>/spikes.csv).", valueName: "file"))
+    var spikes: String?
+
+    @Flag(name: .customLong("no-trace"), help: "Do not record the capacitor trace.")
+    var noTrace = false
+
+    @Flag(help: "Print the summary as JSON instead of text.")
+    var json = false
+
+    @Flag(help: "Pace the simulated board by the real clock, as hardware would run.")
+    var realtime = false
+
+    func validate() throws {
+        if pulses != nil && duration != nil {
+            throw ValidationError("give either --pulses or --duration, not both")
+        }
+        if let pulses, pulses < 1 {
+            throw ValidationError("--pulses must be at least 1 (got \(pulses))")
+        }
+        if let d = duration, d.duration < frequency.frequency.period {
+            throw ValidationError("--duration \(Seconds.describe(d.duration)) is shorter than one period at \(frequency.frequency); give at least \(Seconds.describe(frequency.frequency.period))")
+        }
+    }
+
+    var pulseCount: Int {
+        if let pulses { return pulses }
+        if let d = duration { return max(1, Int(d.duration.seconds * frequency.frequency.hertz + 1e-9)) }
+        return 100
+    }
+
+    func run() throws {
+        let train = PulseTrain(amplitude: amplitude.voltage, width: width.duration, frequency: frequency.frequency, count: pulseCount)
+        let session: RunSession
+        do {
+            session = try RunSession(
+                boardPath: boardOptions.board, neuronID: neuron, train: train, sampleRate: sampleRate.frequency,
+                seed: seed, model: model?.kind, recordTrace: !noTrace)
+        } catch let e as CLIError {
+            printError(e.description)
+            throw ExitCode(e.exitCode)
+        }
+        installStopHandlers()
+        let clock: (any MonotonicClock)? = realtime ? session.runtime.simulation.map { PacedClock($0.clock) } : nil
+        let result = session.execute(clock: clock, stop: processStop)
+
+        // Read the DAC back over its bus: the report says what the chip holds, not what we asked for.
+        let readBack: String
+        var readBackVolts: Double?
+        do {
+            let r = try session.hardware.readBackStimulus()
+            readBackVolts = r.voltage.volts
+            readBack = "DAC reads back \(r.voltage)\(r.poweredDown ? ", powered down" : "")"
+        } catch {
+            readBack = "DAC read-back FAILED: \(error)"
+        }
+
+        let files = try writeRecords(session: session, result: result)
+        let summary = RunSummary(result)
+        let report = RunReport(session: session, summary: summary, files: files, dacReadBackVolts: readBackVolts)
+        if json {
+            print(try report.jsonText())
+        } else {
+            print(textSummary(session: session, result: result, summary: summary, readBack: readBack, files: files))
+        }
+        switch (result.termination, result.safeState) {
+        case (_, .failed): throw ExitCode(3)
+        case (.completed, _): return
+        case (.stopped(let signal), _): throw ExitCode(128 + (signal ?? 2))
+        case (.failed, _): throw ExitCode(1)
+        }
+    }
+
+    /// Writes the trace, the spike record and the JSON summary. Each file is written whole to a temporary name
+    /// and renamed, so a reader never sees half a file.
+    func writeRecords(session: RunSession, result: RunResult) throws -> [String: String] {
+        let fm = FileManager.default
+        do {
+            try fm.createDirectory(atPath: output, withIntermediateDirectories: true)
+        } catch {
+            printError("--output \(output): cannot create the directory (\(error.localizedDescription)). Fix: choose a writable directory.")
+            throw ExitCode(2)
+        }
+        var files: [String: String] = [:]
+        let spikePath = spikes ?? "\(output)/spikes.csv"
+        try write(RunRecords.spikesCSV(result.spikes, metadata: session.metadata("spike record")), to: spikePath, flag: "--spikes")
+        files["spikes"] = spikePath
+        if !noTrace {
+            let tracePath = trace ?? "\(output)/trace.csv"
+            try write(RunRecords.traceCSV(result.trace, metadata: session.metadata("capacitor trace")), to: tracePath, flag: "--trace")
+            files["trace"] = tracePath
+        }
+        let summaryPath = "\(output)/summary.json"
+        files["summary"] = summaryPath
+        let report = RunReport(session: session, summary: RunSummary(result), files: files, dacReadBackVolts: nil)
+        try write(try report.jsonText() + "\n", to: summaryPath, flag: "--output")
+        return files
+    }
+}
+
+func write(_ text: String, to path: String, flag: String) throws {
+    let tmp = path + ".partial"
+    do {
+        try Data(text.utf8).write(to: URL(fileURLWithPath: tmp))
+        if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
+        try FileManager.default.moveItem(atPath: tmp, toPath: path)
+    } catch {
+        printError("\(flag) \(path): cannot write (\(error.localizedDescription)). Fix: choose a writable path with free space.")
+        throw ExitCode(2)
+    }
+}
+
+func printError(_ message: String) {
+    FileHandle.standardError.write(Data(("error: " + message + "\n").utf8))
+}
+
+/// The machine-readable summary (`--json`, and summary.json).
+struct RunReport: Encodable {
+    struct ProtocolInfo: Encodable {
+        var amplitudeVolts: Double
+        var widthMs: Double
+        var frequencyHz: Double
+        var pulses: Int
+        var sampleRateHz: Double
+    }
+    var tool = "neuronctl \(Neuronctl.version)"
+    var board: String
+    var boardFile: String
+    var simulated: Bool
+    var model: String
+    var seed: UInt64
+    var neuron: Int
+    var stimulus: ProtocolInfo
+    var summary: RunSummary
+    var dacReadBackVolts: Double?
+    var files: [String: String]
+
+    init(session: RunSession, summary: RunSummary, files: [String: String], dacReadBackVolts: Double?) {
+        let t = session.configuration.train
+        board = session.runtime.description.board.name
+        boardFile = session.boardPath
+        simulated = session.runtime.description.board.simulated
+        model = session.model.rawValue
+        seed = session.seed
+        neuron = session.hardware.channel.id
+        stimulus = ProtocolInfo(amplitudeVolts: t.amplitude.volts, widthMs: t.width.seconds * 1e3, frequencyHz: t.frequency.hertz,
+                                pulses: t.count, sampleRateHz: session.configuration.sampleRate.hertz)
+        self.summary = summary
+        self.files = files
+        self.dacReadBackVolts = dacReadBackVolts
+    }
+
+    func jsonText() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
+}
+
+func textSummary(session: RunSession, result: RunResult, summary s: RunSummary, readBack: String, files: [String: String]) -> String {
+    let t = session.configuration.train
+    func f(_ x: Double, _ d: Int) -> String { formatted(x, digits: d) }
+    var out: [String] = []
+    out.append("NeuronHIL run on board \(session.runtime.description.board.name) (\(session.boardPath))\(session.runtime.description.board.simulated ? ", simulated: model \(session.model.rawValue), seed \(session.seed)" : "")")
+    out.append("protocol            \(t.count) pulses of \(f(t.amplitude.volts, 3)) V x \(f(t.width.seconds * 1e3, 2)) ms at \(f(t.frequency.hertz, 2)) Hz, sampled at \(f(session.configuration.sampleRate.hertz, 0)) Hz (\(f(t.duration.seconds, 3)) s)")
+    out.append("pulses applied      \(s.pulsesApplied)")
+    out.append("samples             \(s.samples)")
+    out.append("spikes              \(s.spikes) (fully formed \(s.fullyFormedSpikes), partial \(s.partialSpikes): cut short by the pulse end)")
+    out.append("firing probability  \(f(s.firingProbabilityPerPulse, 3)) per pulse (\(s.firedPulses) of \(s.pulsesApplied) pulses fired)")
+    if s.spikes > 0 {
+        out.append("bias time           mean \(f(s.biasTimeMs.mean, 2)) ms, sd \(f(s.biasTimeMs.sd, 2)) ms, range \(f(s.biasTimeMs.min, 2))-\(f(s.biasTimeMs.max, 2)) ms")
+        out.append("peak voltage        mean \(f(s.peakVolts.mean, 3)) V, range \(f(s.peakVolts.min, 3))-\(f(s.peakVolts.max, 3)) V")
+        out.append("energy (1/2 CV^2)   mean \(f(s.energyPJ.mean, 1)) pJ, range \(f(s.energyPJ.min, 1))-\(f(s.energyPJ.max, 1)) pJ; fully formed: mean \(f(s.fullyFormedEnergyPJ.mean, 1)) pJ, range \(f(s.fullyFormedEnergyPJ.min, 1))-\(f(s.fullyFormedEnergyPJ.max, 1)) pJ")
+        out.append("")
+        out.append("    #  pulse   onset_s  bias_ms  peak_V  energy_pJ  formed")
+        let shown = result.spikes.prefix(20)
+        for e in shown {
+            func pad(_ x: String, _ n: Int) -> String { String(repeating: " ", count: max(0, n - x.count)) + x }
+            out.append(pad(String(e.index), 5) + pad(String(e.pulseIndex), 7) + pad(f(Double(e.onset) * 1e-9, 4), 10)
+                       + pad(f(e.biasTime.seconds * 1e3, 2), 9) + pad(f(e.peak.volts, 3), 8) + pad(f(e.energy.picojoules, 1), 11)
+                       + "  " + (e.fullyFormed ? "full" : "partial"))
+        }
+        if result.spikes.count > shown.count { out.append("  ... \(result.spikes.count - shown.count) more in \(files["spikes"] ?? "spikes.csv")") }
+        out.append("")
+    }
+    out.append("ended               \(s.termination)")
+    out.append("safe state          \(s.safeState); \(readBack)")
+    out.append("files               " + ["trace", "spikes", "summary"].compactMap { files[$0] }.joined(separator: ", "))
+    return out.joined(separator: "\n")
+}

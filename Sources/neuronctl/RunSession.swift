@@ -1,0 +1,105 @@
+import Foundation
+import NeuronBoard
+import NeuronControl
+import NeuronHAL
+import NeuronPhysics
+import NeuronSim
+
+/// An error the CLI reports as it is (already naming the place and the fix), with an exit code.
+struct CLIError: Error, CustomStringConvertible {
+    var description: String
+    var exitCode: Int32 = 2
+}
+
+/// Everything needed for one run on one neuron: the board brought up, the protocol checked against its limits,
+/// and the stimulus wrapped so no value outside the limits can reach the DAC. Nothing touches a bus until
+/// `execute()`.
+struct RunSession {
+    let boardPath: String
+    let runtime: BoardRuntime
+    let hardware: BoardRuntime.NeuronHardware
+    let configuration: RunConfiguration
+    let stimulus: SafeStimulusOutput
+    let limits: StimulusLimits
+
+    init(boardPath: String, neuronID: Int?, train: PulseTrain, sampleRate: Frequency, seed: UInt64?,
+         model: NeuronModelKind?, recordTrace: Bool) throws {
+        let description: BoardDescription
+        do {
+            description = try BoardLoader.load(path: boardPath)
+        } catch {
+            throw CLIError(description: error.description)
+        }
+        do {
+            runtime = try BoardRuntime(description, overrides: .init(seed: seed, model: model))
+            let id = neuronID ?? description.neurons[0].id
+            hardware = try runtime.neuron(id: id)
+        } catch {
+            throw CLIError(description: error.description)
+        }
+        self.boardPath = boardPath
+        let l = description.limits
+        limits = StimulusLimits(voltage: l.stimulus, maxPulseWidth: l.maxPulseWidth, maxDutyCycle: l.maxDutyCycle, sampleRate: l.sampleRate)
+        var detector = DetectorConfiguration()
+        detector.capacitance = hardware.channel.capacitance
+        configuration = RunConfiguration(train: train, sampleRate: sampleRate, detector: detector,
+                                         channel: hardware.channel.id, recordTrace: recordTrace)
+        do {
+            try configuration.validate(against: limits)
+            stimulus = try SafeStimulusOutput(hardware.stimulus, limits: limits.voltage)
+        } catch {
+            throw CLIError(description: "\(boardPath): \(error.description)")
+        }
+    }
+
+    var model: NeuronModelKind { runtime.simulation?.model ?? .device }
+    var seed: UInt64 { runtime.simulation?.seed ?? 0 }
+
+    /// Runs the loop on `clock` (the board's own clock unless paced).
+    func execute(clock: (any MonotonicClock)? = nil, stop: StopRequest) -> RunResult {
+        ControlLoop(configuration: configuration, stimulus: stimulus, membrane: hardware.membrane,
+                    clock: clock ?? runtime.clock, stop: stop).run()
+    }
+
+    /// The `# key: value` header of every file this run writes. Deterministic: no dates, no host.
+    func metadata(_ kind: String) -> [(String, String)] {
+        let t = configuration.train
+        return [
+            ("neuronhil", "\(kind) written by neuronctl \(Neuronctl.version)"),
+            ("board", "\(runtime.description.board.name) (\(boardPath))"),
+            ("simulated", String(runtime.description.board.simulated)),
+            ("model", model.rawValue),
+            ("seed", String(seed)),
+            ("neuron", String(hardware.channel.id)),
+            ("amplitude_v", formatted(t.amplitude.volts, digits: 4)),
+            ("width_ms", formatted(t.width.seconds * 1e3, digits: 4)),
+            ("frequency_hz", formatted(t.frequency.hertz, digits: 4)),
+            ("pulses", String(t.count)),
+            ("sample_rate_hz", formatted(configuration.sampleRate.hertz, digits: 2)),
+            ("detector", "threshold \(configuration.detector.threshold.volts) V, rearm \(configuration.detector.rearm.volts) V, smoothing \(configuration.detector.smoothingWindow) samples, refractory \(configuration.detector.refractory.seconds * 1e3) ms"),
+            ("read_with", "pandas.read_csv(path, comment='#')"),
+        ]
+    }
+}
+
+/// A clock for `--realtime` on a simulated board: the simulated chips still live on their manual clock, but every
+/// sleep also waits for the same span of real time, so the loop runs at the pace it would on hardware.
+final class PacedClock: MonotonicClock {
+    private let simulated: ManualClock
+    private let realStart: ContinuousClock.Instant
+    private let simStart: MonotonicInstant
+    init(_ simulated: ManualClock) {
+        self.simulated = simulated
+        realStart = ContinuousClock.now
+        simStart = simulated.now
+    }
+    var now: MonotonicInstant { simulated.now }
+    func sleep(until deadline: MonotonicInstant) {
+        let target = realStart + .nanoseconds(deadline.nanoseconds - simStart.nanoseconds)
+        let wait = target - ContinuousClock.now
+        if wait > .zero {
+            Thread.sleep(forTimeInterval: wait.seconds)
+        }
+        simulated.sleep(until: deadline)
+    }
+}
