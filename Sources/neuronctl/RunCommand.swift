@@ -107,8 +107,8 @@ struct RunCommand: ParsableCommand {
             readBack = "DAC read-back FAILED: \(error)"
         }
 
-        let files = try writeRecords(session: session, result: result)
         let summary = RunSummary(result)
+        let files = try writeRecords(session: session, result: result, summary: summary, dacReadBackVolts: readBackVolts)
         let report = RunReport(session: session, summary: summary, files: files, dacReadBackVolts: readBackVolts)
         if json {
             print(try report.jsonText())
@@ -125,7 +125,7 @@ struct RunCommand: ParsableCommand {
 
     /// Writes the trace, the spike record and the JSON summary. Each file is written whole to a temporary name
     /// and renamed, so a reader never sees half a file.
-    func writeRecords(session: RunSession, result: RunResult) throws -> [String: String] {
+    func writeRecords(session: RunSession, result: RunResult, summary: RunSummary, dacReadBackVolts: Double?) throws -> [String: String] {
         let fm = FileManager.default
         do {
             try fm.createDirectory(atPath: output, withIntermediateDirectories: true)
@@ -144,7 +144,7 @@ struct RunCommand: ParsableCommand {
         }
         let summaryPath = "\(output)/summary.json"
         files["summary"] = summaryPath
-        let report = RunReport(session: session, summary: RunSummary(result), files: files, dacReadBackVolts: nil)
+        let report = RunReport(session: session, summary: summary, files: files, dacReadBackVolts: dacReadBackVolts)
         try write(try report.jsonText() + "\n", to: summaryPath, flag: "--output")
         return files
     }
