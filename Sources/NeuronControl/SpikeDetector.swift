@@ -17,9 +17,10 @@ public struct DetectorConfiguration: Sendable, Hashable {
     public var switchingThreshold = Voltage.volts(0.3)
     /// A spike is fully formed when, this long before its peak, the trace was already within `plateauTolerance`
     /// of the peak: the capacitor had reached its plateau before the pulse ended. Otherwise the pulse end cut
-    /// the charging short and the spike is counted as partial.
-    public var plateauWindow = Duration.microseconds(400)
-    public var plateauTolerance = 0.10
+    /// the charging short and the spike is counted as partial. 0.5 ms and 3 % accept a spike only once it is within
+    /// about 4 % of its plateau for charging time constants up to 0.9 ms (R_on ≤ 4 MΩ with 10 MΩ and 300 pF).
+    public var plateauWindow = Duration.microseconds(500)
+    public var plateauTolerance = 0.03
     /// The neuron's capacitor, for E = ½·C·V².
     public var capacitance = Capacitance.picofarads(300)
 

@@ -23,6 +23,9 @@ public final class SimNeuronChannel {
     public private(set) var gateClosed = true
     /// Every stimulus change the neuron saw, for tests (instant, volts at the electrode). Rare: two per pulse.
     public private(set) var stimulusLog: [(MonotonicInstant, Voltage)] = []
+    /// Every switching event of the physics, in order (the ground truth for detector tests). Appended when a
+    /// query notices a new one: a few per second, so it does not matter on the hot path.
+    public private(set) var switchEvents: [NeuronSwitchEvent] = []
     private var noise: SeededGenerator
 
     public init(model: PerovskiteNeuron, frontEndGain: Double = 1, noiseRMS: Double = 0.5e-3, noiseSeed: UInt64) {
@@ -49,21 +52,29 @@ public final class SimNeuronChannel {
         }
     }
 
+    @inline(__always)
+    private func advance(to instant: MonotonicInstant) {
+        let before = model.spikeCount
+        model.advance(to: instant.seconds)
+        if model.spikeCount != before, let e = model.lastEvent { switchEvents.append(e) }
+    }
+
     private func apply(at instant: MonotonicInstant) {
         let v = gateClosed ? dacVolts : 0
+        advance(to: instant)
         model.setInput(v, at: instant.seconds)
         stimulusLog.append((instant, .volts(v)))
     }
 
     /// The capacitor voltage at `instant` (advancing the physics), without front end or noise.
     public func capacitorVoltage(at instant: MonotonicInstant) -> Voltage {
-        model.advance(to: instant.seconds)
+        advance(to: instant)
         return .volts(model.capacitorVolts)
     }
 
     /// What the ADC pin sees at `instant`: capacitor × front-end gain + noise.
     public func adcPinVoltage(at instant: MonotonicInstant) -> Voltage {
-        model.advance(to: instant.seconds)
+        advance(to: instant)
         let n = noiseRMS > 0 ? noiseRMS * noise.nextGaussian() : 0
         return .volts(model.capacitorVolts * frontEndGain + n)
     }
