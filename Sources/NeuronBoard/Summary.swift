@@ -17,12 +17,7 @@ extension BoardDescription {
                 out.append("  \(bus.name): spi \(bus.device) mode \(mode) at up to \(plain(f.hertz)) Hz")
             }
             for device in bus.devices {
-                let at = device.address.map { " @ \($0)" } ?? ""
-                let vref = device.reference.map { ", vref \(plain($0.volts)) V" } ?? ""
-                out.append("    \(device.name): \(device.compatible)\(at) (\(device.kind.rawValue)\(vref))")
-                for channel in device.channels {
-                    out.append("      \(channel.label): \(channel.inputs), span \(plain(channel.span.volts)) V, up to \(plain(channel.maxSampleRate.hertz)) SPS")
-                }
+                out += Self.summaryLines(of: device)
             }
         }
         if let gpio {
@@ -55,5 +50,20 @@ extension BoardDescription {
             + "sampling \(plain(l.sampleRate.lowerBound.hertz))...\(plain(l.sampleRate.upperBound.hertz)) Hz")
         if let s = simulation { out.append("simulation: model \(s.model.rawValue), seed \(s.seed)") }
         return out.joined(separator: "\n")
+    }
+
+    // A separate, non-inlined function: Swift 6.3.1's optimizer crashes (CopyPropagation, "Found outside of
+    // lifetime use") when this loop body is inlined into `summary` in release builds.
+    @inline(never)
+    static func summaryLines(of device: Device) -> [String] {
+        var out: [String] = []
+        let at = device.address.map { " @ \($0)" } ?? ""
+        let vref = device.reference.map { ", vref \(plain($0.volts)) V" } ?? ""
+        out.append("    \(device.name): \(device.compatible)\(at) (\(device.kind.rawValue)\(vref))")
+        let channels = device.channels
+        for channel in channels {
+            out.append("      \(channel.label): \(channel.inputs), span \(plain(channel.span.volts)) V, up to \(plain(channel.maxSampleRate.hertz)) SPS")
+        }
+        return out
     }
 }

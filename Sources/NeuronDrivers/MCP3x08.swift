@@ -49,6 +49,7 @@ public enum MCP3x08Variant: Sendable, Hashable, CaseIterable, CustomStringConver
 /// Pure encoders and decoders of the MCP3x08 frames (no bus needed; unit-tested on their own).
 public enum MCP3x08Wire {
     /// The 3 bytes to clock out for one conversion of `channel` (0...7; a pair selector when not single-ended).
+    @inlinable
     public static func encodeRequest(
         channel: Int, singleEnded: Bool, variant: MCP3x08Variant
     ) -> InlineArray<3, UInt8> {
@@ -64,6 +65,7 @@ public enum MCP3x08Wire {
     }
 
     /// The result in the 3 bytes clocked in, or `nil` if the null bit is 1 (no valid reply).
+    @inlinable
     public static func decodeReply(_ reply: InlineArray<3, UInt8>, variant: MCP3x08Variant) -> UInt16? {
         switch variant {
         case .mcp3008:
@@ -76,6 +78,7 @@ public enum MCP3x08Wire {
     }
 
     /// volts = raw · VREF / 2^bits.
+    @inlinable
     public static func voltage(for code: ADCCode, reference: Voltage) -> Voltage {
         reference * (Double(code.value) / Double(Int32(1) << Int32(code.bits)))
     }
@@ -104,12 +107,16 @@ public final class MCP3x08<Device: SPIDevice> {
         self.reference = reference
     }
 
+    @inlinable
     public var deviceName: String { "\(variant) (SPI)" }
 
     // MARK: Bus operations
+    // The membrane is read through here on every tick, so the read path is @inlinable: the loop's module then
+    // specialises it for the concrete SPI device, with no generic dispatch or metadata look-ups per sample.
 
     /// One conversion. Throws `.protocolViolation` if the null bit reads 1 (MISO not driven by the chip);
     /// rethrows SPI errors.
+    @inlinable
     public func readRaw(channel: Int, singleEnded: Bool = true) throws(HardwareError) -> ADCCode {
         let request = MCP3x08Wire.encodeRequest(channel: channel, singleEnded: singleEnded, variant: variant)
         let reply = try device.transfer(request)
@@ -138,6 +145,7 @@ public struct MCP3x08Channel<Device: SPIDevice>: AnalogInput {
     /// Volts per code (IIO `scale`): VREF / 2^bits.
     public var scale: Voltage { adc.reference * (1 / Double(Int32(1) << Int32(adc.variant.resolutionBits))) }
 
+    @inlinable
     public func readVoltage() throws(HardwareError) -> Voltage {
         let raw = try adc.readRaw(channel: number, singleEnded: singleEnded)
         return MCP3x08Wire.voltage(for: raw, reference: adc.reference)

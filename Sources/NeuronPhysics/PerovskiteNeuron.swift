@@ -105,7 +105,7 @@ public struct NeuronSwitchEvent: Sendable, Hashable {
 ///   g is evaluated at the start of each integration step; V_c is below 10 mV before a spike, so this is exact to
 ///   about 2 %.
 /// Waiting times are drawn by inversion: an Exp(1) target E is drawn at each reset and the switch turns on when the
-/// integrated rate ∫λ dt reaches E (integrated by the trapezoid rule in steps of at most 20 µs).
+/// integrated rate ∫λ dt reaches E (integrated by the trapezoid rule in steps of at most 50 µs).
 public struct PerovskiteNeuron: Sendable {
     public let kind: NeuronModelKind
     public let parameters: NeuronParameters
@@ -132,6 +132,10 @@ public struct PerovskiteNeuron: Sendable {
     private var target: Double
     private var onResistance: Double = 0
     private var holdVolts: Double = 0
+    // exp() memos: the loop samples at a fixed interval, so the same decay factors recur; one entry each saves
+    // two to three exp() calls per sample.
+    private var memoryDecay = ExpMemo()
+    private var circuitDecay = ExpMemo()
 
     public init(kind: NeuronModelKind = .device, parameters: NeuronParameters = NeuronParameters(), seed: UInt64) {
         self.kind = kind
@@ -162,8 +166,11 @@ public struct PerovskiteNeuron: Sendable {
             time = t
             return
         }
-        // Biased above threshold and off: integrate the switching rate in short steps to find a switching instant.
-        let maxStep = 20e-6
+        // Biased above threshold and off: integrate the switching rate in steps of at most 50 µs to find a
+        // switching instant (the rate changes by at most e^0.125 over a step, so the trapezoid rule is within
+        // 0.2 %); the rate at the end of one step is the rate at the start of the next.
+        let maxStep = 50e-6
+        var rate0 = rate(memory: memory)
         while time < t {
             let dt = min(maxStep, t - time)
             let v = inputVolts - capacitorVolts
@@ -173,10 +180,8 @@ public struct PerovskiteNeuron: Sendable {
                 time = t
                 return
             }
-            let g = drive(v)
-            let memoryBefore = memory
-            relaxMemory(dt, drive: g)
-            let rate0 = rate(memory: memoryBefore), rate1 = rate(memory: memory)
+            relaxMemory(dt, drive: drive(v))
+            let rate1 = rate(memory: memory)
             let increment = 0.5 * (rate0 + rate1) * dt
             if integratedRate + increment >= target {
                 // Switch inside this step: linear interpolation of the integrated rate.
@@ -196,6 +201,7 @@ public struct PerovskiteNeuron: Sendable {
                 }
                 return
             }
+            rate0 = rate1
             integratedRate += increment
             biasTime += dt
             integrateCircuit(dt)
@@ -230,7 +236,7 @@ public struct PerovskiteNeuron: Sendable {
         guard kind == .device else { return }
         let tau = parameters.memoryTimeConstantSeconds
         let steady = g * tau
-        memory = steady + (memory - steady) * exp(-dt / tau)
+        memory = steady + (memory - steady) * memoryDecay.exp(-dt / tau)
     }
 
     /// Exact solution of the circuit's linear ODE dV/dt = a − b·V over dt with the current switch state.
@@ -248,7 +254,7 @@ public struct PerovskiteNeuron: Sendable {
             b = (1 / p.offResistanceOhms + 1 / p.dischargeResistanceOhms) / c
         }
         let steady = a / b
-        capacitorVolts = steady + (capacitorVolts - steady) * exp(-b * dt)
+        capacitorVolts = steady + (capacitorVolts - steady) * circuitDecay.exp(-b * dt)
     }
 
     private mutating func switchOn() {
@@ -272,3 +278,20 @@ extension PerovskiteNeuron {
     public var capacitorVoltage: Voltage { Voltage(volts: capacitorVolts) }
     public var capacitance: Capacitance { Capacitance(farads: parameters.capacitanceFarads) }
 }
+
+/// A one-entry memo of exp(x).
+struct ExpMemo: Sendable {
+    private var x = 0.0
+    private var value = 1.0
+    @inline(__always)
+    mutating func exp(_ x: Double) -> Double {
+        if x != self.x {
+            self.x = x
+            value = _exp(x)
+        }
+        return value
+    }
+}
+
+/// The C library's exp, named apart from `ExpMemo.exp`.
+@inline(__always) private func _exp(_ x: Double) -> Double { exp(x) }

@@ -10,6 +10,8 @@ import Darwin
 /// reproducible byte for byte from its seed on every platform. Not for cryptography.
 public struct SeededGenerator: RandomNumberGenerator, Sendable {
     private var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
+    /// The second value of the last Box-Muller pair, NaN when used up.
+    private var spareGaussian = Double.nan
 
     public init(seed: UInt64) {
         var x = seed
@@ -43,10 +45,17 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
     /// An exponential variate with mean 1.
     public mutating func nextExponential() -> Double { -log(nextOpenUnit()) }
 
-    /// A standard normal variate (Box-Muller; one of the pair is discarded for simplicity).
+    /// A standard normal variate (Box-Muller; the pair's second value is kept for the next call).
     public mutating func nextGaussian() -> Double {
+        if !spareGaussian.isNaN {
+            defer { spareGaussian = .nan }
+            return spareGaussian
+        }
         let u1 = nextOpenUnit(), u2 = nextUnit()
-        return (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2)
+        let r = (-2 * log(u1)).squareRoot()
+        let a = 2 * Double.pi * u2
+        spareGaussian = r * sin(a)
+        return r * cos(a)
     }
 
     /// Log-uniform in [lower, upper] (for resistances spread over a factor of a few).

@@ -82,6 +82,55 @@ public final class SimMCP3x08: SimSPITarget {
     }
 
     public func exchange(mosi: UnsafeRawBufferPointer, miso: UnsafeMutableRawBufferPointer) {
+        if mosi.count <= 8 {
+            exchangeWord(mosi: mosi, miso: miso)
+            return
+        }
+        exchangeBits(mosi: mosi, miso: miso)
+    }
+
+    /// The same protocol as `exchangeBits`, computed on a 64-bit word for frames of up to 8 bytes (every frame
+    /// the drivers send): the membrane is read this way 10 000 times per simulated second.
+    private func exchangeWord(mosi: UnsafeRawBufferPointer, miso: UnsafeMutableRawBufferPointer) {
+        let count = mosi.count
+        let totalBits = count * 8
+        var word: UInt64 = 0
+        for i in 0..<count { word = (word << 8) | UInt64(mosi[i]) }
+        word <<= UInt64(64 - totalBits)  // MSB-aligned: bit 0 of the frame is bit 63
+        var out = UInt64.max  // DOUT high-impedance (reads 1) until the null bit
+        if word != 0 {
+            let startBit = word.leadingZeroBitCount
+            if startBit + 4 < totalBits {
+                let command = UInt8((word << UInt64(startBit + 1)) >> 60)  // SGL D2 D1 D0
+                let now = clock.now
+                let result = code(singleEnded: command & 0x8 != 0, select: command & 7, at: now)
+                lastCode = result
+                lastSampleInstant = now
+                conversions &+= 1
+                let n = variant.bits
+                // After D0 comes one sample bit, then the null bit, then B(n-1)...B0, then B1...B(n-1), then zeros.
+                let nullBit = startBit + 6
+                var stream: UInt64 = 0  // bits from the null bit on, MSB-aligned
+                var len = 1  // the null bit (0)
+                for k in stride(from: n - 1, through: 0, by: -1) {
+                    stream |= UInt64((result >> UInt16(k)) & 1) << UInt64(63 - len)
+                    len += 1
+                }
+                for k in 1..<n {
+                    stream |= UInt64((result >> UInt16(k)) & 1) << UInt64(63 - len)
+                    len += 1
+                }
+                if nullBit < 64 {
+                    let ones = nullBit == 0 ? 0 : UInt64.max << UInt64(64 - nullBit)
+                    out = ones | (stream >> UInt64(nullBit))
+                }
+            }
+        }
+        for i in 0..<count { miso[i] = UInt8(truncatingIfNeeded: out >> UInt64(56 - 8 * i)) }
+    }
+
+    /// Bit-by-bit reference implementation, for frames longer than 8 bytes.
+    private func exchangeBits(mosi: UnsafeRawBufferPointer, miso: UnsafeMutableRawBufferPointer) {
         let totalBits = mosi.count * 8
         let n = variant.bits
         var startBit = -1

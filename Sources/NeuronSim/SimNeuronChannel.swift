@@ -13,7 +13,10 @@ public import NeuronPhysics
 ///
 /// Not thread-safe: one thread owns a simulated board.
 public final class SimNeuronChannel {
-    public private(set) var model: PerovskiteNeuron
+    /// The physics, behind a pointer: it is mutated on every ADC sample, and a plain stored property of a class
+    /// would pay a dynamic exclusivity check each time (one thread owns a sim board, so none is needed).
+    private let storage: UncheckedStorage<PerovskiteNeuron>
+    public var model: PerovskiteNeuron { storage.pointer.pointee }
     /// Front-end gain from the capacitor node to the ADC pin.
     public let frontEndGain: Double
     /// RMS noise added at the ADC pin (amplifier and reference noise of a real front end), volts.
@@ -29,7 +32,7 @@ public final class SimNeuronChannel {
     private var noise: SeededGenerator
 
     public init(model: PerovskiteNeuron, frontEndGain: Double = 1, noiseRMS: Double = 0.5e-3, noiseSeed: UInt64) {
-        self.model = model
+        self.storage = UncheckedStorage(model)
         self.frontEndGain = frontEndGain
         self.noiseRMS = noiseRMS
         self.noise = SeededGenerator(seed: noiseSeed ^ 0x6E6F_6973_65)
@@ -54,29 +57,30 @@ public final class SimNeuronChannel {
 
     @inline(__always)
     private func advance(to instant: MonotonicInstant) {
-        let before = model.spikeCount
-        model.advance(to: instant.seconds)
-        if model.spikeCount != before, let e = model.lastEvent { switchEvents.append(e) }
+        let m = storage.pointer
+        let before = m.pointee.spikeCount
+        m.pointee.advance(to: instant.seconds)
+        if m.pointee.spikeCount != before, let e = m.pointee.lastEvent { switchEvents.append(e) }
     }
 
     private func apply(at instant: MonotonicInstant) {
         let v = gateClosed ? dacVolts : 0
         advance(to: instant)
-        model.setInput(v, at: instant.seconds)
+        storage.pointer.pointee.setInput(v, at: instant.seconds)
         stimulusLog.append((instant, .volts(v)))
     }
 
     /// The capacitor voltage at `instant` (advancing the physics), without front end or noise.
     public func capacitorVoltage(at instant: MonotonicInstant) -> Voltage {
         advance(to: instant)
-        return .volts(model.capacitorVolts)
+        return .volts(storage.pointer.pointee.capacitorVolts)
     }
 
     /// What the ADC pin sees at `instant`: capacitor × front-end gain + noise.
     public func adcPinVoltage(at instant: MonotonicInstant) -> Voltage {
         advance(to: instant)
         let n = noiseRMS > 0 ? noiseRMS * noise.nextGaussian() : 0
-        return .volts(model.capacitorVolts * frontEndGain + n)
+        return .volts(storage.pointer.pointee.capacitorVolts * frontEndGain + n)
     }
 
     /// Feeds an MCP3x08 channel from the capacitor node.
