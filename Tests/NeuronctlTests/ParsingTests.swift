@@ -1,0 +1,76 @@
+// Argument parsing in process (house style §9: `parseAsRoot`), fast and without a board: unit suffixes, defaults,
+// cross-field `validate()` errors. What happens after parsing (board limits, files, signals) is tested through
+// the executable in RunCommandTests.swift.
+
+import ArgumentParser
+@testable import neuronctl
+import Testing
+
+@Suite struct ParsingTests {
+    func parseRun(_ args: [String]) throws -> RunCommand {
+        let command = try Neuronctl.parseAsRoot(["run"] + args)
+        return try #require(command as? RunCommand)
+    }
+
+    @Test func defaultsAreTheFig2cProtocol() throws {
+        let run = try parseRun([])
+        #expect(run.amplitude.voltage.volts == 0.75)
+        #expect(run.width.duration == .milliseconds(5))
+        #expect(run.frequency.frequency.hertz == 33)
+        #expect(run.sampleRate.frequency.hertz == 10_000)
+        #expect(run.pulseCount == 100)
+        #expect(run.boardOptions.board == "Boards/mock.yaml")
+        #expect(run.output == "neuronhil-out")
+        #expect(!run.json && !run.realtime && !run.noTrace)
+        #expect(run.seed == nil && run.model == nil)
+    }
+
+    @Test func unitSuffixes() throws {
+        let run = try parseRun([
+            "--amplitude", "750mV", "--width", "2500us", "--frequency", "0.1kHz", "--sample-rate", "10k",
+            "--duration", "2s", "--model", "paper", "--seed", "42",
+        ])
+        #expect(abs(run.amplitude.voltage.volts - 0.75) < 1e-12)
+        #expect(run.width.duration == .microseconds(2500))
+        #expect(run.frequency.frequency.hertz == 100)
+        #expect(run.sampleRate.frequency.hertz == 10_000)
+        #expect(run.duration?.duration == .seconds(2))
+        #expect(run.pulseCount == 200)  // whole periods in 2 s at 100 Hz
+        #expect(run.model == .paper)
+        #expect(run.seed == 42)
+    }
+
+    @Test func bareNumbersTakeTheDocumentedUnits() throws {
+        let run = try parseRun(["--amplitude", "0.5", "--width", "5", "--duration", "1"])
+        #expect(run.amplitude.voltage.volts == 0.5)  // volts
+        #expect(run.width.duration == .milliseconds(5))  // milliseconds
+        #expect(run.duration?.duration == .seconds(1))  // seconds
+        #expect(run.pulseCount == 33)
+    }
+
+    @Test(arguments: [
+        (["--amplitude", "abc"], "'abc'"),
+        (["--width", "-1"], "--width"),
+        (["--frequency", "0"], "--frequency"),
+        (["--pulses", "0"], "at least 1"),
+        (["--pulses", "5", "--duration", "1"], "not both"),
+        (["--duration", "10ms"], "shorter than one period"),
+        (["--model", "bogus"], "'bogus'"),
+        (["--seed", "-3"], "--seed"),
+    ])
+    func refusedWithAUsageError(args: [String], message: String) {
+        do {
+            _ = try parseRun(args)
+            Issue.record("\(args) was accepted")
+        } catch {
+            #expect(Neuronctl.exitCode(for: error) == .validationFailure)  // 64, EX_USAGE
+            #expect(Neuronctl.message(for: error).contains(message), "\(Neuronctl.message(for: error))")
+        }
+    }
+
+    @Test func subcommandsAreRegistered() throws {
+        #expect(try Neuronctl.parseAsRoot(["board", "validate", "x.yaml"]) is BoardCommand.Validate)
+        #expect(try Neuronctl.parseAsRoot(["bench", "--pulses", "3"]) is BenchCommand)
+        #expect(throws: (any Error).self) { try Neuronctl.parseAsRoot(["bench", "--repetitions", "0"]) }
+    }
+}
