@@ -160,7 +160,7 @@ public final class SimulatedBoard {
             physics.connect(adc: mcp3x08[adcDevice.name]!, channel: ch.positive.index)
             let driver = MCP3x08(device: spiDevices[adcDevice.name]!, variant: c.chip == .mcp3008 ? .mcp3008 : .mcp3208, reference: c.reference)
             // Differential selections use the positive input's index as D2D1D0 (datasheet table 5-1/5-2).
-            membrane = FrontEndInput(input: driver.channel(ch.positive.index, singleEnded: ch.negative == nil), gain: gain)
+            membrane = SimMCP3x08Input(channel: driver.channel(ch.positive.index, singleEnded: ch.negative == nil), gain: gain)
         case .ads1x15(let c):
             let ch = c.channels.first { $0.label == adcChannel.label }!
             let variant: ADS1x15Variant = c.chip == .ads1115 ? .ads1115 : .ads1015
@@ -223,6 +223,18 @@ public final class SimulatedBoard {
         case .fs0_512: .fsr0_512
         case .fs0_256: .fsr0_256
         }
+    }
+}
+
+/// The membrane channel of a simulated board as a concrete, non-generic type. The loop calls it through
+/// `any AnalogInput`; a generic type's witness would run the unspecialised driver code (metadata look-ups on every
+/// sample), while this one is compiled for `SimSPIDevice`, with the driver's @inlinable read path inlined.
+struct SimMCP3x08Input: AnalogInput {
+    let channel: MCP3x08Channel<SimSPIDevice>
+    let gain: Double
+    func readVoltage() throws(HardwareError) -> Voltage {
+        let v = try channel.readVoltage()
+        return .volts(v.volts / gain)
     }
 }
 

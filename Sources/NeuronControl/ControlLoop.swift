@@ -130,6 +130,10 @@ public final class ControlLoop {
         let interval = cfg.sampleInterval.nanosecondsValue
         let end = train.duration.nanosecondsValue
         let supra = train.amplitude > cfg.detector.switchingThreshold
+        // Edge times in plain Int64 nanoseconds: `Duration` arithmetic goes through 128-bit attoseconds.
+        let startNs = train.start.nanosecondsValue
+        let periodNs = train.period.nanosecondsValue
+        let widthNs = train.width.nanosecondsValue
         var trace = Trace()
         let expectedSamples = Int(end / interval) + 2
         if cfg.recordTrace { trace.reserve(expectedSamples) }
@@ -155,7 +159,7 @@ public final class ControlLoop {
                     break
                 }
                 let edgeTime: Int64 = nextEdge < edgeCount
-                    ? (nextEdge & 1 == 0 ? train.pulseStart(nextEdge >> 1) : train.pulseEnd(nextEdge >> 1))
+                    ? startNs + Int64(nextEdge >> 1) * periodNs + (nextEdge & 1 == 0 ? 0 : widthNs)
                     : Int64.max
                 if nextSample > end && edgeTime == Int64.max { break }
                 let deadline = min(edgeTime, nextSample)
@@ -167,7 +171,7 @@ public final class ControlLoop {
                         try stimulus.set(train.amplitude)
                         commanded = train.amplitude
                         pulsesApplied += 1
-                        state = StimulusState(pulseIndex: k, pulseStart: train.pulseStart(k), pulseEnd: train.pulseEnd(k),
+                        state = StimulusState(pulseIndex: k, pulseStart: edgeTime, pulseEnd: edgeTime + widthNs,
                                               isOn: true, isSupraThreshold: supra)
                     } else {
                         try stimulus.set(.zero)

@@ -279,13 +279,14 @@ extension PerovskiteNeuron {
     public var capacitance: Capacitance { Capacitance(farads: parameters.capacitanceFarads) }
 }
 
-/// A one-entry memo of exp(x).
+/// A one-entry memo of exp(x). Step lengths computed from instants differ in their last bits from one sample to
+/// the next, so arguments within 1e-9 (relative) of the memo count as equal: exp changes by less than 1e-10 there.
 struct ExpMemo: Sendable {
     private var x = 0.0
     private var value = 1.0
     @inline(__always)
     mutating func exp(_ x: Double) -> Double {
-        if x != self.x {
+        if abs(x - self.x) > 1e-9 * abs(x) {
             self.x = x
             value = _exp(x)
         }

@@ -36,10 +36,11 @@ public final class SimMCP3x08: SimSPITarget {
     /// VREF: the voltage at full scale.
     public let reference: Voltage
     /// Frames that contained a start bit and a channel selection (conversions performed).
-    public private(set) var conversions = 0
+    // Written on every conversion; one thread owns a sim board, so dynamic exclusivity checks are skipped.
+    @exclusivity(unchecked) public private(set) var conversions = 0
     /// The last code converted, and the instant it sampled.
-    public private(set) var lastCode: UInt16 = 0
-    public private(set) var lastSampleInstant: MonotonicInstant = .zero
+    @exclusivity(unchecked) public private(set) var lastCode: UInt16 = 0
+    @exclusivity(unchecked) public private(set) var lastSampleInstant: MonotonicInstant = .zero
 
     private var inputs: [(MonotonicInstant) -> Voltage]
 
@@ -108,18 +109,12 @@ public final class SimMCP3x08: SimSPITarget {
                 lastSampleInstant = now
                 conversions &+= 1
                 let n = variant.bits
-                // After D0 comes one sample bit, then the null bit, then B(n-1)...B0, then B1...B(n-1), then zeros.
+                // After D0 comes one sample bit, then the null bit, then B(n-1)...B0 (MSB first), then B1...B(n-1)
+                // (LSB first), then zeros. Built as one MSB-aligned word starting at the null bit.
                 let nullBit = startBit + 6
-                var stream: UInt64 = 0  // bits from the null bit on, MSB-aligned
-                var len = 1  // the null bit (0)
-                for k in stride(from: n - 1, through: 0, by: -1) {
-                    stream |= UInt64((result >> UInt16(k)) & 1) << UInt64(63 - len)
-                    len += 1
-                }
-                for k in 1..<n {
-                    stream |= UInt64((result >> UInt16(k)) & 1) << UInt64(63 - len)
-                    len += 1
-                }
+                let msbFirst = UInt64(result) << UInt64(63 - n)
+                let lsbFirst = UInt64(Self.reversed16(result >> 1) >> UInt16(16 - (n - 1))) << UInt64(63 - n - (n - 1))
+                let stream = msbFirst | lsbFirst
                 if nullBit < 64 {
                     let ones = nullBit == 0 ? 0 : UInt64.max << UInt64(64 - nullBit)
                     out = ones | (stream >> UInt64(nullBit))
@@ -127,6 +122,16 @@ public final class SimMCP3x08: SimSPITarget {
             }
         }
         for i in 0..<count { miso[i] = UInt8(truncatingIfNeeded: out >> UInt64(56 - 8 * i)) }
+    }
+
+    /// The 16 bits of `x` in reverse order.
+    @inline(__always)
+    static func reversed16(_ x: UInt16) -> UInt16 {
+        var v = x
+        v = ((v >> 1) & 0x5555) | ((v & 0x5555) << 1)
+        v = ((v >> 2) & 0x3333) | ((v & 0x3333) << 2)
+        v = ((v >> 4) & 0x0F0F) | ((v & 0x0F0F) << 4)
+        return (v >> 8) | (v << 8)
     }
 
     /// Bit-by-bit reference implementation, for frames longer than 8 bytes.

@@ -19,7 +19,8 @@ public final class SimNeuronChannel {
     public var model: PerovskiteNeuron { storage.pointer.pointee }
     /// Front-end gain from the capacitor node to the ADC pin.
     public let frontEndGain: Double
-    /// RMS noise added at the ADC pin (amplifier and reference noise of a real front end), volts.
+    /// RMS noise added at the ADC pin (amplifier and reference noise of a real front end), volts; approximately
+    /// Gaussian (`SeededGenerator.nextNoise`).
     public let noiseRMS: Double
     /// The DAC voltage at its pin, and whether the stimulus gate connects it.
     public private(set) var dacVolts = 0.0
@@ -29,7 +30,7 @@ public final class SimNeuronChannel {
     /// Every switching event of the physics, in order (the ground truth for detector tests). Appended when a
     /// query notices a new one: a few per second, so it does not matter on the hot path.
     public private(set) var switchEvents: [NeuronSwitchEvent] = []
-    private var noise: SeededGenerator
+    @exclusivity(unchecked) private var noise: SeededGenerator
 
     public init(model: PerovskiteNeuron, frontEndGain: Double = 1, noiseRMS: Double = 0.5e-3, noiseSeed: UInt64) {
         self.storage = UncheckedStorage(model)
@@ -79,7 +80,7 @@ public final class SimNeuronChannel {
     /// What the ADC pin sees at `instant`: capacitor × front-end gain + noise.
     public func adcPinVoltage(at instant: MonotonicInstant) -> Voltage {
         advance(to: instant)
-        let n = noiseRMS > 0 ? noiseRMS * noise.nextGaussian() : 0
+        let n = noiseRMS > 0 ? noiseRMS * noise.nextNoise() : 0
         return .volts(storage.pointer.pointee.capacitorVolts * frontEndGain + n)
     }
 

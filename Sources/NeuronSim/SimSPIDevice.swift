@@ -21,7 +21,8 @@ public final class SimSPIDevice: SPIDevice {
     /// Faults injected on transfers to this device.
     public let faults = SimFaults()
     /// Frames attempted, including failed ones.
-    public private(set) var transactionCount = 0
+    // Bumped on every transfer; one thread owns a sim board, so the dynamic exclusivity check is skipped.
+    @exclusivity(unchecked) public private(set) var transactionCount = 0
 
     public init(name: String, target: any SimSPITarget) {
         self.name = name
