@@ -53,7 +53,7 @@ public struct RunConfiguration: Sendable, Hashable {
     }
 }
 
-/// The recorded trace: parallel arrays, reserved up front so recording never reallocates inside the loop.
+/// The recorded trace: parallel arrays (the loop fills preallocated buffers and builds these at the end).
 public struct Trace: Sendable {
     /// Sample times, nanoseconds from the run's start.
     public var time: [Int64] = []
@@ -64,9 +64,6 @@ public struct Trace: Sendable {
     /// The pulse index at that time (-1 before the first).
     public var pulse: [Int32] = []
 
-    mutating func reserve(_ n: Int) {
-        time.reserveCapacity(n); stimulus.reserveCapacity(n); membrane.reserveCapacity(n); pulse.reserveCapacity(n)
-    }
     public var count: Int { time.count }
 }
 
@@ -134,9 +131,17 @@ public final class ControlLoop {
         let startNs = train.start.nanosecondsValue
         let periodNs = train.period.nanosecondsValue
         let widthNs = train.width.nanosecondsValue
-        var trace = Trace()
         let expectedSamples = Int(end / interval) + 2
-        if cfg.recordTrace { trace.reserve(expectedSamples) }
+        // Samples go into buffers allocated once, here; the arrays of the result are made from them at the end.
+        let capacity = cfg.recordTrace ? expectedSamples : 0
+        let traceTime = UnsafeMutablePointer<Int64>.allocate(capacity: capacity)
+        let traceStimulus = UnsafeMutablePointer<Float>.allocate(capacity: capacity)
+        let traceMembrane = UnsafeMutablePointer<Float>.allocate(capacity: capacity)
+        let tracePulse = UnsafeMutablePointer<Int32>.allocate(capacity: capacity)
+        defer {
+            traceTime.deallocate(); traceStimulus.deallocate(); traceMembrane.deallocate(); tracePulse.deallocate()
+        }
+        var recorded = 0
         var spikes: [SpikeEvent] = []
         spikes.reserveCapacity(min(train.count * 2, 1 << 20))
         var detector = SpikeDetector(configuration: cfg.detector, channel: cfg.channel, sampleInterval: cfg.sampleInterval)
@@ -184,11 +189,12 @@ public final class ControlLoop {
                 let v = try membrane.readVoltage()
                 now = clock.now.nanoseconds - t0.nanoseconds
                 samples += 1
-                if cfg.recordTrace {
-                    trace.time.append(now)
-                    trace.stimulus.append(Float(commanded.volts))
-                    trace.membrane.append(Float(v.volts))
-                    trace.pulse.append(Int32(truncatingIfNeeded: state.pulseIndex))
+                if recorded < capacity {
+                    traceTime[recorded] = now
+                    traceStimulus[recorded] = Float(commanded.volts)
+                    traceMembrane[recorded] = Float(v.volts)
+                    tracePulse[recorded] = Int32(truncatingIfNeeded: state.pulseIndex)
+                    recorded += 1
                 }
                 if let spike = detector.process(time: now, membrane: v, stimulus: state) { spikes.append(spike) }
                 nextSample += interval
@@ -197,6 +203,11 @@ public final class ControlLoop {
             termination = .failed(error)
         }
         if let spike = detector.finish(at: now) { spikes.append(spike) }
+        let trace = Trace(
+            time: Array(UnsafeBufferPointer(start: traceTime, count: recorded)),
+            stimulus: Array(UnsafeBufferPointer(start: traceStimulus, count: recorded)),
+            membrane: Array(UnsafeBufferPointer(start: traceMembrane, count: recorded)),
+            pulse: Array(UnsafeBufferPointer(start: tracePulse, count: recorded)))
 
         let safe: SafeStateOutcome
         do {

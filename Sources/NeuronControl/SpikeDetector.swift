@@ -73,18 +73,19 @@ public struct StimulusState: Sendable, Hashable, BitwiseCopyable {
 }
 
 /// A streaming spike detector: moving average, threshold with hysteresis, refractory time, onset, peak, energy,
-/// bias time and the fully-formed test. Fixed-size state allocated once in `init`; `process` allocates nothing.
-public struct SpikeDetector {
+/// bias time and the fully-formed test. Fixed-size buffers allocated once in `init` and freed in `deinit`
+/// (non-copyable, so they have one owner); `process` allocates nothing and does no reference counting.
+public struct SpikeDetector: ~Copyable {
     public let configuration: DetectorConfiguration
     public let channel: Int
     public let sampleInterval: Int64
 
-    private var window: [Double]
+    private let window: UnsafeMutableBufferPointer<Double>
     private var windowSum = 0.0
     private var windowCount = 0
     private var windowNext = 0
     /// Smoothed history for the plateau test, long enough to look `plateauWindow` back.
-    private var history: [Double]
+    private let history: UnsafeMutableBufferPointer<Double>
     private var historyNext = 0
     private let plateauSamples: Int
 
@@ -106,12 +107,19 @@ public struct SpikeDetector {
         self.configuration = configuration
         self.channel = channel
         self.sampleInterval = max(1, sampleInterval.nanosecondsValue)
-        window = Array(repeating: 0, count: configuration.smoothingWindow)
+        window = .allocate(capacity: configuration.smoothingWindow)
+        window.initialize(repeating: 0)
         plateauSamples = max(1, Int((configuration.plateauWindow.nanosecondsValue + self.sampleInterval / 2) / self.sampleInterval))
-        history = Array(repeating: 0, count: plateauSamples + 1)
+        history = .allocate(capacity: plateauSamples + 1)
+        history.initialize(repeating: 0)
         current = SpikeEvent(
             index: 0, channel: channel, pulseIndex: -1, onset: 0, crossing: 0, peakTime: 0, peak: .zero,
             energy: Energy(joules: 0), biasTime: .zero, fullyFormed: false)
+    }
+
+    deinit {
+        window.deallocate()
+        history.deallocate()
     }
 
     /// The smoothed value of the last sample.

@@ -80,7 +80,8 @@ public enum MCP3x08Wire {
     /// volts = raw · VREF / 2^bits.
     @inlinable
     public static func voltage(for code: ADCCode, reference: Voltage) -> Voltage {
-        reference * (Double(code.value) / Double(Int32(1) << Int32(code.bits)))
+        // 2^-bits written as its IEEE-754 bit pattern (biased exponent 1023 − bits): exact, no division per sample.
+        reference * (Double(code.value) * Double(bitPattern: UInt64(1023 - Int(code.bits)) << 52))
     }
 }
 

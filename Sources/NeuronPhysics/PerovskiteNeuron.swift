@@ -135,12 +135,20 @@ public struct PerovskiteNeuron: Sendable {
     // exp() memos: the loop samples at a fixed interval, so the same decay factors recur; one entry each saves
     // two to three exp() calls per sample.
     private var memoryDecay = ExpMemo()
+    // Circuit coefficients: off state fixed, on state set per spike (see `integrateCircuit`).
+    private let offK: Double
+    private let offB: Double
+    private var onK = 0.0
+    private var onB = 0.0
     private var circuitDecay = ExpMemo()
 
     public init(kind: NeuronModelKind = .device, parameters: NeuronParameters = NeuronParameters(), seed: UInt64) {
         self.kind = kind
         self.parameters = parameters
         self.rng = SeededGenerator(seed: seed)
+        let c = parameters.capacitanceFarads
+        offK = 1 / (parameters.offResistanceOhms * c)
+        offB = (1 / parameters.offResistanceOhms + 1 / parameters.dischargeResistanceOhms) / c
         self.target = 1
         if kind != .deterministic { self.target = rng.nextExponential() }
     }
@@ -243,17 +251,10 @@ public struct PerovskiteNeuron: Sendable {
     @inline(__always)
     private mutating func integrateCircuit(_ dt: Double) {
         guard dt > 0 else { return }
-        let p = parameters
-        let c = p.capacitanceFarads
-        let a: Double, b: Double
-        if isOn {
-            a = (inputVolts - holdVolts) / (onResistance * c)
-            b = (1 / onResistance + 1 / p.dischargeResistanceOhms) / c
-        } else {
-            a = inputVolts / (p.offResistanceOhms * c)
-            b = (1 / p.offResistanceOhms + 1 / p.dischargeResistanceOhms) / c
-        }
-        let steady = a / b
+        // dV/dt = k·(V_drive) − b·V with k = 1/(R·C) and b = (1/R + 1/R_dis)/C, precomputed per switch state.
+        let k = isOn ? onK : offK
+        let b = isOn ? onB : offB
+        let steady = k * (isOn ? inputVolts - holdVolts : inputVolts) / b
         capacitorVolts = steady + (capacitorVolts - steady) * circuitDecay.exp(-b * dt)
     }
 
@@ -261,6 +262,8 @@ public struct PerovskiteNeuron: Sendable {
         let p = parameters
         onResistance = rng.nextLogUniform(p.onResistanceRangeOhms.lowerBound, p.onResistanceRangeOhms.upperBound)
         holdVolts = rng.nextUniform(p.holdVoltageRangeVolts.lowerBound, p.holdVoltageRangeVolts.upperBound)
+        onK = 1 / (onResistance * p.capacitanceFarads)
+        onB = (1 / onResistance + 1 / p.dischargeResistanceOhms) / p.capacitanceFarads
         isOn = true
         spikeCount += 1
         lastEvent = NeuronSwitchEvent(time: time, biasTime: biasTime, onResistanceOhms: onResistance, holdVolts: holdVolts)

@@ -42,7 +42,7 @@ public final class SimMCP3x08: SimSPITarget {
     @exclusivity(unchecked) public private(set) var lastCode: UInt16 = 0
     @exclusivity(unchecked) public private(set) var lastSampleInstant: MonotonicInstant = .zero
 
-    private var inputs: [(MonotonicInstant) -> Voltage]
+    @exclusivity(unchecked) private var inputs: [(MonotonicInstant) -> Voltage]
 
     public init(variant: Variant, clock: ManualClock, reference: Voltage) {
         precondition(reference.volts > 0, "VREF must be positive")
@@ -77,7 +77,7 @@ public final class SimMCP3x08: SimSPITarget {
             v = inputs[plus](instant).volts - inputs[minus](instant).volts
         }
         let full = Double(1 << variant.bits)
-        var c = (v / reference.volts * full).rounded(.down)
+        var c = (v * (full / reference.volts)).rounded(.down)
         if c.isNaN { c = 0 }
         return UInt16(min(max(c, 0), full - 1))
     }

@@ -11,7 +11,9 @@ public import NeuronPhysics
 /// Causality: the physics never runs backwards; a query for an earlier instant returns the present state. Chip
 /// models query at `clock.now`, which only moves forward, so this does not arise in the loop.
 ///
-/// Not thread-safe: one thread owns a simulated board.
+/// Not thread-safe: one thread owns a simulated board. The chip models' hooks hold this channel `unowned(unsafe)`
+/// (no reference counting per sample): whoever builds the wiring keeps the channel alive as long as the chips,
+/// as `SimulatedBoard` does.
 public final class SimNeuronChannel {
     /// The physics, behind a pointer: it is mutated on every ADC sample, and a plain stored property of a class
     /// would pay a dynamic exclusivity check each time (one thread owns a sim board, so none is needed).
@@ -41,7 +43,7 @@ public final class SimNeuronChannel {
 
     /// Connects the DAC model's output to the electrode.
     public func connect(dac: SimMCP4725) {
-        dac.onOutputChange = { [unowned self] instant, voltage in
+        dac.onOutputChange = { [unowned(unsafe) self] instant, voltage in
             self.dacVolts = voltage.volts
             self.apply(at: instant)
         }
@@ -50,7 +52,7 @@ public final class SimNeuronChannel {
     /// Connects the gate line (an analogue switch in series with the DAC): the electrode sees 0 V while inactive.
     public func connect(gate: SimOutputLine) {
         gateClosed = gate.value.isActive
-        gate.onChange = { [unowned self] instant, value in
+        gate.onChange = { [unowned(unsafe) self] instant, value in
             self.gateClosed = value.isActive
             self.apply(at: instant)
         }
@@ -86,17 +88,17 @@ public final class SimNeuronChannel {
 
     /// Feeds an MCP3x08 channel from the capacitor node.
     public func connect(adc: SimMCP3x08, channel: Int) {
-        adc.setInput(channel: channel) { [unowned self] t in self.adcPinVoltage(at: t) }
+        adc.setInput(channel: channel) { [unowned(unsafe) self] t in self.adcPinVoltage(at: t) }
     }
 
     /// Feeds an ADS1x15 input pin from the capacitor node.
     public func connect(adc: SimADS1x15, pin: Int) {
-        adc.setInput(pin) { [unowned self] t in self.adcPinVoltage(at: t) }
+        adc.setInput(pin) { [unowned(unsafe) self] t in self.adcPinVoltage(at: t) }
     }
 
     /// Drives a comparator input line: active while the capacitor node is above `threshold`, scanned at
     /// `resolution` (10 µs resolves a 0.3 ms rise).
     public func connect(comparator line: SimInputLine, threshold: Voltage, resolution: Duration = .microseconds(10)) {
-        line.setSource({ [unowned self] t in self.capacitorVoltage(at: t) > threshold }, resolution: resolution)
+        line.setSource({ [unowned(unsafe) self] t in self.capacitorVoltage(at: t) > threshold }, resolution: resolution)
     }
 }
