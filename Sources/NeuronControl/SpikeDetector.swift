@@ -72,20 +72,39 @@ public struct StimulusState: Sendable, Hashable, BitwiseCopyable {
     }
 }
 
+/// The detector's two ring buffers, allocated once and freed with their owner. A class holding raw buffers rather
+/// than arrays in the struct: array writes would check uniqueness on every sample. (A non-copyable detector with
+/// its own `deinit` was tried and crashed Swift 6.3.1 debug builds when tests ran in parallel.)
+final class DetectorBuffers {
+    let window: UnsafeMutableBufferPointer<Double>
+    let history: UnsafeMutableBufferPointer<Double>
+    init(window: Int, history: Int) {
+        self.window = .allocate(capacity: window)
+        self.window.initialize(repeating: 0)
+        self.history = .allocate(capacity: history)
+        self.history.initialize(repeating: 0)
+    }
+    deinit {
+        window.deallocate()
+        history.deallocate()
+    }
+}
+
 /// A streaming spike detector: moving average, threshold with hysteresis, refractory time, onset, peak, energy,
-/// bias time and the fully-formed test. Fixed-size buffers allocated once in `init` and freed in `deinit`
-/// (non-copyable, so they have one owner); `process` allocates nothing and does no reference counting.
-public struct SpikeDetector: ~Copyable {
+/// bias time and the fully-formed test. Fixed-size buffers allocated once in `init`; `process` allocates nothing.
+/// Copies share their ring buffers: give each channel its own detector, made with `init`.
+public struct SpikeDetector {
     public let configuration: DetectorConfiguration
     public let channel: Int
     public let sampleInterval: Int64
 
-    private let window: UnsafeMutableBufferPointer<Double>
+    private let buffers: DetectorBuffers
+    private var window: UnsafeMutableBufferPointer<Double> { buffers.window }
     private var windowSum = 0.0
     private var windowCount = 0
     private var windowNext = 0
     /// Smoothed history for the plateau test, long enough to look `plateauWindow` back.
-    private let history: UnsafeMutableBufferPointer<Double>
+    private var history: UnsafeMutableBufferPointer<Double> { buffers.history }
     private var historyNext = 0
     private let plateauSamples: Int
 
@@ -107,19 +126,11 @@ public struct SpikeDetector: ~Copyable {
         self.configuration = configuration
         self.channel = channel
         self.sampleInterval = max(1, sampleInterval.nanosecondsValue)
-        window = .allocate(capacity: configuration.smoothingWindow)
-        window.initialize(repeating: 0)
         plateauSamples = max(1, Int((configuration.plateauWindow.nanosecondsValue + self.sampleInterval / 2) / self.sampleInterval))
-        history = .allocate(capacity: plateauSamples + 1)
-        history.initialize(repeating: 0)
+        buffers = DetectorBuffers(window: configuration.smoothingWindow, history: plateauSamples + 1)
         current = SpikeEvent(
             index: 0, channel: channel, pulseIndex: -1, onset: 0, crossing: 0, peakTime: 0, peak: .zero,
             energy: Energy(joules: 0), biasTime: .zero, fullyFormed: false)
-    }
-
-    deinit {
-        window.deallocate()
-        history.deallocate()
     }
 
     /// The smoothed value of the last sample.

@@ -53,7 +53,7 @@ struct SafetyTests {
             let dac = sim.dacs["dac0"]!
             let previous = dac.onOutputChange
             var rises = 0
-            dac.onOutputChange = { t, v in
+            dac.onOutputChange = { [unowned sim] t, v in
                 previous?(t, v)
                 if v.volts > 0.5 { rises += 1; if rises == 5 { sim.spiDevices["adc0"]!.faults.failNext(1_000_000, with: kind) } }
             }
@@ -74,7 +74,7 @@ struct SafetyTests {
             let bus = sim.i2cBuses["i2c1"]!
             let dac = sim.dacs["dac0"]!
             let previous = dac.onOutputChange
-            dac.onOutputChange = { t, v in
+            dac.onOutputChange = { [unowned bus] t, v in
                 previous?(t, v)
                 // After the 5th rise, the next DAC write (the falling edge) fails, and so does the first safe-state try.
                 if v.volts > 0.5, !armed, t.seconds > 4.0 / 33 { armed = true; bus.faults(at: I2CAddress(0x60)).failNext(2, with: .noAcknowledge(.data)) }
