@@ -223,7 +223,10 @@ func textSummary(session: RunSession, result: RunResult, summary s: RunSummary, 
     if s.spikes > 0 {
         out.append("bias time           mean \(f(s.biasTimeMs.mean, 2)) ms, sd \(f(s.biasTimeMs.sd, 2)) ms, range \(f(s.biasTimeMs.min, 2))-\(f(s.biasTimeMs.max, 2)) ms")
         out.append("peak voltage        mean \(f(s.peakVolts.mean, 3)) V, range \(f(s.peakVolts.min, 3))-\(f(s.peakVolts.max, 3)) V")
-        out.append("energy (1/2 CV^2)   mean \(f(s.energyPJ.mean, 1)) pJ, range \(f(s.energyPJ.min, 1))-\(f(s.energyPJ.max, 1)) pJ; fully formed: mean \(f(s.fullyFormedEnergyPJ.mean, 1)) pJ, range \(f(s.fullyFormedEnergyPJ.min, 1))-\(f(s.fullyFormedEnergyPJ.max, 1)) pJ")
+        let full = s.fullyFormedEnergyPJ
+        let fullText = full.count == 0 ? "none fully formed"
+            : "fully formed: mean \(f(full.mean, 1)) pJ, range \(f(full.min, 1))-\(f(full.max, 1)) pJ"
+        out.append("energy (1/2 CV^2)   mean \(f(s.energyPJ.mean, 1)) pJ, range \(f(s.energyPJ.min, 1))-\(f(s.energyPJ.max, 1)) pJ; \(fullText)")
         out.append("")
         out.append("    #  pulse   onset_s  bias_ms  peak_V  energy_pJ  formed")
         let shown = result.spikes.prefix(20)
