@@ -53,18 +53,58 @@ public struct RunConfiguration: Sendable, Hashable {
     }
 }
 
-/// The recorded trace: parallel arrays (the loop fills preallocated buffers and builds these at the end).
+/// Where the loop records samples: four columns allocated once before the run, written in place by the loop
+/// (no appends, no copies), then shared read-only by the `Trace` the run returns.
+final class TraceStorage: @unchecked Sendable {  // written by one thread before it is shared, immutable afterwards
+    let capacity: Int
+    let time: UnsafeMutablePointer<Int64>
+    let stimulus: UnsafeMutablePointer<Float>
+    let membrane: UnsafeMutablePointer<Float>
+    let pulse: UnsafeMutablePointer<Int32>
+    init(capacity: Int) {
+        self.capacity = capacity
+        time = .allocate(capacity: capacity)
+        stimulus = .allocate(capacity: capacity)
+        membrane = .allocate(capacity: capacity)
+        pulse = .allocate(capacity: capacity)
+    }
+    deinit {
+        time.deallocate(); stimulus.deallocate(); membrane.deallocate(); pulse.deallocate()
+    }
+}
+
+/// One column of a trace: a read-only random-access collection that keeps its storage alive. Sendable because
+/// nothing writes the storage once a run has returned it.
+public struct TraceColumn<Element: BitwiseCopyable>: RandomAccessCollection, @unchecked Sendable {
+    let storage: TraceStorage
+    let base: UnsafePointer<Element>
+    public let count: Int
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { count }
+    public subscript(i: Int) -> Element {
+        precondition(i >= 0 && i < count, "trace index out of range")
+        return base[i]
+    }
+}
+
+/// The recorded trace: parallel columns, one entry per sample.
 public struct Trace: Sendable {
     /// Sample times, nanoseconds from the run's start.
-    public var time: [Int64] = []
+    public let time: TraceColumn<Int64>
     /// The stimulus commanded at that time, volts.
-    public var stimulus: [Float] = []
+    public let stimulus: TraceColumn<Float>
     /// The membrane (capacitor) voltage read, volts.
-    public var membrane: [Float] = []
+    public let membrane: TraceColumn<Float>
     /// The pulse index at that time (-1 before the first).
-    public var pulse: [Int32] = []
-
+    public let pulse: TraceColumn<Int32>
     public var count: Int { time.count }
+
+    init(storage: TraceStorage, count: Int) {
+        time = TraceColumn(storage: storage, base: UnsafePointer(storage.time), count: count)
+        stimulus = TraceColumn(storage: storage, base: UnsafePointer(storage.stimulus), count: count)
+        membrane = TraceColumn(storage: storage, base: UnsafePointer(storage.membrane), count: count)
+        pulse = TraceColumn(storage: storage, base: UnsafePointer(storage.pulse), count: count)
+    }
 }
 
 /// How a run ended.
@@ -132,15 +172,11 @@ public final class ControlLoop {
         let periodNs = train.period.nanosecondsValue
         let widthNs = train.width.nanosecondsValue
         let expectedSamples = Int(end / interval) + 2
-        // Samples go into buffers allocated once, here; the arrays of the result are made from them at the end.
+        // Samples go into columns allocated once, here, and are handed out without a copy at the end.
         let capacity = cfg.recordTrace ? expectedSamples : 0
-        let traceTime = UnsafeMutablePointer<Int64>.allocate(capacity: capacity)
-        let traceStimulus = UnsafeMutablePointer<Float>.allocate(capacity: capacity)
-        let traceMembrane = UnsafeMutablePointer<Float>.allocate(capacity: capacity)
-        let tracePulse = UnsafeMutablePointer<Int32>.allocate(capacity: capacity)
-        defer {
-            traceTime.deallocate(); traceStimulus.deallocate(); traceMembrane.deallocate(); tracePulse.deallocate()
-        }
+        let storage = TraceStorage(capacity: capacity)
+        let traceTime = storage.time, traceStimulus = storage.stimulus
+        let traceMembrane = storage.membrane, tracePulse = storage.pulse
         var recorded = 0
         var spikes: [SpikeEvent] = []
         spikes.reserveCapacity(min(train.count * 2, 1 << 20))
@@ -203,11 +239,7 @@ public final class ControlLoop {
             termination = .failed(error)
         }
         if let spike = detector.finish(at: now) { spikes.append(spike) }
-        let trace = Trace(
-            time: Array(UnsafeBufferPointer(start: traceTime, count: recorded)),
-            stimulus: Array(UnsafeBufferPointer(start: traceStimulus, count: recorded)),
-            membrane: Array(UnsafeBufferPointer(start: traceMembrane, count: recorded)),
-            pulse: Array(UnsafeBufferPointer(start: tracePulse, count: recorded)))
+        let trace = Trace(storage: storage, count: recorded)
 
         let safe: SafeStateOutcome
         do {
