@@ -11,9 +11,9 @@ public import NeuronPhysics
 /// Causality: the physics never runs backwards; a query for an earlier instant returns the present state. Chip
 /// models query at `clock.now`, which only moves forward, so this does not arise in the loop.
 ///
-/// Not thread-safe: one thread owns a simulated board. The chip models' hooks hold this channel `unowned(unsafe)`
-/// (no reference counting per sample): whoever builds the wiring keeps the channel alive as long as the chips,
-/// as `SimulatedBoard` does.
+/// Not thread-safe: one thread owns a simulated board. The chip models' hooks hold this channel unretained
+/// (`unowned(unsafe)`, or `Unmanaged` on the per-sample ADC path, so a sample costs no reference counting):
+/// whoever builds the wiring keeps the channel alive as long as the chips, as `SimulatedBoard` does.
 public final class SimNeuronChannel {
     /// The physics, behind a pointer: it is mutated on every ADC sample, and a plain stored property of a class
     /// would pay a dynamic exclusivity check each time (one thread owns a sim board, so none is needed).
@@ -88,12 +88,15 @@ public final class SimNeuronChannel {
 
     /// Feeds an MCP3x08 channel from the capacitor node.
     public func connect(adc: SimMCP3x08, channel: Int) {
-        adc.setInput(channel: channel) { [unowned(unsafe) self] t in self.adcPinVoltage(at: t) }
+        // Unmanaged + guaranteed reference: no retain/release of the channel per sample (see the class comment).
+        let me = Unmanaged.passUnretained(self)
+        adc.setInput(channel: channel) { t in me._withUnsafeGuaranteedRef { $0.adcPinVoltage(at: t) } }
     }
 
     /// Feeds an ADS1x15 input pin from the capacitor node.
     public func connect(adc: SimADS1x15, pin: Int) {
-        adc.setInput(pin) { [unowned(unsafe) self] t in self.adcPinVoltage(at: t) }
+        let me = Unmanaged.passUnretained(self)
+        adc.setInput(pin) { t in me._withUnsafeGuaranteedRef { $0.adcPinVoltage(at: t) } }
     }
 
     /// Drives a comparator input line: active while the capacitor node is above `threshold`, scanned at
