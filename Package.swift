@@ -22,6 +22,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.1.0"),
     ],
     targets: [
         // Protocols and currency types only (units, addresses, errors, bus/clock protocols). No Glibc.
@@ -38,13 +39,18 @@ let package = Package(
             dependencies: ["NeuronHAL", "NeuronDrivers", "NeuronSim", "NeuronPhysics", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict),
         // Stimulus timeline, the control loop, spike detection, safe state, records.
-        .target(name: "NeuronControl", dependencies: ["NeuronHAL"], swiftSettings: strict),
+        .target(
+            name: "NeuronControl",
+            dependencies: ["NeuronHAL", .product(name: "Histogram", package: "hdrhistogram-swift")],
+            swiftSettings: strict),
+        // Spike sinks that leave the process: UDP (jAER), JSON lines, streaming CSV. Sockets and write(2).
+        .target(name: "NeuronSinks", dependencies: ["NeuronHAL", "NeuronControl"], swiftSettings: strict),
         // Scripted buses and trace assertions for tests only.
         .target(name: "NeuronTestSupport", dependencies: ["NeuronHAL"], swiftSettings: strict),
         .executableTarget(
             name: "neuronctl",
             dependencies: [
-                "NeuronHAL", "NeuronDrivers", "NeuronPhysics", "NeuronSim", "NeuronBoard", "NeuronControl",
+                "NeuronHAL", "NeuronDrivers", "NeuronPhysics", "NeuronSim", "NeuronBoard", "NeuronControl", "NeuronSinks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -55,6 +61,7 @@ let package = Package(
         .testTarget(name: "NeuronSimTests", dependencies: ["NeuronSim", "NeuronDrivers", "NeuronTestSupport"]),
         .testTarget(name: "NeuronBoardTests", dependencies: ["NeuronBoard"], resources: []),
         .testTarget(name: "NeuronControlTests", dependencies: ["NeuronControl", "NeuronBoard", "NeuronSim", "NeuronTestSupport"]),
+        .testTarget(name: "NeuronSinksTests", dependencies: ["NeuronSinks", "NeuronControl", "NeuronBoard", "NeuronSim"]),
         .testTarget(name: "NeuronctlTests", dependencies: ["neuronctl"]),
     ]
 )

@@ -114,6 +114,8 @@ public enum Termination: Sendable, Hashable {
     case stopped(signal: Int32?)
     /// A hardware error ended the run.
     case failed(HardwareError)
+    /// The overrun policy stopped the run after this many consecutive overruns.
+    case overrunStorm(consecutive: Int)
 }
 
 /// Whether the safe state was reached at the end of a run.
@@ -134,30 +136,78 @@ public struct RunResult: Sendable {
     public var elapsed: Duration
     public var termination: Termination
     public var safeState: SafeStateOutcome
+    /// Wake-up latency, tick duration and overruns (empty when the run was not timed against a real clock).
+    public var timing: LoopTimingReport
+    /// Complete spikes beyond the preallocated record (cannot happen with the physics: at most one per pulse).
+    public var spikesNotRecorded: Int
 }
 
-/// The control loop (first version; the real-time issue moves it to a dedicated SCHED_FIFO thread).
+/// What the loop does when a tick runs past the next deadline.
+public enum OverrunPolicy: Sendable, Hashable {
+    /// Count it and carry on.
+    case carryOn
+    /// After this many consecutive overruns, stop through the safe state (the stimulus timing can no longer be
+    /// trusted).
+    case safeStateAfter(Int)
+}
+
+/// Real-time options of a run. Without a real clock (a simulated board running flat out), nothing is timed.
+public struct RealtimeOptions: Sendable {
+    /// The real monotonic clock ticks are timed with; nil: no timing (the loop's clock is simulated and unpaced).
+    public var timingClock: (any MonotonicClock & Sendable)?
+    public var overrunPolicy: OverrunPolicy
+    public init(timingClock: (any MonotonicClock & Sendable)? = nil, overrunPolicy: OverrunPolicy = .carryOn) {
+        self.timingClock = timingClock
+        self.overrunPolicy = overrunPolicy
+    }
+}
+
+/// Where spikes go besides the run's own record: the forwarder (off the real-time thread) and an optional GPIO
+/// line pulsed by the loop itself.
+public struct SpikeOutputs {
+    public var forwarder: SpikeForwarder?
+    /// Pulsed active for `spikeOutWidth` from each threshold crossing. Driven by the loop thread: it is the
+    /// latency-critical output, and the line belongs to the loop's hardware (one planned line write per edge).
+    public var spikeOut: (any DigitalOutput)?
+    public var spikeOutWidth: Duration
+    public init(forwarder: SpikeForwarder? = nil, spikeOut: (any DigitalOutput)? = nil, spikeOutWidth: Duration = .microseconds(500)) {
+        self.forwarder = forwarder
+        self.spikeOut = spikeOut
+        self.spikeOutWidth = spikeOutWidth
+    }
+}
+
+/// The control loop.
 ///
 /// It wakes at absolute deadlines on the injected clock: at every stimulus edge it writes the DAC (through
-/// `SafeStimulusOutput`, so the board's limits hold), and at every sample instant it reads the membrane ADC and
-/// runs the detector. Deadlines are computed from the start instant, never by adding sleeps, so there is no drift.
-/// Whatever happens (completion, a stop request, a thrown hardware error) it ends in the safe state.
+/// `SafeStimulusOutput`, so the board's limits hold), at every sample instant it reads the membrane ADC and runs
+/// the detector, and at the end of each spike-out pulse it releases the line. Deadlines are computed from the
+/// start instant, never by adding sleeps, so there is no drift. Spikes leave through a preallocated ring to the
+/// forwarder; nothing in a tick allocates, locks or makes a syscall beyond the planned device I/O, the sleep and,
+/// per spike, one semaphore post. Whatever happens (completion, a stop request, a thrown hardware error, an
+/// overrun storm) it ends in the safe state.
 ///
-/// Not thread-safe: the loop owns the hardware handles for the duration of `run()`.
+/// Not thread-safe: the loop owns the hardware handles for the duration of `run()`; call it on the thread that
+/// should run it (see `RealtimeThread` for a dedicated SCHED_FIFO one).
 public final class ControlLoop {
     public let configuration: RunConfiguration
     private let stimulus: SafeStimulusOutput
     private let membrane: any AnalogInput
     private let clock: any MonotonicClock
     private let stop: StopRequest
+    private let outputs: SpikeOutputs
+    private let realtime: RealtimeOptions
 
     public init(configuration: RunConfiguration, stimulus: SafeStimulusOutput, membrane: any AnalogInput,
-                clock: any MonotonicClock, stop: StopRequest = StopRequest()) {
+                clock: any MonotonicClock, stop: StopRequest = StopRequest(), outputs: SpikeOutputs = SpikeOutputs(),
+                realtime: RealtimeOptions = RealtimeOptions()) {
         self.configuration = configuration
         self.stimulus = stimulus
         self.membrane = membrane
         self.clock = clock
         self.stop = stop
+        self.outputs = outputs
+        self.realtime = realtime
     }
 
     /// Runs the protocol to its end or until stopped or failed; never throws; always tries the safe state.
@@ -178,9 +228,19 @@ public final class ControlLoop {
         let traceTime = storage.time, traceStimulus = storage.stimulus
         let traceMembrane = storage.membrane, tracePulse = storage.pulse
         var recorded = 0
-        var spikes: [SpikeEvent] = []
-        spikes.reserveCapacity(min(train.count * 2, 1 << 20))
+        // One slot per pulse plus slack covers every spike the physics allows (at most one per pulse).
+        let spikeCapacity = train.count + 64
+        let spikeStorage = UnsafeMutablePointer<SpikeEvent>.allocate(capacity: spikeCapacity)
+        defer { spikeStorage.deallocate() }
+        var spikeCount = 0
+        var spikesLost = 0
         var detector = SpikeDetector(configuration: cfg.detector, channel: cfg.channel, sampleInterval: cfg.sampleInterval)
+        var timing = LoopTimer(clock: realtime.timingClock, policy: realtime.overrunPolicy)
+
+        let forwarder = outputs.forwarder
+        let spikeOut = outputs.spikeOut
+        let spikeOutWidth = outputs.spikeOutWidth.nanosecondsValue
+        var spikeOutRelease = Int64.max
 
         var state = StimulusState.idle
         var commanded = Voltage.zero
@@ -191,7 +251,20 @@ public final class ControlLoop {
         let edgeCount = 2 * train.count
         var termination = Termination.completed
         let t0 = clock.now
+        timing.start()
         var now: Int64 = 0
+
+        func publish(_ spike: SpikeEvent) {
+            forwarder?.publish(spike)
+            if spike.phase == .complete {
+                if spikeCount < spikeCapacity {
+                    (spikeStorage + spikeCount).initialize(to: spike)
+                    spikeCount += 1
+                } else {
+                    spikesLost += 1
+                }
+            }
+        }
 
         do {
             while true {
@@ -202,10 +275,14 @@ public final class ControlLoop {
                 let edgeTime: Int64 = nextEdge < edgeCount
                     ? startNs + Int64(nextEdge >> 1) * periodNs + (nextEdge & 1 == 0 ? 0 : widthNs)
                     : Int64.max
-                if nextSample > end && edgeTime == Int64.max { break }
-                let deadline = min(edgeTime, nextSample)
+                if nextSample > end && edgeTime == Int64.max && spikeOutRelease == Int64.max { break }
+                let deadline = min(edgeTime, nextSample, spikeOutRelease)
                 clock.sleep(until: MonotonicInstant(nanoseconds: t0.nanoseconds + deadline))
-                if edgeTime <= nextSample {
+                timing.woke(deadline: deadline)
+                if spikeOutRelease <= deadline {
+                    try spikeOut?.set(.inactive)
+                    spikeOutRelease = Int64.max
+                } else if edgeTime <= nextSample {
                     // Stimulus edge first, so a sample at the same instant sees the new level.
                     let k = nextEdge >> 1
                     if nextEdge & 1 == 0 {
@@ -220,25 +297,41 @@ public final class ControlLoop {
                         state.isOn = false
                     }
                     nextEdge += 1
-                    continue
+                } else {
+                    let v = try membrane.readVoltage()
+                    now = clock.now.nanoseconds - t0.nanoseconds
+                    samples += 1
+                    if recorded < capacity {
+                        traceTime[recorded] = now
+                        traceStimulus[recorded] = Float(commanded.volts)
+                        traceMembrane[recorded] = Float(v.volts)
+                        tracePulse[recorded] = Int32(truncatingIfNeeded: state.pulseIndex)
+                        recorded += 1
+                    }
+                    if var spike = detector.process(time: now, membrane: v, stimulus: state) {
+                        spike.detectedAt = timing.stamp()
+                        if spike.phase == .crossing, let line = spikeOut {
+                            try line.set(.active)
+                            spikeOutRelease = now + spikeOutWidth
+                        }
+                        publish(spike)
+                    }
+                    nextSample += interval
                 }
-                let v = try membrane.readVoltage()
-                now = clock.now.nanoseconds - t0.nanoseconds
-                samples += 1
-                if recorded < capacity {
-                    traceTime[recorded] = now
-                    traceStimulus[recorded] = Float(commanded.volts)
-                    traceMembrane[recorded] = Float(v.volts)
-                    tracePulse[recorded] = Int32(truncatingIfNeeded: state.pulseIndex)
-                    recorded += 1
+                if timing.finishTick(nextDeadline: min(nextSample, spikeOutRelease, nextEdge < edgeCount
+                    ? startNs + Int64(nextEdge >> 1) * periodNs + (nextEdge & 1 == 0 ? 0 : widthNs) : Int64.max)) {
+                    termination = .overrunStorm(consecutive: timing.consecutiveOverruns)
+                    break
                 }
-                if let spike = detector.process(time: now, membrane: v, stimulus: state) { spikes.append(spike) }
-                nextSample += interval
             }
         } catch {
             termination = .failed(error)
         }
-        if let spike = detector.finish(at: now) { spikes.append(spike) }
+        if var spike = detector.finish(at: now) {
+            spike.detectedAt = timing.stamp()
+            publish(spike)
+        }
+        if spikeOutRelease != Int64.max { try? spikeOut?.set(.inactive) }
         let trace = Trace(storage: storage, count: recorded)
 
         let safe: SafeStateOutcome
@@ -248,8 +341,10 @@ public final class ControlLoop {
         } catch {
             safe = .failed(error)
         }
+        let spikes = Array(UnsafeBufferPointer(start: spikeStorage, count: spikeCount))
         return RunResult(
             configuration: cfg, trace: trace, spikes: spikes, pulsesApplied: pulsesApplied, samples: samples,
-            elapsed: clock.now - t0, termination: termination, safeState: safe)
+            elapsed: clock.now - t0, termination: termination, safeState: safe, timing: timing.report(),
+            spikesNotRecorded: spikesLost)
     }
 }

@@ -39,6 +39,8 @@ public struct RunSummary: Sendable, Hashable, Codable {
     public var elapsedSeconds: Double
     public var termination: String
     public var safeState: String
+    /// Wake-up latency, tick duration and overruns (`timed` is false for a simulated board run flat out).
+    public var timing: LoopTimingReport
 
     public init(_ r: RunResult) {
         pulsesApplied = r.pulsesApplied
@@ -59,7 +61,9 @@ public struct RunSummary: Sendable, Hashable, Codable {
         case .completed: termination = "completed"
         case .stopped(let signal): termination = signal.map { "stopped by signal \($0)" } ?? "stopped"
         case .failed(let e): termination = "failed: \(e)"
+        case .overrunStorm(let n): termination = "stopped by the overrun policy after \(n) consecutive overruns"
         }
+        timing = r.timing
         switch r.safeState {
         case .reached: safeState = "reached (DAC at 0 V, powered down)"
         case .failed(let e): safeState = "FAILED: \(e)"
@@ -97,20 +101,27 @@ public enum RunRecords {
         return s
     }
 
+    /// The spike record's column names.
+    public static let spikeHeader = "spike,channel,pulse,onset_s,crossing_s,peak_time_s,bias_time_ms,peak_v,energy_pj,fully_formed\n"
+
+    /// One row of the spike record (a complete spike), newline included.
+    public static func spikeRow(_ e: SpikeEvent) -> String {
+        var s = "\(e.index),\(e.channel),\(e.pulseIndex),"
+        s += formatted(Double(e.onset) * 1e-9, digits: 7) + ","
+        s += formatted(Double(e.crossing) * 1e-9, digits: 7) + ","
+        s += formatted(Double(e.peakTime) * 1e-9, digits: 7) + ","
+        s += formatted(e.biasTime.seconds * 1e3, digits: 4) + ","
+        s += formatted(e.peak.volts, digits: 6) + ","
+        s += formatted(e.energy.picojoules, digits: 3) + ","
+        s += (e.fullyFormed ? "1" : "0") + "\n"
+        return s
+    }
+
     /// One row per spike.
     public static func spikesCSV(_ spikes: [SpikeEvent], metadata: [(String, String)]) -> String {
         var s = metadataHeader(metadata)
-        s += "spike,channel,pulse,onset_s,crossing_s,peak_time_s,bias_time_ms,peak_v,energy_pj,fully_formed\n"
-        for e in spikes {
-            s += "\(e.index),\(e.channel),\(e.pulseIndex),"
-            s += formatted(Double(e.onset) * 1e-9, digits: 7) + ","
-            s += formatted(Double(e.crossing) * 1e-9, digits: 7) + ","
-            s += formatted(Double(e.peakTime) * 1e-9, digits: 7) + ","
-            s += formatted(e.biasTime.seconds * 1e3, digits: 4) + ","
-            s += formatted(e.peak.volts, digits: 6) + ","
-            s += formatted(e.energy.picojoules, digits: 3) + ","
-            s += (e.fullyFormed ? "1" : "0") + "\n"
-        }
+        s += spikeHeader
+        for e in spikes { s += spikeRow(e) }
         return s
     }
 }

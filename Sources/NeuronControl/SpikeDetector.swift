@@ -28,7 +28,13 @@ public struct DetectorConfiguration: Sendable, Hashable {
 }
 
 /// One detected spike. Times are nanoseconds from the start of the run.
+///
+/// The detector reports each spike twice: at the threshold crossing (`.crossing`, as early as possible, for
+/// low-latency forwarding: peak, energy and the fully-formed test are not known yet) and when it has ended
+/// (`.complete`, with every field). Both carry the same `index`.
 public struct SpikeEvent: Sendable, Hashable, BitwiseCopyable {
+    public enum Phase: Sendable, Hashable, BitwiseCopyable { case crossing, complete }
+    public var phase: Phase
     /// 0, 1, 2, … within the run.
     public var index: Int
     /// The neuron channel id from the board file.
@@ -49,6 +55,9 @@ public struct SpikeEvent: Sendable, Hashable, BitwiseCopyable {
     public var biasTime: Duration
     /// Whether the capacitor reached its plateau before the pulse ended (see `DetectorConfiguration.plateauWindow`).
     public var fullyFormed: Bool
+    /// When the loop finished processing the sample that produced this event, on the real timing clock
+    /// (nanoseconds; 0 when the run is not timed). Forwarding latency is measured from here.
+    public var detectedAt: Int64 = 0
 }
 
 /// Where the stimulus is, as the loop tells the detector with every sample.
@@ -129,14 +138,15 @@ public struct SpikeDetector {
         plateauSamples = max(1, Int((configuration.plateauWindow.nanosecondsValue + self.sampleInterval / 2) / self.sampleInterval))
         buffers = DetectorBuffers(window: configuration.smoothingWindow, history: plateauSamples + 1)
         current = SpikeEvent(
-            index: 0, channel: channel, pulseIndex: -1, onset: 0, crossing: 0, peakTime: 0, peak: .zero,
+            phase: .crossing, index: 0, channel: channel, pulseIndex: -1, onset: 0, crossing: 0, peakTime: 0, peak: .zero,
             energy: Energy(joules: 0), biasTime: .zero, fullyFormed: false)
     }
 
     /// The smoothed value of the last sample.
     public private(set) var smoothed = 0.0
 
-    /// Feeds one sample taken at `time` (ns from the run's start). Returns a spike when one has just ended.
+    /// Feeds one sample taken at `time` (ns from the run's start). Returns a `.crossing` event on the sample that
+    /// crosses the threshold and a `.complete` event on the sample that ends the spike.
     public mutating func process(time: Int64, membrane: Voltage, stimulus: StimulusState) -> SpikeEvent? {
         trackBias(stimulus)
         let v = membrane.volts
@@ -164,7 +174,8 @@ public struct SpikeDetector {
             current.fullyFormed = plateauReached(newest: newest, peak: smoothed)
             current.pulseIndex = stimulus.pulseIndex
             current.biasTime = .nanoseconds(biasBefore(onset, stimulus))
-            return nil
+            current.phase = .crossing
+            return current
         }
         if smoothed > current.peak.volts {
             current.peak = Voltage(volts: smoothed)
@@ -185,6 +196,7 @@ public struct SpikeDetector {
         refractoryUntil = time + configuration.refractory.nanosecondsValue
         lastQuietTime = Int64.min
         current.energy = .stored(on: configuration.capacitance, at: current.peak)
+        current.phase = .complete
         spikeCount += 1
         // Bias counts again from the end of the pulse that carried this spike.
         blockedPulse = current.pulseIndex

@@ -1,6 +1,7 @@
 import ArgumentParser
 import NeuronHAL
 import NeuronPhysics
+import NeuronControl
 
 /// A number with an optional unit suffix, e.g. "0.75", "750mV", "5ms", "33Hz", "10k".
 struct Quantity {
@@ -61,6 +62,10 @@ enum Milliseconds: DefaultUnit {
     static let factor = 1e-3
     static func describe(_ d: Duration) -> String { formatted(d.seconds * 1e3, digits: 1) + " ms" }
 }
+enum Microseconds: DefaultUnit {
+    static let factor = 1e-6
+    static func describe(_ d: Duration) -> String { formatted(d.seconds * 1e6, digits: 0) + " us" }
+}
 enum Seconds: DefaultUnit {
     static let factor = 1.0
     static func describe(_ d: Duration) -> String { formatted(d.seconds, digits: 1) + " s" }
@@ -82,4 +87,31 @@ struct FrequencyArgument: ExpressibleByArgument, Sendable {
 enum ModelOption: String, ExpressibleByArgument, CaseIterable, Sendable {
     case device, paper, deterministic
     var kind: NeuronModelKind { NeuronModelKind(rawValue: rawValue)! }
+}
+
+/// `--udp HOST:PORT`.
+struct UDPDestination {
+    var host: String
+    var port: UInt16
+    init?(_ text: String) {
+        guard let colon = text.lastIndex(of: ":") else { return nil }
+        let host = String(text[..<colon]), portText = String(text[text.index(after: colon)...])
+        guard let port = UInt16(portText), port > 0 else { return nil }
+        let parts = host.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 4, parts.allSatisfy({ UInt8($0) != nil }) else { return nil }
+        self.host = host
+        self.port = port
+    }
+}
+
+/// `--overrun-policy carry-on | safe-state:N`.
+struct OverrunPolicyArgument: ExpressibleByArgument, Sendable {
+    var policy: OverrunPolicy
+    init(_ p: OverrunPolicy) { policy = p }
+    init?(argument: String) {
+        if argument == "carry-on" { policy = .carryOn; return }
+        guard argument.hasPrefix("safe-state:"), let n = Int(argument.dropFirst("safe-state:".count)), n >= 1 else { return nil }
+        policy = .safeStateAfter(n)
+    }
+    var defaultValueDescription: String { "carry-on" }
 }

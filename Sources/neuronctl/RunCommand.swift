@@ -3,6 +3,7 @@ import Foundation
 import NeuronBoard
 import NeuronControl
 import NeuronHAL
+import NeuronSinks
 
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -60,10 +61,25 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Print the summary as JSON instead of text.")
     var json = false
 
-    @Flag(help: "Pace the simulated board by the real clock, as hardware would run.")
+    @Flag(help: "Pace the simulated board by the real clock, as hardware would run; ticks are timed.")
     var realtime = false
 
+    @Option(help: ArgumentHelp("Also send each spike as a jAER UDP datagram to HOST:PORT (e.g. 127.0.0.1:8991).", valueName: "host:port"))
+    var udp: String?
+
+    @Option(help: ArgumentHelp("Also write every spike event as JSON lines to FILE ('-' for standard output).", valueName: "file"))
+    var jsonl: String?
+
+    @Option(name: .customLong("spike-out-width"), help: ArgumentHelp("Width of the pulse on the board's spike-out line per spike (0 disables it).", valueName: "us"))
+    var spikeOutWidth = DurationArgument<Microseconds>(.microseconds(500))
+
+    @Option(name: .customLong("overrun-policy"), help: ArgumentHelp("carry-on, or safe-state:N to stop after N consecutive overruns.", valueName: "policy"))
+    var overrunPolicy = OverrunPolicyArgument(.carryOn)
+
     func validate() throws {
+        if let udp, UDPDestination(udp) == nil {
+            throw ValidationError("--udp \(udp): expected HOST:PORT with an IPv4 address and a port 1-65535, e.g. 127.0.0.1:8991")
+        }
         if pulses != nil && duration != nil {
             throw ValidationError("give either --pulses or --duration, not both")
         }
@@ -92,9 +108,35 @@ struct RunCommand: ParsableCommand {
             printError(e.description)
             throw ExitCode(e.exitCode)
         }
+        let files = outputPaths()
+        do {
+            try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
+        } catch {
+            printError("--output \(output): cannot create the directory (\(error.localizedDescription)). Fix: choose a writable directory.")
+            throw ExitCode(2)
+        }
+        let timingClock: (any MonotonicClock & Sendable)? = realtime ? SystemClock() : nil
+        var sinks: [any SpikeSink] = []
+        do {
+            sinks.append(try CSVSpikeSink(path: files["spikes"]!, metadata: session.metadata("spike record")))
+            if let jsonl { sinks.append(try JSONLinesSink(path: jsonl)) }
+            if let udp, let dest = UDPDestination(udp) {
+                sinks.append(try UDPJAERSink(host: dest.host, port: dest.port, clock: timingClock))
+            }
+        } catch {
+            printError(error.description)
+            throw ExitCode(2)
+        }
+        let forwarder = SpikeForwarder(sinks: sinks)
+        let spikeOut = spikeOutWidth.duration > .zero ? session.hardware.spikeOut : nil
+        let outputs = SpikeOutputs(forwarder: forwarder, spikeOut: spikeOut, spikeOutWidth: spikeOutWidth.duration)
+
         installStopHandlers()
         let clock: (any MonotonicClock)? = realtime ? session.runtime.simulation.map { PacedClock($0.clock) } : nil
-        let result = session.execute(clock: clock, stop: processStop)
+        forwarder.start()
+        let result = session.execute(clock: clock, stop: processStop, outputs: outputs,
+                                     realtime: RealtimeOptions(timingClock: timingClock, overrunPolicy: overrunPolicy.policy))
+        let forwarding = forwarder.finish()
 
         // Read the DAC back over its bus: the report says what the chip holds, not what we asked for.
         let readBack: String
@@ -108,45 +150,38 @@ struct RunCommand: ParsableCommand {
         }
 
         let summary = RunSummary(result)
-        let files = try writeRecords(session: session, result: result, summary: summary, dacReadBackVolts: readBackVolts)
-        let report = RunReport(session: session, summary: summary, files: files, dacReadBackVolts: readBackVolts)
+        try writeRecords(session: session, result: result, summary: summary, forwarding: forwarding,
+                         dacReadBackVolts: readBackVolts, files: files)
+        let report = RunReport(session: session, summary: summary, forwarding: forwarding, files: files, dacReadBackVolts: readBackVolts)
         if json {
             print(try report.jsonText())
         } else {
-            print(textSummary(session: session, result: result, summary: summary, readBack: readBack, files: files))
+            print(textSummary(session: session, result: result, summary: summary, forwarding: forwarding, readBack: readBack, files: files))
         }
         switch (result.termination, result.safeState) {
         case (_, .failed): throw ExitCode(3)
         case (.completed, _): return
         case (.stopped(let signal), _): throw ExitCode(128 + (signal ?? 2))
-        case (.failed, _): throw ExitCode(1)
+        case (.failed, _), (.overrunStorm, _): throw ExitCode(1)
         }
     }
 
-    /// Writes the trace, the spike record and the JSON summary. Each file is written whole to a temporary name
-    /// and renamed, so a reader never sees half a file.
-    func writeRecords(session: RunSession, result: RunResult, summary: RunSummary, dacReadBackVolts: Double?) throws -> [String: String] {
-        let fm = FileManager.default
-        do {
-            try fm.createDirectory(atPath: output, withIntermediateDirectories: true)
-        } catch {
-            printError("--output \(output): cannot create the directory (\(error.localizedDescription)). Fix: choose a writable directory.")
-            throw ExitCode(2)
-        }
-        var files: [String: String] = [:]
-        let spikePath = spikes ?? "\(output)/spikes.csv"
-        try write(RunRecords.spikesCSV(result.spikes, metadata: session.metadata("spike record")), to: spikePath, flag: "--spikes")
-        files["spikes"] = spikePath
-        if !noTrace {
-            let tracePath = trace ?? "\(output)/trace.csv"
-            try write(RunRecords.traceCSV(result.trace, metadata: session.metadata("capacitor trace")), to: tracePath, flag: "--trace")
-            files["trace"] = tracePath
-        }
-        let summaryPath = "\(output)/summary.json"
-        files["summary"] = summaryPath
-        let report = RunReport(session: session, summary: summary, files: files, dacReadBackVolts: dacReadBackVolts)
-        try write(try report.jsonText() + "\n", to: summaryPath, flag: "--output")
+    /// Where this run's files go.
+    func outputPaths() -> [String: String] {
+        var files = ["spikes": spikes ?? "\(output)/spikes.csv", "summary": "\(output)/summary.json"]
+        if !noTrace { files["trace"] = trace ?? "\(output)/trace.csv" }
         return files
+    }
+
+    /// Writes the trace and the JSON summary (the spike record was streamed by its sink during the run). Each is
+    /// written whole to a temporary name and renamed, so a reader never sees half a file.
+    func writeRecords(session: RunSession, result: RunResult, summary: RunSummary, forwarding: ForwardingReport,
+                      dacReadBackVolts: Double?, files: [String: String]) throws {
+        if let tracePath = files["trace"] {
+            try write(RunRecords.traceCSV(result.trace, metadata: session.metadata("capacitor trace")), to: tracePath, flag: "--trace")
+        }
+        let report = RunReport(session: session, summary: summary, forwarding: forwarding, files: files, dacReadBackVolts: dacReadBackVolts)
+        try write(try report.jsonText() + "\n", to: files["summary"]!, flag: "--output")
     }
 }
 
@@ -184,10 +219,11 @@ struct RunReport: Encodable {
     var neuron: Int
     var stimulus: ProtocolInfo
     var summary: RunSummary
+    var forwarding: ForwardingReport
     var dacReadBackVolts: Double?
     var files: [String: String]
 
-    init(session: RunSession, summary: RunSummary, files: [String: String], dacReadBackVolts: Double?) {
+    init(session: RunSession, summary: RunSummary, forwarding: ForwardingReport, files: [String: String], dacReadBackVolts: Double?) {
         let t = session.configuration.train
         board = session.runtime.description.board.name
         boardFile = session.boardPath
@@ -198,6 +234,7 @@ struct RunReport: Encodable {
         stimulus = ProtocolInfo(amplitudeVolts: t.amplitude.volts, widthMs: t.width.seconds * 1e3, frequencyHz: t.frequency.hertz,
                                 pulses: t.count, sampleRateHz: session.configuration.sampleRate.hertz)
         self.summary = summary
+        self.forwarding = forwarding
         self.files = files
         self.dacReadBackVolts = dacReadBackVolts
     }
@@ -210,7 +247,8 @@ struct RunReport: Encodable {
     }
 }
 
-func textSummary(session: RunSession, result: RunResult, summary s: RunSummary, readBack: String, files: [String: String]) -> String {
+func textSummary(session: RunSession, result: RunResult, summary s: RunSummary, forwarding: ForwardingReport, readBack: String,
+                 files: [String: String]) -> String {
     let t = session.configuration.train
     func f(_ x: Double, _ d: Int) -> String { formatted(x, digits: d) }
     var out: [String] = []
@@ -239,6 +277,18 @@ func textSummary(session: RunSession, result: RunResult, summary s: RunSummary, 
         if result.spikes.count > shown.count { out.append("  ... \(result.spikes.count - shown.count) more in \(files["spikes"] ?? "spikes.csv")") }
         out.append("")
     }
+    if s.timing.timed {
+        let w = s.timing.wakeLatencyMicros, d = s.timing.tickDurationMicros
+        out.append("wake-up latency     p50 \(f(w.p50, 1)) us, p99 \(f(w.p99, 1)) us, max \(f(w.max, 1)) us (\(w.count) wake-ups)")
+        out.append("tick duration       p50 \(f(d.p50, 1)) us, p99 \(f(d.p99, 1)) us, max \(f(d.max, 1)) us; overruns \(s.timing.overruns) (max \(s.timing.maxConsecutiveOverruns) in a row)")
+    }
+    for sink in forwarding.sinks {
+        var line = "sink \(sink.name): delivered \(sink.delivered), dropped \(sink.dropped), failed \(sink.failures)"
+        if let l = sink.latencyMicros, l.count > 0 { line += "; latency p50 \(f(l.p50, 1)) us, p99 \(f(l.p99, 1)) us, max \(f(l.max, 1)) us" }
+        if let e = sink.lastError { line += "; last error: \(e)" }
+        out.append(line)
+    }
+    if forwarding.droppedAtLoop > 0 { out.append("forwarding ring     \(forwarding.droppedAtLoop) events dropped (forwarder behind)") }
     out.append("ended               \(s.termination)")
     out.append("safe state          \(s.safeState); \(readBack)")
     out.append("files               " + ["trace", "spikes", "summary"].compactMap { files[$0] }.joined(separator: ", "))

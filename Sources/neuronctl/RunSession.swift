@@ -56,9 +56,10 @@ struct RunSession {
     var seed: UInt64 { runtime.simulation?.seed ?? 0 }
 
     /// Runs the loop on `clock` (the board's own clock unless paced).
-    func execute(clock: (any MonotonicClock)? = nil, stop: StopRequest) -> RunResult {
+    func execute(clock: (any MonotonicClock)? = nil, stop: StopRequest, outputs: SpikeOutputs = SpikeOutputs(),
+                 realtime: RealtimeOptions = RealtimeOptions()) -> RunResult {
         ControlLoop(configuration: configuration, stimulus: stimulus, membrane: hardware.membrane,
-                    clock: clock ?? runtime.clock, stop: stop).run()
+                    clock: clock ?? runtime.clock, stop: stop, outputs: outputs, realtime: realtime).run()
     }
 
     /// The `# key: value` header of every file this run writes. Deterministic: no dates, no host.
@@ -86,16 +87,23 @@ struct RunSession {
 /// sleep also waits for the same span of real time, so the loop runs at the pace it would on hardware.
 final class PacedClock: MonotonicClock {
     private let simulated: ManualClock
-    private let realStart: ContinuousClock.Instant
-    private let simStart: MonotonicInstant
+    // Anchored at the first sleep, i.e. when the loop starts, not when the board was brought up.
+    private var realStart: ContinuousClock.Instant?
+    private var simStart = MonotonicInstant.zero
     init(_ simulated: ManualClock) {
         self.simulated = simulated
-        realStart = ContinuousClock.now
-        simStart = simulated.now
     }
     var now: MonotonicInstant { simulated.now }
     func sleep(until deadline: MonotonicInstant) {
-        let target = realStart + .nanoseconds(deadline.nanoseconds - simStart.nanoseconds)
+        let start: ContinuousClock.Instant
+        if let realStart {
+            start = realStart
+        } else {
+            start = ContinuousClock.now
+            realStart = start
+            simStart = simulated.now
+        }
+        let target = start + .nanoseconds(deadline.nanoseconds - simStart.nanoseconds)
         let wait = target - ContinuousClock.now
         if wait > .zero {
             Thread.sleep(forTimeInterval: wait.seconds)

@@ -28,7 +28,7 @@ struct SpikeDetectorTests {
                 }
             }
             if !noise.isEmpty { v += noise[i % noise.count] }
-            if let e = detector.process(time: t, membrane: .volts(v), stimulus: state) { out.append(e) }
+            if let e = detector.process(time: t, membrane: .volts(v), stimulus: state), e.phase == .complete { out.append(e) }
             t += dt
             i += 1
         }
@@ -79,6 +79,20 @@ struct SpikeDetectorTests {
         // A spike with ±15 mV noise on its plateau and decay is still one spike.
         let noisy = Self.synthesize(pulses: 3, spikes: [(1, 1.0, 0.4, 0.4)], noise: [0.015, -0.015, 0.01, -0.01])
         #expect(noisy.count == 1)
+    }
+
+    @Test("Each spike is reported at its crossing, then complete with the same index")
+    func phases() {
+        var detector = SpikeDetector(configuration: DetectorConfiguration(), channel: 0, sampleInterval: .microseconds(100))
+        let on = StimulusState(pulseIndex: 0, pulseStart: 0, pulseEnd: 5_000_000, isOn: true, isSupraThreshold: true)
+        var events: [SpikeEvent] = []
+        for (i, v) in [0.0, 0.0, 0.3, 0.5, 0.5, 0.2, 0.0, 0.0, 0.0].enumerated() {
+            if let e = detector.process(time: Int64(i) * 100_000, membrane: .volts(v), stimulus: on) { events.append(e) }
+        }
+        #expect(events.map(\.phase) == [.crossing, .complete])
+        #expect(events.map(\.index) == [0, 0])
+        #expect(events[0].crossing == 200_000)
+        #expect(events[1].peak.volts > events[0].peak.volts)
     }
 
     @Test("Spikes in consecutive pulses are separate events")

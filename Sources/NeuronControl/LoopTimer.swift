@@ -1,0 +1,101 @@
+public import Histogram
+import NeuronHAL
+
+/// Percentiles of one latency distribution, microseconds.
+public struct LatencySummary: Sendable, Hashable, Codable {
+    public var count: UInt64
+    public var p50: Double
+    public var p99: Double
+    public var p999: Double
+    public var max: Double
+    public static let empty = LatencySummary(count: 0, p50: 0, p99: 0, p999: 0, max: 0)
+
+    public init(_ h: Histogram<UInt64>) {
+        count = h.totalCount
+        guard count > 0 else { self = .empty; return }
+        p50 = Double(h.valueAtPercentile(50)) / 1000
+        p99 = Double(h.valueAtPercentile(99)) / 1000
+        p999 = Double(h.valueAtPercentile(99.9)) / 1000
+        max = Double(h.max) / 1000
+    }
+    init(count: UInt64, p50: Double, p99: Double, p999: Double, max: Double) {
+        self.count = count; self.p50 = p50; self.p99 = p99; self.p999 = p999; self.max = max
+    }
+}
+
+/// How the loop kept time against the real clock.
+public struct LoopTimingReport: Sendable, Hashable, Codable {
+    /// Whether the run was timed (a real or paced clock); the figures are empty otherwise.
+    public var timed: Bool
+    /// How late each wake-up was after its deadline.
+    public var wakeLatencyMicros: LatencySummary
+    /// From wake-up to the end of the tick's work.
+    public var tickDurationMicros: LatencySummary
+    /// Ticks that ended after the next deadline.
+    public var overruns: Int
+    public var maxConsecutiveOverruns: Int
+    public static let untimed = LoopTimingReport(timed: false, wakeLatencyMicros: .empty, tickDurationMicros: .empty,
+                                                 overruns: 0, maxConsecutiveOverruns: 0)
+}
+
+/// Timing bookkeeping inside the loop: two HDR histograms allocated before the run (recording into them
+/// allocates nothing) and the overrun counters.
+struct LoopTimer {
+    let clock: (any MonotonicClock & Sendable)?
+    let policy: OverrunPolicy
+    private var wallStart: Int64 = 0
+    private var wokeAt: Int64 = 0
+    private var wake: Histogram<UInt64>
+    private var tick: Histogram<UInt64>
+    private(set) var overruns = 0
+    private(set) var consecutiveOverruns = 0
+    private var maxConsecutive = 0
+
+    init(clock: (any MonotonicClock & Sendable)?, policy: OverrunPolicy) {
+        self.clock = clock
+        self.policy = policy
+        // 1 ns ... 10 s at 3 significant digits: a fixed table of counts, allocated here.
+        wake = Histogram(highestTrackableValue: 10_000_000_000, numberOfSignificantValueDigits: .three)
+        tick = Histogram(highestTrackableValue: 10_000_000_000, numberOfSignificantValueDigits: .three)
+    }
+
+    mutating func start() {
+        if let clock { wallStart = clock.now.nanoseconds }
+    }
+
+    /// Real-clock time now (0 when untimed).
+    @inline(__always)
+    func stamp() -> Int64 { clock?.now.nanoseconds ?? 0 }
+
+    /// Records how late the wake-up for `deadline` (ns from the start) was.
+    @inline(__always)
+    mutating func woke(deadline: Int64) {
+        guard let clock else { return }
+        let n = clock.now.nanoseconds
+        wokeAt = n
+        _ = wake.record(UInt64(Swift.max(0, n - (wallStart + deadline))))
+    }
+
+    /// Records the tick's duration; returns true when the overrun policy says to stop.
+    @inline(__always)
+    mutating func finishTick(nextDeadline: Int64) -> Bool {
+        guard let clock else { return false }
+        let n = clock.now.nanoseconds
+        _ = tick.record(UInt64(Swift.max(0, n - wokeAt)))
+        guard nextDeadline != Int64.max, n > wallStart + nextDeadline else {
+            consecutiveOverruns = 0
+            return false
+        }
+        overruns += 1
+        consecutiveOverruns += 1
+        maxConsecutive = Swift.max(maxConsecutive, consecutiveOverruns)
+        if case .safeStateAfter(let limit) = policy, consecutiveOverruns >= limit { return true }
+        return false
+    }
+
+    func report() -> LoopTimingReport {
+        guard clock != nil else { return .untimed }
+        return LoopTimingReport(timed: true, wakeLatencyMicros: LatencySummary(wake), tickDurationMicros: LatencySummary(tick),
+                                overruns: overruns, maxConsecutiveOverruns: maxConsecutive)
+    }
+}

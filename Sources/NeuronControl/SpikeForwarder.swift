@@ -1,0 +1,177 @@
+import Dispatch
+import Foundation
+import Synchronization
+
+/// A destination for spikes, fed by the forwarding thread, never by the real-time loop.
+///
+/// `deliver` receives both phases of every spike (see `SpikeEvent.Phase`); a sink picks what it needs (UDP sends
+/// crossings at once, record files write complete spikes). A sink that may block (files, pipes, slow devices)
+/// says so with `mayBlock`, and the forwarder then gives it its own bounded queue and thread: when it stalls, only
+/// its own queue fills and drops, and the loop and the other sinks never notice.
+public protocol SpikeSink: AnyObject {
+    var name: String { get }
+    var mayBlock: Bool { get }
+    func deliver(_ event: SpikeEvent) throws
+    /// Flush and close; called once, after the last `deliver`.
+    func finish() throws
+    /// Extra figures for the report (e.g. forwarding latency), if the sink measures any.
+    var latency: LatencySummary? { get }
+}
+
+extension SpikeSink {
+    public var latency: LatencySummary? { nil }
+}
+
+/// What happened to one sink during a run.
+public struct SinkReport: Sendable, Hashable, Codable {
+    public var name: String
+    public var delivered: Int
+    /// Events its own queue refused because the sink was behind (blocking sinks only).
+    public var dropped: Int
+    public var failures: Int
+    public var lastError: String?
+    public var latencyMicros: LatencySummary?
+}
+
+/// Everything the forwarder reports at the end of a run.
+public struct ForwardingReport: Sendable, Hashable, Codable {
+    /// Events the real-time ring refused because the forwarding thread was behind.
+    public var droppedAtLoop: Int
+    public var sinks: [SinkReport]
+}
+
+/// Takes spikes from the real-time loop through a preallocated SPSC ring and fans them out to sinks on its own
+/// thread. `publish` (loop side) never blocks: a full ring counts a drop; the wake-up is one semaphore post, which
+/// makes a syscall only when the forwarding thread is asleep waiting for work.
+public final class SpikeForwarder: @unchecked Sendable {
+    private let ring: SPSCRing<SpikeEvent>
+    private let wakeUp = DispatchSemaphore(value: 0)
+    private let done = DispatchSemaphore(value: 0)
+    private let stopping = Atomic<Bool>(false)
+    private let channels: [SinkChannel]
+    private var started = false
+
+    public init(sinks: [any SpikeSink], capacity: Int = 4096) {
+        ring = SPSCRing(capacity: capacity)
+        channels = sinks.map { $0.mayBlock ? IsolatedSinkChannel(sink: $0, capacity: capacity) : SinkChannel(sink: $0) }
+    }
+
+    /// Starts the forwarding thread (and one thread per blocking sink).
+    public func start() {
+        precondition(!started, "a forwarder runs once")
+        started = true
+        for c in channels { c.start() }
+        let thread = Thread { [self] in
+            while true {
+                wakeUp.wait()
+                while let event = ring.pop() {
+                    for c in channels { c.offer(event) }
+                }
+                if stopping.load(ordering: .acquiring) && ring.count == 0 { break }
+            }
+            done.signal()
+        }
+        thread.name = "neuronhil-forwarder"
+        thread.start()
+    }
+
+    /// Loop side: hands one event over. Never blocks or allocates.
+    @inline(__always)
+    public func publish(_ event: SpikeEvent) {
+        _ = ring.push(event)
+        wakeUp.signal()
+    }
+
+    /// Drains what is queued, stops the threads, finishes every sink and reports. Call once, after the loop.
+    public func finish() -> ForwardingReport {
+        if started {
+            stopping.store(true, ordering: .releasing)
+            wakeUp.signal()
+            done.wait()
+        }
+        return ForwardingReport(droppedAtLoop: ring.dropped, sinks: channels.map { $0.finish() })
+    }
+}
+
+/// How the forwarding thread reaches one sink: directly, for a sink that does not block (this class), or
+/// through a queue and a thread of its own (`IsolatedSinkChannel`).
+class SinkChannel: @unchecked Sendable {
+    let sink: any SpikeSink
+    var delivered = 0
+    var failures = 0
+    var lastError: String?
+    init(sink: any SpikeSink) { self.sink = sink }
+    func start() {}
+    func offer(_ event: SpikeEvent) { deliver(event) }
+    func finish() -> SinkReport { report(dropped: 0) }
+
+    /// Delivers one event, counting failures; a failing sink keeps failing on its own.
+    final func deliver(_ event: SpikeEvent) {
+        do {
+            try sink.deliver(event)
+            delivered += 1
+        } catch {
+            failures += 1
+            lastError = String(describing: error)
+        }
+    }
+
+    final func report(dropped: Int) -> SinkReport {
+        do {
+            try sink.finish()
+        } catch {
+            failures += 1
+            lastError = String(describing: error)
+        }
+        return SinkReport(name: sink.name, delivered: delivered, dropped: dropped, failures: failures,
+                          lastError: lastError, latencyMicros: sink.latency)
+    }
+}
+
+/// A sink that may block, behind its own bounded queue and thread.
+final class IsolatedSinkChannel: SinkChannel, @unchecked Sendable {
+    private let queue: SPSCRing<SpikeEvent>
+    private let wakeUp = DispatchSemaphore(value: 0)
+    private let done = DispatchSemaphore(value: 0)
+    private let stopping = Atomic<Bool>(false)
+    private var running = false
+
+    init(sink: any SpikeSink, capacity: Int) {
+        queue = SPSCRing(capacity: capacity)
+        super.init(sink: sink)
+    }
+
+    override func start() {
+        running = true
+        let thread = Thread { [self] in
+            while true {
+                wakeUp.wait()
+                while let event = queue.pop() { deliver(event) }
+                if stopping.load(ordering: .acquiring) && queue.count == 0 { break }
+            }
+            done.signal()
+        }
+        thread.name = "neuronhil-sink"
+        thread.start()
+    }
+
+    override func offer(_ event: SpikeEvent) {
+        _ = queue.push(event)
+        wakeUp.signal()
+    }
+
+    /// Waits for the sink to drain its queue. A sink that is blocked for good (a pipe nobody reads) would hang
+    /// here, so the wait is bounded: after 2 s what is left is reported as dropped.
+    override func finish() -> SinkReport {
+        if running {
+            stopping.store(true, ordering: .releasing)
+            wakeUp.signal()
+            if done.wait(timeout: .now() + 2) == .timedOut {
+                let stuck = queue.count
+                return SinkReport(name: sink.name, delivered: delivered, dropped: queue.dropped + stuck, failures: failures + 1,
+                                  lastError: "still blocked 2 s after the run ended; \(stuck) events not delivered", latencyMicros: nil)
+            }
+        }
+        return report(dropped: queue.dropped)
+    }
+}
