@@ -58,6 +58,13 @@ public struct SpikeEvent: Sendable, Hashable, BitwiseCopyable {
     /// When the loop finished processing the sample that produced this event, on the real timing clock
     /// (nanoseconds; 0 when the run is not timed). Forwarding latency is measured from here.
     public var detectedAt: Int64 = 0
+
+    public init(phase: Phase, index: Int, channel: Int, pulseIndex: Int, onset: Int64, crossing: Int64, peakTime: Int64,
+                peak: Voltage, energy: Energy, biasTime: Duration, fullyFormed: Bool, detectedAt: Int64 = 0) {
+        self.phase = phase; self.index = index; self.channel = channel; self.pulseIndex = pulseIndex
+        self.onset = onset; self.crossing = crossing; self.peakTime = peakTime; self.peak = peak
+        self.energy = energy; self.biasTime = biasTime; self.fullyFormed = fullyFormed; self.detectedAt = detectedAt
+    }
 }
 
 /// Where the stimulus is, as the loop tells the detector with every sample.

@@ -135,6 +135,7 @@ final class IsolatedSinkChannel: SinkChannel, @unchecked Sendable {
     private let done = DispatchSemaphore(value: 0)
     private let stopping = Atomic<Bool>(false)
     private var running = false
+    private var offered = 0  // forwarding thread only
 
     init(sink: any SpikeSink, capacity: Int) {
         queue = SPSCRing(capacity: capacity)
@@ -156,6 +157,7 @@ final class IsolatedSinkChannel: SinkChannel, @unchecked Sendable {
     }
 
     override func offer(_ event: SpikeEvent) {
+        offered += 1
         _ = queue.push(event)
         wakeUp.signal()
     }
@@ -167,9 +169,12 @@ final class IsolatedSinkChannel: SinkChannel, @unchecked Sendable {
             stopping.store(true, ordering: .releasing)
             wakeUp.signal()
             if done.wait(timeout: .now() + 2) == .timedOut {
-                let stuck = queue.count
-                return SinkReport(name: sink.name, delivered: delivered, dropped: queue.dropped + stuck, failures: failures + 1,
-                                  lastError: "still blocked 2 s after the run ended; \(stuck) events not delivered", latencyMicros: nil)
+                // Everything offered that was neither delivered nor failed is lost: the queue's refusals, what is
+                // still queued, and the event stuck inside `deliver`.
+                let lost = offered - delivered - failures
+                return SinkReport(name: sink.name, delivered: delivered, dropped: lost, failures: failures,
+                                  lastError: "still blocked 2 s after the run ended; \(lost - queue.dropped) events not delivered",
+                                  latencyMicros: nil)
             }
         }
         return report(dropped: queue.dropped)

@@ -23,7 +23,8 @@ struct MockRun {
 /// Runs `train` on the default mock board through the real drivers, sim buses and physics.
 func runOnMockBoard(
     _ train: PulseTrain, sampleRate: Double = 10_000, seed: UInt64 = 1, model: NeuronModelKind = .device,
-    recordTrace: Bool = true, stop: StopRequest = StopRequest(), prepare: (SimulatedBoard) -> Void = { _ in }
+    recordTrace: Bool = true, stop: StopRequest = StopRequest(), outputs: SpikeOutputs = SpikeOutputs(),
+    timingClock: (any MonotonicClock & Sendable)? = nil, prepare: (SimulatedBoard) -> Void = { _ in }
 ) throws -> MockRun {
     let board = try BoardLoader.load(path: boardsDirectory + "/mock.yaml")
     let runtime = try BoardRuntime(board, overrides: .init(seed: seed, model: model))
@@ -34,7 +35,8 @@ func runOnMockBoard(
     try config.validate(against: limits)
     let stimulus = try SafeStimulusOutput(hw.stimulus, limits: limits.voltage)
     prepare(runtime.simulation!)
-    let result = ControlLoop(configuration: config, stimulus: stimulus, membrane: hw.membrane, clock: runtime.clock, stop: stop).run()
+    let result = ControlLoop(configuration: config, stimulus: stimulus, membrane: hw.membrane, clock: runtime.clock, stop: stop,
+                             outputs: outputs, realtime: RealtimeOptions(timingClock: timingClock)).run()
     return MockRun(runtime: runtime, hardware: hw, stimulus: stimulus, result: result)
 }
 
