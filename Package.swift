@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.1.0"),
+        .package(url: "https://github.com/ordo-one/malloc-interposer", from: "1.6.0"),
     ],
     targets: [
         // Protocols and currency types only (units, addresses, errors, bus/clock protocols). No Glibc.
@@ -53,6 +54,16 @@ let package = Package(
                 "NeuronHAL", "NeuronDrivers", "NeuronPhysics", "NeuronSim", "NeuronBoard", "NeuronControl", "NeuronSinks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            swiftSettings: strict),
+
+        // Counts heap allocations per loop tick on the mock board (must be 0). Links ordo-one's malloc interposer.
+        .executableTarget(
+            name: "neuronhil-alloc-bench",
+            dependencies: [
+                "NeuronHAL", "NeuronBoard", "NeuronControl",
+                .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
+            ],
+            path: "Benchmarks/LoopAllocations",
             swiftSettings: strict),
 
         .testTarget(name: "NeuronHALTests", dependencies: ["NeuronHAL"]),

@@ -33,9 +33,13 @@ public final class BoardRuntime {
     public struct SimulationOverrides: Sendable {
         public var seed: UInt64?
         public var model: NeuronModelKind?
-        public init(seed: UInt64? = nil, model: NeuronModelKind? = nil) {
+        /// Whether the simulated chips and neurons keep their logs (every DAC write, line change, switching event).
+        /// Useful in tests; off for long runs, where the logs grow without bound.
+        public var recordsHistory: Bool
+        public init(seed: UInt64? = nil, model: NeuronModelKind? = nil, recordsHistory: Bool = true) {
             self.seed = seed
             self.model = model
+            self.recordsHistory = recordsHistory
         }
     }
 
@@ -74,6 +78,7 @@ public final class SimulatedBoard {
     public let clock = ManualClock()
     public let model: NeuronModelKind
     public let seed: UInt64
+    let recordsHistory: Bool
     public private(set) var i2cBuses: [String: SimI2CBus] = [:]
     public private(set) var spiDevices: [String: SimSPIDevice] = [:]
     public private(set) var dacs: [String: SimMCP4725] = [:]
@@ -88,6 +93,7 @@ public final class SimulatedBoard {
         self.board = board
         let settings = board.simulation
         seed = overrides.seed ?? settings?.seed ?? 1
+        recordsHistory = overrides.recordsHistory
         model = overrides.model ?? (settings?.model == .paper ? .paper : .device)
         gpio = SimGPIOChip(name: board.gpio?.chip ?? "gpiochip0", clock: clock)
         for bus in board.buses {
@@ -100,6 +106,7 @@ public final class SimulatedBoard {
                     switch device.configuration {
                     case .mcp4725(let c):
                         let m = SimMCP4725(clock: clock, reference: c.reference)
+                        m.recordsWrites = overrides.recordsHistory
                         dacs[device.name] = m
                         simBus.attach(m, at: address)
                     case .ads1x15(let c):
@@ -122,7 +129,8 @@ public final class SimulatedBoard {
         for line in board.gpio?.lines ?? [] {
             switch line.direction {
             case .input: _ = gpio.input(line.name, activeLow: line.activeLow)
-            case .output: _ = gpio.output(line.name, activeLow: line.activeLow, initial: line.initial)
+            case .output:
+                gpio.output(line.name, activeLow: line.activeLow, initial: line.initial).recordsHistory = overrides.recordsHistory
             }
         }
     }
@@ -137,6 +145,7 @@ public final class SimulatedBoard {
         let physics = SimNeuronChannel(
             model: PerovskiteNeuron(kind: model, parameters: parameters, seed: neuronSeed),
             frontEndGain: gain, noiseSeed: neuronSeed)
+        physics.recordsHistory = recordsHistory
         neurons[neuron.id] = physics
 
         // Stimulus: the MCP4725 driver over the sim I2C bus, feeding the physics.

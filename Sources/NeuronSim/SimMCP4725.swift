@@ -74,6 +74,8 @@ public final class SimMCP4725: SimI2CTarget {
     public private(set) var powerDown: PowerDown
     /// Every write command received, in order, including ignored ones (DAC writes are rare, so this may grow).
     public private(set) var writes: [Write] = []
+    /// Keep `writes`; turn off for long runs, where the log would grow without bound (and allocate per write).
+    public var recordsWrites = true
     /// Codes of the accepted writes, in order.
     public var writtenCodes: [UInt16] { writes.lazy.filter(\.accepted).map(\.code) }
     /// Write commands ignored because an EEPROM write was in progress.
@@ -179,10 +181,10 @@ public final class SimMCP4725: SimI2CTarget {
         let now = clock.now
         guard eepromBusyUntil == nil else {
             ignoredWrites += 1
-            writes.append(Write(instant: now, command: kind, code: c, powerDown: pd, accepted: false))
+            if recordsWrites { writes.append(Write(instant: now, command: kind, code: c, powerDown: pd, accepted: false)) }
             return
         }
-        writes.append(Write(instant: now, command: kind, code: c, powerDown: pd, accepted: true))
+        if recordsWrites { writes.append(Write(instant: now, command: kind, code: c, powerDown: pd, accepted: true)) }
         apply(code: c, powerDown: pd)
         if kind == .writeDACRegisterAndEEPROM {
             eepromPendingValue = (c, pd)

@@ -27,6 +27,9 @@ public final class SimNeuronChannel {
     /// The DAC voltage at its pin, and whether the stimulus gate connects it.
     public private(set) var dacVolts = 0.0
     public private(set) var gateClosed = true
+    /// Keep `stimulusLog` and `switchEvents` (ground truth for tests). Off for long runs: the logs grow without
+    /// bound and allocate as they grow.
+    public var recordsHistory = true
     /// Every stimulus change the neuron saw, for tests (instant, volts at the electrode). Rare: two per pulse.
     public private(set) var stimulusLog: [(MonotonicInstant, Voltage)] = []
     /// Every switching event of the physics, in order (the ground truth for detector tests). Appended when a
@@ -63,14 +66,14 @@ public final class SimNeuronChannel {
         let m = storage.pointer
         let before = m.pointee.spikeCount
         m.pointee.advance(to: instant.seconds)
-        if m.pointee.spikeCount != before, let e = m.pointee.lastEvent { switchEvents.append(e) }
+        if recordsHistory, m.pointee.spikeCount != before, let e = m.pointee.lastEvent { switchEvents.append(e) }
     }
 
     private func apply(at instant: MonotonicInstant) {
         let v = gateClosed ? dacVolts : 0
         advance(to: instant)
         storage.pointer.pointee.setInput(v, at: instant.seconds)
-        stimulusLog.append((instant, .volts(v)))
+        if recordsHistory { stimulusLog.append((instant, .volts(v))) }
     }
 
     /// The capacitor voltage at `instant` (advancing the physics), without front end or noise.

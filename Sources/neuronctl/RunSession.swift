@@ -31,7 +31,8 @@ struct RunSession {
             throw CLIError(description: error.description)
         }
         do {
-            runtime = try BoardRuntime(description, overrides: .init(seed: seed, model: model))
+            // No sim logs: a CLI run may be long, and the logs would grow (and allocate) without bound.
+            runtime = try BoardRuntime(description, overrides: .init(seed: seed, model: model, recordsHistory: false))
             let id = neuronID ?? description.neurons[0].id
             hardware = try runtime.neuron(id: id)
         } catch {
