@@ -37,7 +37,7 @@ let package = Package(
         // Board description files: schema, validation, instantiation into drivers over sim or Linux buses.
         .target(
             name: "NeuronBoard",
-            dependencies: ["NeuronHAL", "NeuronDrivers", "NeuronSim", "NeuronPhysics", .product(name: "Yams", package: "Yams")],
+            dependencies: ["NeuronHAL", "NeuronDrivers", "NeuronSim", "NeuronPhysics", "NeuronLinux", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict),
         // Stimulus timeline, the control loop, spike detection, safe state, records.
         .target(
@@ -46,12 +46,19 @@ let package = Package(
             swiftSettings: strict),
         // Spike sinks that leave the process: UDP (jAER), JSON lines, streaming CSV. Sockets and write(2).
         .target(name: "NeuronSinks", dependencies: ["NeuronHAL", "NeuronControl"], swiftSettings: strict),
+        // C shims for the Linux backends (compiled on Linux only; empty elsewhere): ioctls and libi2c SMBus calls,
+        // and one interface over libgpiod 1.6 and 2.x.
+        .target(name: "CNeuronLinux", linkerSettings: [.linkedLibrary("i2c", .when(platforms: [.linux]))]),
+        .target(name: "CGPIOD", linkerSettings: [.linkedLibrary("gpiod", .when(platforms: [.linux]))]),
+        // Linux backends: i2c-dev + libi2c, spidev, libgpiod, clock_nanosleep; every syscall through one seam.
+        .target(name: "NeuronLinux", dependencies: ["NeuronHAL", "CNeuronLinux", "CGPIOD"], swiftSettings: strict),
         // Scripted buses and trace assertions for tests only.
         .target(name: "NeuronTestSupport", dependencies: ["NeuronHAL"], swiftSettings: strict),
         .executableTarget(
             name: "neuronctl",
             dependencies: [
                 "NeuronHAL", "NeuronDrivers", "NeuronPhysics", "NeuronSim", "NeuronBoard", "NeuronControl", "NeuronSinks",
+                "NeuronLinux",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -74,5 +81,6 @@ let package = Package(
         .testTarget(name: "NeuronControlTests", dependencies: ["NeuronControl", "NeuronBoard", "NeuronSim", "NeuronTestSupport"]),
         .testTarget(name: "NeuronSinksTests", dependencies: ["NeuronSinks", "NeuronControl", "NeuronBoard", "NeuronSim"]),
         .testTarget(name: "NeuronctlTests", dependencies: ["neuronctl"]),
+        .testTarget(name: "NeuronLinuxTests", dependencies: ["NeuronLinux", "NeuronDrivers", "NeuronBoard", "NeuronHAL"]),
     ]
 )

@@ -13,6 +13,8 @@ public final class BoardRuntime {
     public let clock: any MonotonicClock
     /// The simulated chips and neurons, when the board is simulated.
     public let simulation: SimulatedBoard?
+    /// The Linux buses and lines, when the board is real hardware (`simulated: false`).
+    public let linux: LinuxBoard?
     private var channels: [Int: NeuronHardware] = [:]
 
     /// What the control layer gets for one neuron.
@@ -43,17 +45,25 @@ public final class BoardRuntime {
         }
     }
 
-    /// Brings the board up. Building does no bus I/O; the first I/O is the loop's first write.
+    /// Brings the board up. Building does no bus transfer; the first transfer is the loop's first write. A real
+    /// board (`simulated: false`) opens its i2c-dev and spidev nodes and requests its GPIO lines here (outputs take
+    /// their `initial` values), and fails with the node, the errno and the fix if one cannot be opened.
     public init(_ description: BoardDescription, overrides: SimulationOverrides = SimulationOverrides()) throws(BoardError) {
         self.description = description
         guard description.board.simulated else {
-            throw BoardError(
-                source: description.source, keyPath: "board.simulated", line: nil, column: nil,
-                problem: "'\(description.board.name)' describes real hardware, and the Linux backends (libgpiod, i2c-dev, spidev) are not in this build yet.",
-                fix: "run on a simulated board (e.g. Boards/mock.yaml) until the Linux backends land")
+            // Real hardware: open the Linux buses and request the GPIO lines (no bus transfer yet).
+            let linux = try LinuxBoard(description)
+            self.simulation = nil
+            self.linux = linux
+            self.clock = linux.clock
+            for neuron in description.neurons {
+                channels[neuron.id] = linux.hardware(for: neuron)
+            }
+            return
         }
         let sim = SimulatedBoard(description, overrides: overrides)
         self.simulation = sim
+        self.linux = nil
         self.clock = sim.clock
         for neuron in description.neurons {
             channels[neuron.id] = sim.hardware(for: neuron)

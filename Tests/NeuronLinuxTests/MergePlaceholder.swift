@@ -1,0 +1,1 @@
+// Placeholder until the Linux backend tests land from the linux branch.
