@@ -51,7 +51,9 @@ let package = Package(
         .target(name: "CNeuronLinux", linkerSettings: [.linkedLibrary("i2c", .when(platforms: [.linux]))]),
         .target(name: "CGPIOD", linkerSettings: [.linkedLibrary("gpiod", .when(platforms: [.linux]))]),
         // Linux backends: i2c-dev + libi2c, spidev, libgpiod, clock_nanosleep; every syscall through one seam.
-        .target(name: "NeuronLinux", dependencies: ["NeuronHAL", "CNeuronLinux", "CGPIOD"], swiftSettings: strict),
+        // C shim for the loop thread's real-time setup (SCHED_FIFO, affinity, mlockall, cpu_dma_latency).
+        .target(name: "CNeuronRealtime"),
+        .target(name: "NeuronLinux", dependencies: ["NeuronHAL", "CNeuronLinux", "CGPIOD", "CNeuronRealtime"], swiftSettings: strict),
         // Scripted buses and trace assertions for tests only.
         .target(name: "NeuronTestSupport", dependencies: ["NeuronHAL"], swiftSettings: strict),
         .executableTarget(

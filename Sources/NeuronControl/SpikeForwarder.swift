@@ -56,12 +56,15 @@ public final class SpikeForwarder: @unchecked Sendable {
         channels = sinks.map { $0.mayBlock ? IsolatedSinkChannel(sink: $0, capacity: capacity) : SinkChannel(sink: $0) }
     }
 
-    /// Starts the forwarding thread (and one thread per blocking sink).
-    public func start() {
+    /// Starts the forwarding thread (and one thread per blocking sink). `threadSetup` runs first on the forwarding
+    /// thread: the CLI uses it to give that thread a real-time priority just below the loop's, so a spike is
+    /// forwarded as soon as the loop is idle rather than when the normal scheduler gets round to it.
+    public func start(threadSetup: (@Sendable () -> Void)? = nil) {
         precondition(!started, "a forwarder runs once")
         started = true
         for c in channels { c.start() }
         let thread = Thread { [self] in
+            threadSetup?()
             while true {
                 wakeUp.wait()
                 while let event = ring.pop() {

@@ -4,6 +4,7 @@ import NeuronBoard
 import NeuronControl
 import NeuronHAL
 import NeuronSinks
+import NeuronLinux
 
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -73,6 +74,15 @@ struct RunCommand: ParsableCommand {
     @Option(name: .customLong("spike-out-width"), help: ArgumentHelp("Width of the pulse on the board's spike-out line per spike (0 disables it).", valueName: "us"))
     var spikeOutWidth = DurationArgument<Microseconds>(.microseconds(500))
 
+    @Option(help: ArgumentHelp("SCHED_FIFO priority of the loop thread with --realtime (1-99; 0: normal scheduling).", valueName: "n"))
+    var priority: Int32 = 80
+
+    @Option(help: ArgumentHelp("Pin the loop thread to this CPU with --realtime.", valueName: "n"))
+    var cpu: Int?
+
+    @Flag(name: .customLong("no-mlock"), help: "With --realtime, do not lock the process's memory.")
+    var noMlock = false
+
     @Option(name: .customLong("overrun-policy"), help: ArgumentHelp("carry-on, or safe-state:N to stop after N consecutive overruns.", valueName: "policy"))
     var overrunPolicy = OverrunPolicyArgument(.carryOn)
 
@@ -80,6 +90,10 @@ struct RunCommand: ParsableCommand {
         if let udp, UDPDestination(udp) == nil {
             throw ValidationError("--udp \(udp): expected HOST:PORT with an IPv4 address and a port 1-65535, e.g. 127.0.0.1:8991")
         }
+        guard (0...99).contains(priority) else {
+            throw ValidationError("--priority \(priority): SCHED_FIFO priorities are 1-99 (0 keeps normal scheduling)")
+        }
+        if let cpu, cpu < 0 { throw ValidationError("--cpu \(cpu): CPU numbers start at 0") }
         if pulses != nil && duration != nil {
             throw ValidationError("give either --pulses or --duration, not both")
         }
@@ -115,7 +129,10 @@ struct RunCommand: ParsableCommand {
             printError("--output \(output): cannot create the directory (\(error.localizedDescription)). Fix: choose a writable directory.")
             throw ExitCode(2)
         }
-        let timingClock: (any MonotonicClock & Sendable)? = realtime ? SystemClock() : nil
+        // A hardware board always runs against the real clock; a simulated one only with --realtime (paced).
+        let onHardware = session.runtime.simulation == nil
+        let timed = realtime || onHardware
+        let timingClock: (any MonotonicClock & Sendable)? = timed ? LinuxClock() : nil
         var sinks: [any SpikeSink] = []
         do {
             sinks.append(try CSVSpikeSink(path: files["spikes"]!, metadata: session.metadata("spike record")))
@@ -133,9 +150,26 @@ struct RunCommand: ParsableCommand {
 
         installStopHandlers()
         let clock: (any MonotonicClock)? = realtime ? session.runtime.simulation.map { PacedClock($0.clock) } : nil
-        forwarder.start()
-        let result = session.execute(clock: clock, stop: processStop, outputs: outputs,
-                                     realtime: RealtimeOptions(timingClock: timingClock, overrunPolicy: overrunPolicy.policy))
+        let options = RealtimeOptions(timingClock: timingClock, overrunPolicy: overrunPolicy.policy)
+        let forwarderPriority: Int32? = timed && priority > 1 ? priority - 1 : nil
+        forwarder.start(threadSetup: forwarderPriority.map { p in { _ = RealtimeThread.raiseCurrentThread(priority: p) } })
+        let result: RunResult
+        var realtimeReport: RealtimeReport?
+        if timed {
+            // The loop runs on its own thread with SCHED_FIFO, affinity, locked memory and the DMA-latency request,
+            // each where permitted; this thread waits.
+            let settings = RealtimeSettings(priority: priority == 0 ? nil : priority, cpu: cpu, lockMemory: !noMlock)
+            let job = Handover(value: (session, clock, outputs, options))
+            let (value, report) = RealtimeThread.run(settings) {
+                let (session, clock, outputs, options) = job.value
+                return Handover(value: session.execute(clock: clock, stop: processStop, outputs: outputs, realtime: options))
+            }
+            result = value.value
+            realtimeReport = report
+            for w in report.warnings { printError("real-time: \(w)") }
+        } else {
+            result = session.execute(clock: clock, stop: processStop, outputs: outputs, realtime: options)
+        }
         let forwarding = forwarder.finish()
 
         // Read the DAC back over its bus: the report says what the chip holds, not what we asked for.
@@ -151,12 +185,15 @@ struct RunCommand: ParsableCommand {
 
         let summary = RunSummary(result)
         try writeRecords(session: session, result: result, summary: summary, forwarding: forwarding,
-                         dacReadBackVolts: readBackVolts, files: files)
-        let report = RunReport(session: session, summary: summary, forwarding: forwarding, files: files, dacReadBackVolts: readBackVolts)
+                         dacReadBackVolts: readBackVolts, realtime: realtimeReport, files: files)
+        var report = RunReport(session: session, summary: summary, forwarding: forwarding, files: files, dacReadBackVolts: readBackVolts)
+        report.realtime = realtimeReport
         if json {
             print(try report.jsonText())
         } else {
-            print(textSummary(session: session, result: result, summary: summary, forwarding: forwarding, readBack: readBack, files: files))
+            var text = textSummary(session: session, result: result, summary: summary, forwarding: forwarding, readBack: readBack, files: files)
+            if let r = realtimeReport { text += "\nreal-time           " + (r.applied + r.warnings.map { "NOT APPLIED: " + $0 }).joined(separator: "; ") }
+            print(text)
         }
         switch (result.termination, result.safeState) {
         case (_, .failed): throw ExitCode(3)
@@ -176,11 +213,12 @@ struct RunCommand: ParsableCommand {
     /// Writes the trace and the JSON summary (the spike record was streamed by its sink during the run). Each is
     /// written whole to a temporary name and renamed, so a reader never sees half a file.
     func writeRecords(session: RunSession, result: RunResult, summary: RunSummary, forwarding: ForwardingReport,
-                      dacReadBackVolts: Double?, files: [String: String]) throws {
+                      dacReadBackVolts: Double?, realtime: RealtimeReport?, files: [String: String]) throws {
         if let tracePath = files["trace"] {
             try write(RunRecords.traceCSV(result.trace, metadata: session.metadata("capacitor trace")), to: tracePath, flag: "--trace")
         }
-        let report = RunReport(session: session, summary: summary, forwarding: forwarding, files: files, dacReadBackVolts: dacReadBackVolts)
+        var report = RunReport(session: session, summary: summary, forwarding: forwarding, files: files, dacReadBackVolts: dacReadBackVolts)
+        report.realtime = realtime
         try write(try report.jsonText() + "\n", to: files["summary"]!, flag: "--output")
     }
 }
@@ -220,6 +258,7 @@ struct RunReport: Encodable {
     var stimulus: ProtocolInfo
     var summary: RunSummary
     var forwarding: ForwardingReport
+    var realtime: RealtimeReport?
     var dacReadBackVolts: Double?
     var files: [String: String]
 

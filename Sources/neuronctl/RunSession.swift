@@ -4,6 +4,7 @@ import NeuronControl
 import NeuronHAL
 import NeuronPhysics
 import NeuronSim
+import NeuronLinux
 
 /// An error the CLI reports as it is (already naming the place and the fix), with an exit code.
 struct CLIError: Error, CustomStringConvertible {
@@ -85,30 +86,34 @@ struct RunSession {
 }
 
 /// A clock for `--realtime` on a simulated board: the simulated chips still live on their manual clock, but every
-/// sleep also waits for the same span of real time, so the loop runs at the pace it would on hardware.
+/// sleep first waits for the same instant on the real monotonic clock (`clock_nanosleep(TIMER_ABSTIME)`), so the
+/// loop runs at the pace, and with the wake-up behaviour, it would have on hardware.
 final class PacedClock: MonotonicClock {
     private let simulated: ManualClock
+    private let real = LinuxClock()
     // Anchored at the first sleep, i.e. when the loop starts, not when the board was brought up.
-    private var realStart: ContinuousClock.Instant?
+    private var realStart: Int64?
     private var simStart = MonotonicInstant.zero
     init(_ simulated: ManualClock) {
         self.simulated = simulated
     }
     var now: MonotonicInstant { simulated.now }
     func sleep(until deadline: MonotonicInstant) {
-        let start: ContinuousClock.Instant
+        let start: Int64
         if let realStart {
             start = realStart
         } else {
-            start = ContinuousClock.now
+            start = real.now.nanoseconds
             realStart = start
             simStart = simulated.now
         }
-        let target = start + .nanoseconds(deadline.nanoseconds - simStart.nanoseconds)
-        let wait = target - ContinuousClock.now
-        if wait > .zero {
-            Thread.sleep(forTimeInterval: wait.seconds)
-        }
+        real.sleep(until: MonotonicInstant(nanoseconds: start + deadline.nanoseconds - simStart.nanoseconds))
         simulated.sleep(until: deadline)
     }
+}
+
+/// Hands the loop and its hardware to the real-time thread and back. The hardware is not thread-safe, but only one
+/// thread touches it at a time: this thread waits while the loop thread runs.
+struct Handover<T>: @unchecked Sendable {
+    let value: T
 }
