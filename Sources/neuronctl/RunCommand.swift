@@ -151,8 +151,12 @@ struct RunCommand: ParsableCommand {
         installStopHandlers()
         let clock: (any MonotonicClock)? = realtime ? session.runtime.simulation.map { PacedClock($0.clock) } : nil
         let options = RealtimeOptions(timingClock: timingClock, overrunPolicy: overrunPolicy.policy)
-        let forwarderPriority: Int32? = timed && priority > 1 ? priority - 1 : nil
-        forwarder.start(threadSetup: forwarderPriority.map { p in { _ = RealtimeThread.raiseCurrentThread(priority: p) } })
+        var forwarderSetup: (@Sendable () -> Void)?
+        if timed && priority > 1 {
+            let p = priority - 1
+            forwarderSetup = { _ = RealtimeThread.raiseCurrentThread(priority: p) }
+        }
+        forwarder.start(threadSetup: forwarderSetup)
         let result: RunResult
         var realtimeReport: RealtimeReport?
         if timed {
