@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Wake-up latency of the NeuronHIL loop against cyclictest's, with the same SCHED_FIFO priority and period.
+#
+#   Scripts/rt-latency.sh [seconds]        (env: PRIO=80, INTERVAL_US=100, CPU=<n> to pin both)
+#
+# Runs cyclictest (Debian's rt-tests; installed when missing) and then `neuronctl run --realtime` on the mock board
+# (the simulated board paced by clock_nanosleep on the real clock), one after the other, and prints p50 / p99 / max
+# of both side by side. Targets: our p99 within 1.1x of cyclictest's, our max within 1.5x. Needs root or
+# CAP_SYS_NICE for SCHED_FIFO; without it both run in the normal class and the script says so.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+duration=${1:-10}
+prio=${PRIO:-80}
+interval=${INTERVAL_US:-100}
+cpu=${CPU:-}
+
+if ! command -v cyclictest >/dev/null 2>&1; then
+    echo "== installing rt-tests (cyclictest)"
+    if [ "$(id -u)" -eq 0 ]; then
+        (apt-get install -y rt-tests >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y rt-tests >/dev/null; }) \
+            || { echo "error: could not install rt-tests (apt-get install rt-tests)" >&2; exit 2; }
+    else
+        echo "error: cyclictest is missing; install it with: sudo apt-get install rt-tests" >&2
+        exit 2
+    fi
+fi
+
+echo "== building neuronctl (release)"
+swift build -c release --product neuronctl >/dev/null
+
+loops=$(( duration * 1000000 / interval ))
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+affinity=()
+[ -n "$cpu" ] && affinity=(-a "$cpu")
+echo "== cyclictest: priority $prio, period ${interval} us, ${duration} s"
+cyclictest -m -q -p "$prio" -i "$interval" -l "$loops" -h 100000 "${affinity[@]}" > "$tmp/cyclictest.txt" 2>"$tmp/cyclictest.err" || {
+    echo "error: cyclictest failed:" >&2; cat "$tmp/cyclictest.err" >&2; exit 1; }
+
+echo "== neuronctl run --realtime: priority $prio, period ${interval} us, ${duration} s"
+rate=$(( 1000000 / interval ))
+pin=()
+[ -n "$cpu" ] && pin=(--cpu "$cpu")
+.build/release/neuronctl run --realtime --priority "$prio" "${pin[@]}" --sample-rate "$rate" --duration "$duration" \
+    --no-trace --json --output "$tmp/out" > "$tmp/neuronctl.json" 2>"$tmp/neuronctl.err" || true
+
+python3 - "$tmp/cyclictest.txt" "$tmp/neuronctl.json" "$tmp/neuronctl.err" <<'PY'
+import json, sys
+hist, ours, err = sys.argv[1], sys.argv[2], sys.argv[3]
+counts = {}
+for line in open(hist):
+    parts = line.split()
+    if len(parts) >= 2 and not line.startswith("#") and parts[0].isdigit():
+        counts[int(parts[0])] = counts.get(int(parts[0]), 0) + sum(int(p) for p in parts[1:])
+lines = open(hist).read().splitlines()
+def header(name):
+    for l in lines:
+        if l.startswith("# " + name):
+            return int(l.split(":")[1].split()[0])
+    return None
+# Wake-ups past the histogram's range are in "Total" but in no bucket: they count above every bucket.
+total = header("Total") or sum(counts.values())
+def pct(p):
+    acc = 0
+    for us in sorted(counts):
+        acc += counts[us]
+        if acc >= p / 100 * total:
+            return float(us)
+    return float("nan")
+c_max = float(header("Max Latencies") or (max(counts) if counts else float("nan")))
+c = (pct(50), pct(99), c_max)
+try:
+    report = json.load(open(ours))
+except Exception:
+    print("error: neuronctl did not produce a report:", open(err).read(), file=sys.stderr); sys.exit(1)
+w = report["summary"]["timing"]["wake_latency_micros"]
+o = (w["p50"], w["p99"], w["max"])
+for warning in open(err).read().splitlines():
+    print(warning)
+print()
+print(f"{'wake-up latency (us)':24}{'cyclictest':>12}{'neuronctl':>12}{'ratio':>8}")
+for name, a, b in zip(("p50", "p99", "max"), c, o):
+    print(f"{name:24}{a:12.1f}{b:12.1f}{(b / a if a else float('inf')):8.2f}")
+print(f"{'samples':24}{total:12d}{w['count']:12d}")
+ok99 = o[1] <= 1.1 * c[1]
+okmax = o[2] <= 1.5 * c[2]
+print(f"targets: p99 within 1.1x: {'met' if ok99 else 'MISSED'}; max within 1.5x: {'met' if okmax else 'MISSED'}")
+print(f"load average while measuring: {open('/proc/loadavg').read().split()[0]} (a shared or busy machine inflates both columns)")
+PY
