@@ -127,3 +127,42 @@ struct SafetyTests {
         for code in dac.writtenCodes { #expect(Double(code) * 3.3 / 4096 <= 1.0 + 0.001) }
     }
 }
+
+/// A timing clock where every reading is 300 µs after the previous one: every 100 µs tick overruns.
+final class SlowWallClock: MonotonicClock, @unchecked Sendable {
+    private var t: Int64 = 0
+    var now: MonotonicInstant {
+        t += 300_000
+        return MonotonicInstant(nanoseconds: t)
+    }
+    func sleep(until deadline: MonotonicInstant) {}
+}
+
+@Suite("Overrun policy")
+struct OverrunPolicyTests {
+    @Test("Safe state after N consecutive overruns; carry-on counts them and finishes")
+    func overrunStorm() throws {
+        let board = try BoardLoader.load(path: boardsDirectory + "/mock.yaml")
+        for policy in [OverrunPolicy.safeStateAfter(5), .carryOn] {
+            let runtime = try BoardRuntime(board)
+            let hw = try runtime.neuron(id: 0)
+            let stimulus = try SafeStimulusOutput(hw.stimulus, limits: board.limits.stimulus)
+            let config = RunConfiguration(train: train(count: 5), sampleRate: .hertz(10_000), recordTrace: false)
+            let r = ControlLoop(configuration: config, stimulus: stimulus, membrane: hw.membrane, clock: runtime.clock,
+                                realtime: RealtimeOptions(timingClock: SlowWallClock(), overrunPolicy: policy)).run()
+            let dac = runtime.simulation!.dacs["dac0"]!
+            #expect(dac.code == 0 && dac.powerDown != .normal)
+            #expect(r.safeState == .reached)
+            #expect(r.timing.timed)
+            switch policy {
+            case .safeStateAfter:
+                #expect(r.termination == .overrunStorm(consecutive: 5))
+                #expect(r.timing.overruns == 5)
+            case .carryOn:
+                #expect(r.termination == .completed)
+                #expect(r.timing.overruns == r.timing.tickDurationMicros.count)
+                #expect(r.timing.maxConsecutiveOverruns == r.timing.overruns)
+            }
+        }
+    }
+}
