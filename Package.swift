@@ -39,12 +39,18 @@ let package = Package(
             swiftSettings: strict),
         // Stimulus timeline, the control loop, spike detection, safe state, records.
         .target(name: "NeuronControl", dependencies: ["NeuronHAL"], swiftSettings: strict),
+        // The paper's experiments on a board (Fig. 2c, 4, S8a, sweep files) and population simulations (Fig. 3).
+        .target(
+            name: "NeuronExperiments",
+            dependencies: ["NeuronHAL", "NeuronPhysics", "NeuronControl", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strict),
         // Scripted buses and trace assertions for tests only.
         .target(name: "NeuronTestSupport", dependencies: ["NeuronHAL"], swiftSettings: strict),
         .executableTarget(
             name: "neuronctl",
             dependencies: [
                 "NeuronHAL", "NeuronDrivers", "NeuronPhysics", "NeuronSim", "NeuronBoard", "NeuronControl",
+                "NeuronExperiments",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -56,5 +62,6 @@ let package = Package(
         .testTarget(name: "NeuronBoardTests", dependencies: ["NeuronBoard"], resources: []),
         .testTarget(name: "NeuronControlTests", dependencies: ["NeuronControl", "NeuronBoard", "NeuronSim", "NeuronTestSupport"]),
         .testTarget(name: "NeuronctlTests", dependencies: ["neuronctl"]),
+        .testTarget(name: "NeuronExperimentsTests", dependencies: ["NeuronExperiments", "NeuronBoard", "NeuronControl", "NeuronPhysics"]),
     ]
 )
