@@ -36,6 +36,14 @@ def num(rows, key):
     return [float(r[key]) if r[key] != "" else math.nan for r in rows]
 
 
+def fmt(meta, key):
+    """A metadata number without trailing zeros (0.7500 -> 0.75)."""
+    try:
+        return f"{float(meta[key]):g}"
+    except (KeyError, ValueError):
+        return meta.get(key, "?")
+
+
 def subtitle(meta):
     parts = []
     if "board" in meta:
@@ -70,12 +78,13 @@ def fig2c(path, meta, rows):
             ax.plot([x * 1e3 for x in num(spikes, "peak_time_s")], num(spikes, "peak_v"), "v", color="tab:red",
                     ms=5, label=f"detected spikes ({len(spikes)})")
     ax.plot([], [], color="tab:orange", alpha=0.4, lw=6,
-            label=f"pulses {meta.get('amplitude_v', '?')} V x {meta.get('width_ms', '?')} ms at {meta.get('frequency_hz', '?')} Hz")
+            label=f"pulses {fmt(meta, 'amplitude_v')} V x {fmt(meta, 'width_ms')} ms at {fmt(meta, 'frequency_hz')} Hz")
     ax.set_xlabel("time (ms)")
     ax.set_ylabel("capacitor voltage (V)")
     ax.set_title("Fig. 2c: capacitor trace  (" + subtitle(meta) + ")", fontsize=10)
     ax.set_xlim(t[0], t[-1])
-    ax.legend(loc="upper right", fontsize=8)
+    ax.legend(loc="upper left", fontsize=8)
+    fig.tight_layout()
     return fig
 
 
@@ -122,14 +131,14 @@ def sweep(path, meta, rows):
         for key, sub in groups.items():
             x = [float(r[x_key]) for r in sub]
             ax.errorbar(x, num(sub, "probability_mean"), yerr=num(sub, "probability_sd"), marker="o", capsize=3,
-                        label=", ".join(f"{labels.get(k, k)} {v}" for k, v in zip(grid[:-1], key)))
+                        label=", ".join(f"{labels.get(k, k)} {float(v):g}" for k, v in zip(grid[:-1], key)))
         ax.set_xlabel(labels.get(x_key, x_key))
         ax.set_ylim(-0.05, 1.05)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)
     ax.set_ylabel("firing probability per pulse")
     name = os.path.splitext(os.path.basename(path))[0]
-    ax.set_title(f"sweep {name}: mean ± SD over {meta.get('repetitions', '?')} runs  (" + subtitle(meta) + ")", fontsize=9)
+    ax.set_title(f"sweep {name}: mean ± SD over {meta.get('repetitions', '?')} runs\n" + subtitle(meta), fontsize=9)
     fig.tight_layout()
     return fig
 
@@ -149,7 +158,7 @@ def time_to_spike(path, meta, rows):
     ax.axvline(6.9, color="k", ls=":", lw=0.8, label="paper: 6.9 ms")
     ax.set_xlabel("bias time before firing (ms)")
     ax.set_ylabel("probability density (1/ms)")
-    ax.set_title(f"Fig. S8a: time to spike at {meta.get('amplitude_v', '?')} V  (" + subtitle(meta) + ")", fontsize=9)
+    ax.set_title(f"Fig. S8a: time to spike at {fmt(meta, 'amplitude_v')} V  (" + subtitle(meta) + ")", fontsize=9)
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
