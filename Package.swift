@@ -54,13 +54,18 @@ let package = Package(
         // C shim for the loop thread's real-time setup (SCHED_FIFO, affinity, mlockall, cpu_dma_latency).
         .target(name: "CNeuronRealtime"),
         .target(name: "NeuronLinux", dependencies: ["NeuronHAL", "CNeuronLinux", "CGPIOD", "CNeuronRealtime"], swiftSettings: strict),
+        // The paper's experiments on a board (Fig. 2c, 4, S8a, sweep files) and population simulations (Fig. 3).
+        .target(
+            name: "NeuronExperiments",
+            dependencies: ["NeuronHAL", "NeuronPhysics", "NeuronControl", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strict),
         // Scripted buses and trace assertions for tests only.
         .target(name: "NeuronTestSupport", dependencies: ["NeuronHAL"], swiftSettings: strict),
         .executableTarget(
             name: "neuronctl",
             dependencies: [
                 "NeuronHAL", "NeuronDrivers", "NeuronPhysics", "NeuronSim", "NeuronBoard", "NeuronControl", "NeuronSinks",
-                "NeuronLinux",
+                "NeuronLinux", "NeuronExperiments",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -84,5 +89,6 @@ let package = Package(
         .testTarget(name: "NeuronSinksTests", dependencies: ["NeuronSinks", "NeuronControl", "NeuronBoard", "NeuronSim"]),
         .testTarget(name: "NeuronctlTests", dependencies: ["neuronctl"]),
         .testTarget(name: "NeuronLinuxTests", dependencies: ["NeuronLinux", "NeuronDrivers", "NeuronBoard", "NeuronHAL"]),
+        .testTarget(name: "NeuronExperimentsTests", dependencies: ["NeuronExperiments", "NeuronBoard", "NeuronControl", "NeuronPhysics"]),
     ]
 )

@@ -13,7 +13,8 @@ struct Neuronctl: ParsableCommand {
               neuronctl board validate FILE      # check a board file before wiring anything
             """,
         version: version,
-        subcommands: [RunCommand.self, BoardCommand.self, BenchCommand.self, ProbeCommand.self])
+        subcommands: [RunCommand.self, BoardCommand.self, BenchCommand.self, ProbeCommand.self, ExperimentCommand.self,
+                      SimulateCommand.self])
 }
 
 /// `--board FILE`, shared by every command that opens a board.

@@ -1,0 +1,244 @@
+#if canImport(Glibc)
+import Glibc  // math only
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+public import NeuronControl
+import NeuronHAL
+
+// The paper's board experiments (Fig. 2c, Fig. 4, Fig. S8a and any sweep file) as data: which pulse trains to run,
+// how often, and what to compute from the runs. Running a train is the caller's business (`TrainRunner`): the CLI
+// runs it through `RunSession` (board file, drivers, buses, the loop, the detector), tests through the mock board.
+
+/// Runs one pulse train on a board with the given seed (for simulated boards) and returns what the loop recorded.
+public typealias TrainRunner = (_ train: PulseTrain, _ seed: UInt64, _ recordTrace: Bool) throws -> RunResult
+
+/// Called after each run: runs done, runs in total, and what was just run.
+public typealias ProgressHandler = (_ done: Int, _ total: Int, _ label: String) -> Void
+
+/// One point of a parameter grid.
+public struct GridPoint: Sendable, Hashable {
+    /// The sweep (or Fig. 4 panel) this point belongs to: "frequency", "amplitude", "width", or a sweep file's name.
+    public var sweep: String
+    public var train: PulseTrain
+    public init(sweep: String, train: PulseTrain) {
+        self.sweep = sweep
+        self.train = train
+    }
+}
+
+/// One repetition at one grid point.
+public struct TuningRow: Sendable, Hashable {
+    public var point: GridPoint
+    public var repetition: Int
+    public var seed: UInt64
+    public var pulsesApplied: Int
+    public var firedPulses: Int
+    public var spikes: Int
+    /// Fired pulses over applied pulses.
+    public var probability: Double
+    /// Mean bias time before a spike, ms (NaN without spikes).
+    public var meanBiasMs: Double
+}
+
+/// Mean and spread over the repetitions of one grid point.
+public struct TuningSummary: Sendable, Hashable {
+    public var point: GridPoint
+    public var repetitions: Int
+    public var mean: Double
+    /// Sample standard deviation over repetitions (0 for one repetition).
+    public var sd: Double
+    public var sem: Double { repetitions > 0 ? sd / Double(repetitions).squareRoot() : 0 }
+}
+
+public enum BoardExperiments {
+    /// Fig. 4: firing probability per pulse against frequency (4b), amplitude (4c) and pulse width (S10), each
+    /// varied around the Fig. 2c working point (0.75 V, 5 ms, 33 Hz).
+    public static func fig4Grid(pulses: Int) -> [GridPoint] {
+        let base = PulseTrain.fig2c(count: pulses)
+        var points: [GridPoint] = []
+        for f in [20.0, 25, 33, 40, 50] {
+            var t = base
+            t.frequency = .hertz(f)
+            points.append(GridPoint(sweep: "frequency", train: t))
+        }
+        for a in [0.40, 0.50, 0.60, 0.70, 0.75, 0.80, 0.90] {
+            var t = base
+            t.amplitude = .volts(a)
+            points.append(GridPoint(sweep: "amplitude", train: t))
+        }
+        for w in [2.0, 3, 4, 5, 6, 7, 7.5] {
+            var t = base
+            t.width = .seconds(w * 1e-3)
+            points.append(GridPoint(sweep: "width", train: t))
+        }
+        return points
+    }
+
+    /// The seed of repetition `r` at grid point `i`: consecutive from the base seed, so a run can be repeated alone
+    /// with `neuronctl run --seed`.
+    public static func seed(base: UInt64, point i: Int, repetition r: Int, repetitions: Int) -> UInt64 {
+        base &+ UInt64(i * repetitions + r)
+    }
+
+    /// Runs every point `repetitions` times (no traces) and returns one row per run, in grid order.
+    public static func tuning(
+        _ points: [GridPoint], repetitions: Int, seed: UInt64, runner: TrainRunner, progress: ProgressHandler = { _, _, _ in }
+    ) throws -> [TuningRow] {
+        var rows: [TuningRow] = []
+        let total = points.count * repetitions
+        for (i, point) in points.enumerated() {
+            for r in 0..<repetitions {
+                let s = Self.seed(base: seed, point: i, repetition: r, repetitions: repetitions)
+                let result = try runner(point.train, s, false)
+                let summary = RunSummary(result)
+                rows.append(TuningRow(
+                    point: point, repetition: r, seed: s, pulsesApplied: summary.pulsesApplied, firedPulses: summary.firedPulses,
+                    spikes: summary.spikes, probability: summary.firingProbabilityPerPulse,
+                    meanBiasMs: summary.spikes > 0 ? summary.biasTimeMs.mean : .nan))
+                progress(rows.count, total, "\(point.sweep) \(describe(point.train)), repetition \(r + 1)/\(repetitions)")
+            }
+        }
+        return rows
+    }
+
+    /// Mean and SD of the firing probability over repetitions, per point, in grid order.
+    public static func summarise(_ rows: [TuningRow]) -> [TuningSummary] {
+        var order: [GridPoint] = []
+        var values: [GridPoint: [Double]] = [:]
+        for row in rows {
+            if values[row.point] == nil { order.append(row.point) }
+            values[row.point, default: []].append(row.probability)
+        }
+        return order.map { p in
+            let v = values[p]!
+            let mean = v.reduce(0, +) / Double(v.count)
+            let sd = v.count > 1 ? (v.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(v.count - 1)).squareRoot() : 0
+            return TuningSummary(point: p, repetitions: v.count, mean: mean, sd: sd)
+        }
+    }
+
+    public static func describe(_ t: PulseTrain) -> String {
+        "\(formatted(t.amplitude.volts, digits: 2)) V x \(formatted(t.width.seconds * 1e3, digits: 1)) ms at \(formatted(t.frequency.hertz, digits: 1)) Hz"
+    }
+
+    static func pointColumns(_ p: GridPoint) -> String {
+        let t = p.train
+        return "\(p.sweep),\(formatted(t.amplitude.volts, digits: 4)),\(formatted(t.width.seconds * 1e3, digits: 4)),\(formatted(t.frequency.hertz, digits: 4))"
+    }
+
+    /// One row per run: sweep, amplitude_v, width_ms, frequency_hz, repetition, seed, pulses, fired_pulses, spikes,
+    /// probability, mean_bias_ms (empty without spikes).
+    public static func tuningCSV(_ rows: [TuningRow], metadata: [(String, String)]) -> String {
+        var s = RunRecords.metadataHeader(metadata)
+        s += "sweep,amplitude_v,width_ms,frequency_hz,repetition,seed,pulses,fired_pulses,spikes,probability,mean_bias_ms\n"
+        for r in rows {
+            s += pointColumns(r.point)
+            s += ",\(r.repetition),\(r.seed),\(r.pulsesApplied),\(r.firedPulses),\(r.spikes),\(formatted(r.probability, digits: 5)),"
+            s += (r.meanBiasMs.isNaN ? "" : formatted(r.meanBiasMs, digits: 4)) + "\n"
+        }
+        return s
+    }
+
+    /// One row per grid point: the tuning curve with its error bars (SD and SEM over repetitions).
+    public static func summaryCSV(_ summaries: [TuningSummary], metadata: [(String, String)]) -> String {
+        var s = RunRecords.metadataHeader(metadata)
+        s += "sweep,amplitude_v,width_ms,frequency_hz,repetitions,probability_mean,probability_sd,probability_sem\n"
+        for p in summaries {
+            s += pointColumns(p.point)
+            s += ",\(p.repetitions),\(formatted(p.mean, digits: 5)),\(formatted(p.sd, digits: 5)),\(formatted(p.sem, digits: 5))\n"
+        }
+        return s
+    }
+}
+
+// MARK: - Time to spike (Fig. S8a)
+
+/// The bias time before each spike over many runs, with an exponential (Poisson) fit.
+public struct TimeToSpike: Sendable {
+    public struct Sample: Sendable, Hashable {
+        public var repetition: Int
+        public var spike: Int
+        public var pulse: Int
+        public var biasMs: Double
+    }
+    public var samples: [Sample]
+
+    /// Maximum-likelihood fit of an exponential distribution: the mean of the samples (ms). A Poisson switching
+    /// process with a constant rate gives exponential waiting times, whose MLE rate is 1/mean.
+    public var meanMs: Double { samples.isEmpty ? .nan : samples.map(\.biasMs).reduce(0, +) / Double(samples.count) }
+    /// 95 % confidence interval of the fitted mean (exact for exponential samples: 2nμ/μ̂ ~ χ²(2n); normal
+    /// approximation μ̂·(1 ± 1.96/√n) is used, fine for the dozens of spikes a run gives).
+    public var meanInterval95: ClosedRange<Double> {
+        let m = meanMs, n = Double(samples.count)
+        guard n > 0 else { return .nan ... .nan }
+        return m * max(0, 1 - 1.96 / n.squareRoot()) ... m * (1 + 1.96 / n.squareRoot())
+    }
+    public var sdMs: Double {
+        let m = meanMs
+        guard samples.count > 1 else { return 0 }
+        return (samples.map { ($0.biasMs - m) * ($0.biasMs - m) }.reduce(0, +) / Double(samples.count - 1)).squareRoot()
+    }
+    /// Kolmogorov-Smirnov distance between the samples and the fitted exponential (0 = perfect; an exponential
+    /// has SD equal to its mean, which this also tests).
+    public var ksDistance: Double {
+        let xs = samples.map(\.biasMs).sorted()
+        let m = meanMs
+        guard !xs.isEmpty, m > 0 else { return .nan }
+        var d = 0.0
+        for (i, x) in xs.enumerated() {
+            let f = 1 - exp(-x / m)
+            d = max(d, abs(f - Double(i) / Double(xs.count)), abs(Double(i + 1) / Double(xs.count) - f))
+        }
+        return d
+    }
+
+    /// Runs `repetitions` trains and collects the bias time of every spike.
+    public static func collect(
+        _ train: PulseTrain, repetitions: Int, seed: UInt64, runner: TrainRunner, progress: ProgressHandler = { _, _, _ in }
+    ) throws -> TimeToSpike {
+        var samples: [Sample] = []
+        for r in 0..<repetitions {
+            let result = try runner(train, BoardExperiments.seed(base: seed, point: 0, repetition: r, repetitions: repetitions), false)
+            for e in result.spikes {
+                samples.append(Sample(repetition: r, spike: e.index, pulse: e.pulseIndex, biasMs: e.biasTime.seconds * 1e3))
+            }
+            progress(r + 1, repetitions, "\(describe(train)), repetition \(r + 1)/\(repetitions)")
+        }
+        return TimeToSpike(samples: samples)
+    }
+
+    static func describe(_ t: PulseTrain) -> String { BoardExperiments.describe(t) }
+
+    /// Histogram bins of `binMs` from 0 to past the largest sample: (start, end, count).
+    public func histogram(binMs: Double) -> [(start: Double, end: Double, count: Int)] {
+        guard let maxValue = samples.map(\.biasMs).max(), binMs > 0 else { return [] }
+        let n = Int((maxValue / binMs).rounded(.down)) + 1
+        var counts = [Int](repeating: 0, count: n)
+        for s in samples { counts[min(n - 1, Int(s.biasMs / binMs))] += 1 }
+        return (0..<n).map { (Double($0) * binMs, Double($0 + 1) * binMs, counts[$0]) }
+    }
+
+    public func samplesCSV(metadata: [(String, String)]) -> String {
+        var s = RunRecords.metadataHeader(metadata)
+        s += "repetition,spike,pulse,bias_time_ms\n"
+        for x in samples { s += "\(x.repetition),\(x.spike),\(x.pulse),\(formatted(x.biasMs, digits: 4))\n" }
+        return s
+    }
+
+    /// bin_start_ms, bin_end_ms, count, density (per ms), fit_density: the fitted exponential averaged over the bin.
+    public func histogramCSV(binMs: Double, metadata: [(String, String)]) -> String {
+        var s = RunRecords.metadataHeader(metadata)
+        s += "bin_start_ms,bin_end_ms,count,density,fit_density\n"
+        let n = Double(samples.count)
+        let m = meanMs
+        for b in histogram(binMs: binMs) {
+            let density = n > 0 ? Double(b.count) / (n * binMs) : 0
+            let fit = m > 0 ? (exp(-b.start / m) - exp(-b.end / m)) / binMs : 0
+            s += "\(formatted(b.start, digits: 3)),\(formatted(b.end, digits: 3)),\(b.count),\(formatted(density, digits: 6)),\(formatted(fit, digits: 6))\n"
+        }
+        return s
+    }
+}

@@ -1,0 +1,161 @@
+// `neuronctl experiment ...` and `neuronctl simulate population` end to end, as a user runs them: small sizes on the
+// mock board, CSV files checked; plots checked where Scripts/setup-plotting.sh has made .venv-plot.
+
+import Foundation
+import Testing
+
+/// The plotting venv of this checkout, when it exists and has matplotlib.
+private let plottingAvailable: Bool = {
+    let python = CLI.repoRoot.appendingPathComponent(".venv-plot/bin/python").path
+    guard FileManager.default.isExecutableFile(atPath: python) else { return false }
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: python)
+    p.arguments = ["-c", "import matplotlib"]
+    p.standardOutput = FileHandle.nullDevice
+    p.standardError = FileHandle.nullDevice
+    do { try p.run() } catch { return false }
+    p.waitUntilExit()
+    return p.terminationStatus == 0
+}()
+
+/// A CSV with text columns (RecordCSV wants numbers only): metadata, header, rows of fields.
+private struct TextCSV {
+    var metadata: [String: String] = [:]
+    var header: [String] = []
+    var rows: [[String]] = []
+    static func load(_ path: String) throws -> TextCSV {
+        var csv = TextCSV()
+        for line in try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n") {
+            if line.hasPrefix("# "), let colon = line.firstIndex(of: ":") {
+                csv.metadata[String(line[line.index(line.startIndex, offsetBy: 2)..<colon])] =
+                    String(line[line.index(after: colon)...]).trimmingCharacters(in: .whitespaces)
+            } else if csv.header.isEmpty {
+                csv.header = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            } else {
+                let fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+                #expect(fields.count == csv.header.count, "\(path): \(line)")
+                csv.rows.append(fields)
+            }
+        }
+        return csv
+    }
+    func column(_ name: String) -> [String] {
+        guard let k = header.firstIndex(of: name) else { return [] }
+        return rows.map { $0[k] }
+    }
+    func numbers(_ name: String) -> [Double] { column(name).map { Double($0) ?? .nan } }
+}
+
+private func isPNG(_ path: String) -> Bool {
+    guard let data = FileManager.default.contents(atPath: path), data.count > 1000 else { return false }
+    return Array(data.prefix(8)) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
+}
+
+extension NeuronctlCLITests {
+    @Suite struct Experiments {
+        @Test func fig2c() async throws {
+            let out = try TemporaryDirectory()
+            let r = try await CLI.run(["experiment", "fig2c", "--board", CLI.mockBoard, "--pulses", "8", "--output", out.url.path, "--no-plot"])
+            #expect(r.exited(0), "\(r.description)")
+            let trace = try RecordCSV.load(out.path("fig2c-trace.csv"))
+            #expect(trace.metadata["figure"] == "fig2c" && trace.metadata["spikes_file"] == "fig2c-spikes.csv")
+            #expect(trace.header == ["time_s", "stimulus_v", "membrane_v", "pulse"])
+            #expect((2400...2500).contains(trace.rows.count), "\(trace.rows.count) rows")
+            let spikes = try RecordCSV.load(out.path("fig2c-spikes.csv"))
+            #expect(spikes.column("pulse").allSatisfy { (0..<8).contains($0) })
+        }
+
+        @Test func fig4() async throws {
+            let out = try TemporaryDirectory()
+            let r = try await CLI.run(["experiment", "fig4", "--board", CLI.mockBoard, "--pulses", "4", "--repetitions", "2",
+                                       "--output", out.url.path, "--no-plot"])
+            #expect(r.exited(0), "\(r.description)")
+            #expect(r.stderr.contains("[38/38]"), "progress: \(r.stderr)")
+            let summary = try TextCSV.load(out.path("fig4.csv"))
+            #expect(summary.rows.count == 19)
+            #expect(summary.metadata["figure"] == "fig4" && summary.metadata["repetitions"] == "2")
+            #expect(summary.numbers("probability_mean").allSatisfy { (0...1).contains($0) })
+            let runs = try TextCSV.load(out.path("fig4-runs.csv"))
+            #expect(runs.rows.count == 38)
+            #expect(runs.numbers("seed") == (1...38).map(Double.init))
+        }
+
+        @Test func timeToSpike() async throws {
+            let out = try TemporaryDirectory()
+            let args = ["experiment", "time-to-spike", "--board", CLI.mockBoard, "--model", "paper", "--pulses", "20", "--repetitions", "2",
+                        "--output", out.url.path, "--no-plot", "--quiet"]
+            let r = try await CLI.run(args)
+            #expect(r.exited(0), "\(r.description)")
+            #expect(r.stderr.isEmpty)
+            #expect(r.stdout.contains("exponential fit     mean "))
+            let samples = try RecordCSV.load(out.path("time-to-spike.csv"))
+            #expect(samples.rows.count > 5)
+            let hist = try RecordCSV.load(out.path("time-to-spike-histogram.csv"))
+            #expect(hist.column("count").reduce(0, +) == Double(samples.rows.count))
+            #expect(Double(hist.metadata["fit_mean_ms"] ?? "") != nil)
+            // Same seed, same bytes.
+            let again = try TemporaryDirectory()
+            var args2 = args
+            args2[args2.firstIndex(of: out.url.path)!] = again.url.path
+            _ = try await CLI.run(args2)
+            #expect(FileManager.default.contents(atPath: out.path("time-to-spike.csv")) == FileManager.default.contents(atPath: again.path("time-to-spike.csv")))
+        }
+
+        @Test func sweepFile() async throws {
+            let out = try TemporaryDirectory()
+            let file = out.path("grid.yaml")
+            try "name: small\npulses: 3\nrepetitions: 1\ngrid:\n  amplitude-v: [0.5, 0.8]\n  width-ms: [3, 6]\n".write(toFile: file, atomically: true, encoding: .utf8)
+            let r = try await CLI.run(["experiment", "sweep", file, "--board", CLI.mockBoard, "--output", out.url.path, "--no-plot"])
+            #expect(r.exited(0), "\(r.description)")
+            let summary = try TextCSV.load(out.path("small.csv"))
+            #expect(summary.rows.count == 4 && summary.metadata["grid"] == "amplitude_v width_ms")
+            #expect(summary.numbers("width_ms") == [3, 6, 3, 6])
+        }
+
+        @Test func badSweepFilesAndPointsOutsideTheLimits() async throws {
+            let out = try TemporaryDirectory()
+            let bad = out.path("bad.yaml")
+            try "grid:\n  amplitude-v: [0.5]\n  colour: [1]\n".write(toFile: bad, atomically: true, encoding: .utf8)
+            let r = try await CLI.run(["experiment", "sweep", bad, "--board", CLI.mockBoard, "--output", out.url.path])
+            #expect(r.exited(2))
+            #expect(r.stderr.contains("bad.yaml:3:3: grid.colour: unknown parameter 'colour'. Fix: use one of: amplitude-v, width-ms, frequency-hz"), "\(r.stderr)")
+            // 1.5 V is outside the mock board's 0-1 V limit: refused before anything runs, naming the point.
+            let high = out.path("high.yaml")
+            try "grid:\n  amplitude-v: [0.5, 1.5]\n".write(toFile: high, atomically: true, encoding: .utf8)
+            let h = try await CLI.run(["experiment", "sweep", high, "--board", CLI.mockBoard, "--output", out.url.path])
+            #expect(h.exited(2))
+            #expect(h.stderr.contains("point high 1.50 V x 5.0 ms at 33.0 Hz") && h.stderr.contains("amplitude:") && h.stderr.contains("Fix:"), "\(h.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: out.path("high.csv")))
+        }
+
+        @Test func population() async throws {
+            let out = try TemporaryDirectory()
+            let r = try await CLI.run(["simulate", "population", "--neurons", "30", "--simulations", "50", "--output", out.url.path, "--no-plot"])
+            #expect(r.exited(0), "\(r.description)")
+            #expect(r.stdout.contains("crossover           "))
+            let error = try TextCSV.load(out.path("population-error.csv"))
+            #expect(error.rows.count == 90)  // 3 definitions x 30 sizes
+            let code = try RecordCSV.load(out.path("population-code.csv"))
+            #expect(code.column("deterministic_code") == [0, 30, 30, 60, 60, 90, 90, 120, 120, 150])
+            let raster = try TextCSV.load(out.path("population-raster.csv"))
+            #expect(raster.rows.count > 100)
+            let d = try await CLI.run(["simulate", "population", "--model", "deterministic"])
+            #expect(d.exited(64) && d.stderr.contains("--model deterministic"), "\(d.description)")
+            let b = try await CLI.run(["simulate", "population", "--bench", "--neurons", "10", "--simulations", "10", "--repetitions", "2"])
+            #expect(b.exited(0) && b.stdout.contains("run_time_s: "), "\(b.description)")
+        }
+
+        @Test(.enabled(if: plottingAvailable, "needs .venv-plot with matplotlib (Scripts/setup-plotting.sh)"))
+        func plotsAreMade() async throws {
+            let out = try TemporaryDirectory()
+            let r = try await CLI.run(["experiment", "fig2c", "--board", CLI.mockBoard, "--pulses", "6", "--output", out.url.path])
+            #expect(r.exited(0), "\(r.description)")
+            #expect(isPNG(out.path("fig2c-trace.png")), "\(r.description)")
+            let p = try await CLI.run(["simulate", "population", "--neurons", "20", "--simulations", "20", "--output", out.url.path])
+            #expect(p.exited(0), "\(p.description)")
+            for name in ["population-raster", "population-code", "population-error"] {
+                #expect(isPNG(out.path(name + ".png")), "\(name).png")
+            }
+        }
+    }
+}
