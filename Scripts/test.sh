@@ -27,3 +27,8 @@ fi
 
 echo "== swift test"
 swift test --skip-build
+
+# Deterministic, so it is a check, not a timing: a loop tick must not allocate.
+echo "== allocations per loop tick (release)"
+swift build -c release --product neuronhil-alloc-bench
+.build/release/neuronhil-alloc-bench Boards/mock.yaml
