@@ -42,6 +42,9 @@ public struct LoopTimingReport: Sendable, Hashable, Codable {
 /// allocates nothing) and the overrun counters.
 struct LoopTimer {
     let clock: (any MonotonicClock & Sendable)?
+    /// `clock != nil`, tested first on every call: unwrapping the optional existential copies it (value witness
+    /// calls on every tick), which an untimed simulated run should not pay.
+    let timed: Bool
     let policy: OverrunPolicy
     private var wallStart: Int64 = 0
     private var wokeAt: Int64 = 0
@@ -53,6 +56,7 @@ struct LoopTimer {
 
     init(clock: (any MonotonicClock & Sendable)?, policy: OverrunPolicy) {
         self.clock = clock
+        self.timed = clock != nil
         self.policy = policy
         // 1 ns ... 10 s at 3 significant digits: a fixed table of counts, allocated here.
         wake = Histogram(highestTrackableValue: 10_000_000_000, numberOfSignificantValueDigits: .three)
@@ -60,17 +64,20 @@ struct LoopTimer {
     }
 
     mutating func start() {
-        if let clock { wallStart = clock.now.nanoseconds }
+        if timed, let clock { wallStart = clock.now.nanoseconds }
     }
 
     /// Real-clock time now (0 when untimed).
     @inline(__always)
-    func stamp() -> Int64 { clock?.now.nanoseconds ?? 0 }
+    func stamp() -> Int64 {
+        guard timed, let clock else { return 0 }
+        return clock.now.nanoseconds
+    }
 
     /// Records how late the wake-up for `deadline` (ns from the start) was.
     @inline(__always)
     mutating func woke(deadline: Int64) {
-        guard let clock else { return }
+        guard timed, let clock else { return }
         let n = clock.now.nanoseconds
         wokeAt = n
         _ = wake.record(UInt64(Swift.max(0, n - (wallStart + deadline))))
@@ -79,7 +86,7 @@ struct LoopTimer {
     /// Records the tick's duration; returns true when the overrun policy says to stop.
     @inline(__always)
     mutating func finishTick(nextDeadline: Int64) -> Bool {
-        guard let clock else { return false }
+        guard timed, let clock else { return false }
         let n = clock.now.nanoseconds
         _ = tick.record(UInt64(Swift.max(0, n - wokeAt)))
         guard nextDeadline != Int64.max, n > wallStart + nextDeadline else {

@@ -66,7 +66,7 @@ public final class SimNeuronChannel {
         let m = storage.pointer
         let before = m.pointee.spikeCount
         m.pointee.advance(to: instant.seconds)
-        if recordsHistory, m.pointee.spikeCount != before, let e = m.pointee.lastEvent { switchEvents.append(e) }
+        if m.pointee.spikeCount != before, recordsHistory, let e = m.pointee.lastEvent { switchEvents.append(e) }
     }
 
     private func apply(at instant: MonotonicInstant) {
