@@ -90,10 +90,13 @@ struct ForwardingTests {
         // all of them are reported lost.
         #expect(r["stuck"]?.delivered == 0)
         #expect(r["stuck"]?.dropped == events, "\(String(describing: r["stuck"]))")
-        // Tick timing: the blocked sink does not slow ticks down (generous bound: the machine is shared).
+        // Tick timing: the blocked sink does not slow ticks down. The loop never waits on a sink (a stall would have
+        // kept this run from finishing at all); the bounds are generous because CI machines are shared and other
+        // tests run in parallel.
         let with = run.result.timing.tickDurationMicros, without = reference.result.timing.tickDurationMicros
         #expect(with.count == without.count)
-        #expect(with.p99 < 3 * without.p99 + 20, "p99 \(with.p99) us with the blocked sink, \(without.p99) us without")
+        #expect(with.p50 < 3 * without.p50 + 10, "p50 \(with.p50) us with the blocked sink, \(without.p50) us without")
+        #expect(with.p99 < 10 * without.p99 + 200, "p99 \(with.p99) us with the blocked sink, \(without.p99) us without")
         blocked.gate?.signal()
     }
 }
