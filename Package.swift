@@ -95,7 +95,7 @@ let package = Package(
         .testTarget(name: "NeuronSinksTests", dependencies: ["NeuronSinks", "NeuronControl", "NeuronBoard", "NeuronSim"]),
         .testTarget(name: "NeuronctlTests", dependencies: ["neuronctl"]),
         .testTarget(name: "NeuronLinuxTests", dependencies: ["NeuronLinux", "NeuronDrivers", "NeuronBoard", "NeuronHAL"]),
-        .testTarget(name: "NeuronNetworkTests", dependencies: ["NeuronNetwork", "NeuronControl", "NeuronBoard", "NeuronHAL"]),
+        .testTarget(name: "NeuronNetworkTests", dependencies: ["NeuronNetwork", "NeuronControl", "NeuronBoard", "NeuronHAL"], exclude: ["Fixtures"]),
         .testTarget(name: "NeuronExperimentsTests", dependencies: ["NeuronExperiments", "NeuronBoard", "NeuronControl", "NeuronPhysics"]),
     ]
 )
