@@ -366,6 +366,8 @@ struct NetworkCommand: ParsableCommand {
             }
             receiver!.start { bytes, sender in box.accept(bytes, sender: sender) }
             inbox = box
+            // On stderr, so that scripts (and the tests) can start the sending side once this one is bound.
+            FileHandle.standardError.write(Data("listening on \(receiver!.host):\(receiver!.port) for jAER spikes\n".utf8))
         }
         defer { receiver?.stop() }
         var sinks: [any SpikeSink] = []

@@ -13,12 +13,20 @@ struct NetworkCommandTests {
         // The receiver listens first; the sender starts once it is up and runs for less time.
         let receiver = try CLI.Child(
             ["network", "--board", CLI.mockBoard, "--network", Self.path("Boards/networks/udp-receiver.yaml"),
-             "--listen", "127.0.0.1:\(port)", "--duration", "3", "--sample-rate", "5k", "--json",
+             "--listen", "127.0.0.1:\(port)", "--duration", "4", "--sample-rate", "5k", "--json",
              "--record", dir.path("receiver.json")], in: dir.url)
-        try await Task.sleep(for: .milliseconds(500))
+        // Start sending once the receiver says it is bound (a loaded CI machine may take seconds to get there).
+        let deadline = ContinuousClock.now + .seconds(30)
+        func receiverIsBound() -> Bool {
+            // The stderr file, read while the child runs (`outcome()` is only for a child that has exited).
+            ((try? String(contentsOf: receiver.io.url.appendingPathComponent("stderr"), encoding: .utf8)) ?? "").contains("listening on")
+        }
+        while !receiverIsBound() && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
         let sender = try await CLI.run(
             ["network", "--board", CLI.mockBoard, "--network", Self.path("Boards/networks/udp-sender.yaml"),
-             "--send", "127.0.0.1:\(port)", "--duration", "2", "--sample-rate", "5k", "--json"], in: dir.url)
+             "--send", "127.0.0.1:\(port)", "--duration", "1.5", "--sample-rate", "5k", "--json"], in: dir.url)
         #expect(sender.exited(0), "\(sender.description)")
         if try await !receiver.wait(timeout: .seconds(20)) { receiver.kill(); Issue.record("receiver still running") }
         let rx = receiver.outcome()
@@ -34,9 +42,10 @@ struct NetworkCommandTests {
         let tx = try d.decode(Summary.self, from: Data(sender.stdout.utf8))
         let got = try d.decode(Summary.self, from: Data(rx.stdout.utf8))
         let sent = tx.channels[0].spikes
-        #expect(sent > 50, "the sender fires on most 50 Hz pulses: \(sent)")
-        // Loopback UDP may lose a datagram under load, but not many; each received spike made one pulse.
-        #expect(got.externalSpikesReceived >= sent * 9 / 10 && got.externalSpikesReceived <= sent, "sent \(sent), received \(got.externalSpikesReceived)")
+        #expect(sent > 40, "the sender fires on most 50 Hz pulses: \(sent)")
+        // Loopback UDP may lose a datagram under load, and the receiver may end before the last arrive, but not
+        // many; each received spike made one pulse.
+        #expect(got.externalSpikesReceived >= sent * 8 / 10 && got.externalSpikesReceived <= sent, "sent \(sent), received \(got.externalSpikesReceived)")
         #expect(got.channels[0].pulses == got.externalSpikesReceived)
         #expect(got.channels[0].spikes > sent / 2, "receiver spikes \(got.channels[0].spikes) for \(sent) sent")
         // The receiver's recording replays to its own spikes.
