@@ -1,5 +1,12 @@
 import Foundation
 import Testing
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// `neuronctl sense`, `network` and `replay`, run as processes.
 @Suite("neuronctl sense, network and replay")
@@ -13,7 +20,7 @@ struct NetworkCommandTests {
         // The receiver listens first; the sender starts once it is up and runs for less time.
         let receiver = try CLI.Child(
             ["network", "--board", CLI.mockBoard, "--network", Self.path("Boards/networks/udp-receiver.yaml"),
-             "--listen", "127.0.0.1:\(port)", "--duration", "4", "--sample-rate", "5k", "--json",
+             "--listen", "127.0.0.1:\(port)", "--duration", "120", "--sample-rate", "5k", "--json",
              "--record", dir.path("receiver.json")], in: dir.url)
         // Start sending once the receiver says it is bound (a loaded CI machine may take seconds to get there).
         let deadline = ContinuousClock.now + .seconds(30)
@@ -28,9 +35,13 @@ struct NetworkCommandTests {
             ["network", "--board", CLI.mockBoard, "--network", Self.path("Boards/networks/udp-sender.yaml"),
              "--send", "127.0.0.1:\(port)", "--duration", "1.5", "--sample-rate", "5k", "--json"], in: dir.url)
         #expect(sender.exited(0), "\(sender.description)")
+        // The receiver runs until stopped (SIGINT ends a run through the safe state and still writes its files):
+        // a fixed duration could end before a slow-starting sender on a loaded machine.
+        try await Task.sleep(for: .milliseconds(300))
+        _ = kill(receiver.pid, SIGINT)
         if try await !receiver.wait(timeout: .seconds(20)) { receiver.kill(); Issue.record("receiver still running") }
         let rx = receiver.outcome()
-        #expect(rx.exited(0), "\(rx.description)")
+        #expect(rx.exited(0) && rx.stdout.contains("stopped by signal 2"), "\(rx.description)")
 
         struct Summary: Decodable {
             struct Channel: Decodable { var neuron: Int; var pulses: Int; var spikes: Int }
