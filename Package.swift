@@ -59,13 +59,19 @@ let package = Package(
             name: "NeuronExperiments",
             dependencies: ["NeuronHAL", "NeuronPhysics", "NeuronControl", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict),
+        // Sensor inputs and closed loops: value streams encoded as pulses, several neurons in one loop, spike routes
+        // (on the board and over UDP in jAER's format), recordings and their replay.
+        .target(
+            name: "NeuronNetwork",
+            dependencies: ["NeuronHAL", "NeuronControl", "NeuronBoard", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strict),
         // Scripted buses and trace assertions for tests only.
         .target(name: "NeuronTestSupport", dependencies: ["NeuronHAL"], swiftSettings: strict),
         .executableTarget(
             name: "neuronctl",
             dependencies: [
                 "NeuronHAL", "NeuronDrivers", "NeuronPhysics", "NeuronSim", "NeuronBoard", "NeuronControl", "NeuronSinks",
-                "NeuronLinux", "NeuronExperiments",
+                "NeuronLinux", "NeuronExperiments", "NeuronNetwork",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -89,6 +95,7 @@ let package = Package(
         .testTarget(name: "NeuronSinksTests", dependencies: ["NeuronSinks", "NeuronControl", "NeuronBoard", "NeuronSim"]),
         .testTarget(name: "NeuronctlTests", dependencies: ["neuronctl"]),
         .testTarget(name: "NeuronLinuxTests", dependencies: ["NeuronLinux", "NeuronDrivers", "NeuronBoard", "NeuronHAL"]),
+        .testTarget(name: "NeuronNetworkTests", dependencies: ["NeuronNetwork", "NeuronControl", "NeuronBoard", "NeuronHAL"], exclude: ["Fixtures"]),
         .testTarget(name: "NeuronExperimentsTests", dependencies: ["NeuronExperiments", "NeuronBoard", "NeuronControl", "NeuronPhysics"]),
     ]
 )

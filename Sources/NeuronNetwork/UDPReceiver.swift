@@ -1,0 +1,178 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+import Synchronization
+
+/// A UDP socket bound to `host:port` (127.0.0.1 unless told otherwise: nothing off the machine can inject
+/// stimulus unless asked) with a thread that hands every datagram to `handler`. Not on the real-time path: the
+/// loop only drains what the handler queued.
+public final class UDPReceiver: @unchecked Sendable {  // fd and thread owned here; handler runs on the thread
+    public let host: String
+    public let port: UInt16
+    private let fd: Int32
+    private let stopping = Atomic<Bool>(false)
+    private let done = DispatchSemaphore(value: 0)
+    private var started = false
+
+    /// Binds the socket (port 0: the kernel picks one, see `port`). Throws with the address and the fix.
+    public init(host: String = "127.0.0.1", port: UInt16) throws(InputError) {
+        let source = "udp \(host):\(port)"
+        var addr = in_addr()
+        guard inet_pton(AF_INET, host, &addr) == 1 else {
+            throw InputError(source: source, line: nil, problem: "'\(host)' is not an IPv4 address.", fix: "give a dotted address such as 127.0.0.1")
+        }
+        #if canImport(Glibc)
+        let kind = Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
+        #else
+        let kind = SOCK_DGRAM
+        #endif
+        let fd = socket(AF_INET, kind, 0)
+        guard fd >= 0 else {
+            throw InputError(source: source, line: nil, problem: "socket() failed (errno \(errno)).", fix: "check the process may open sockets")
+        }
+        var sa = sockaddr_in()
+        sa.sin_family = sa_family_t(AF_INET)
+        sa.sin_port = port.bigEndian
+        sa.sin_addr = addr
+        let bound = withUnsafePointer(to: &sa) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0 else {
+            let e = errno
+            close(fd)
+            throw InputError(source: source, line: nil, problem: "cannot bind (errno \(e)\(e == EADDRINUSE ? ": the port is in use" : "")).",
+                             fix: "choose a free port, or stop the process that holds it")
+        }
+        // A receive timeout lets the thread notice `stop()` without a second wake-up mechanism.
+        var tv = timeval(tv_sec: 0, tv_usec: 50_000)
+        _ = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        var actual = sockaddr_in()
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &actual) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
+        }
+        self.fd = fd
+        self.host = host
+        self.port = UInt16(bigEndian: actual.sin_port)
+    }
+
+    deinit {
+        stop()
+        close(fd)
+    }
+
+    /// Starts the receiving thread; `handler` gets each datagram and the sender as "a.b.c.d:port".
+    public func start(_ handler: @escaping @Sendable ([UInt8], String) -> Void) {
+        precondition(!started, "a receiver starts once")
+        started = true
+        let fd = self.fd
+        let thread = Thread { [self] in
+            var buffer = [UInt8](repeating: 0, count: 65_536)
+            while !stopping.load(ordering: .acquiring) {
+                var from = sockaddr_in()
+                var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+                let n = buffer.withUnsafeMutableBytes { b in
+                    withUnsafeMutablePointer(to: &from) {
+                        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { recvfrom(fd, b.baseAddress, b.count, 0, $0, &len) }
+                    }
+                }
+                guard n > 0 else { continue }  // timeout (EAGAIN) or EINTR: check the stop flag and wait again
+                var ip = [CChar](repeating: 0, count: 16)
+                _ = inet_ntop(AF_INET, &from.sin_addr, &ip, 16)
+                let sender = String(decoding: ip.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) + ":\(UInt16(bigEndian: from.sin_port))"
+                handler(Array(buffer[0..<n]), sender)
+            }
+            done.signal()
+        }
+        thread.name = "neuronhil-udp-in"
+        thread.start()
+    }
+
+    /// Stops the thread (returns within about 50 ms). Idempotent.
+    public func stop() {
+        guard started, !stopping.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        done.wait()
+    }
+}
+
+/// jAER's network event format, as `UDPJAERSink` sends it: a big-endian int32 sequence number, then per event a
+/// big-endian int32 address and int32 timestamp in µs.
+public enum JAERPacket {
+    public struct Event: Sendable, Hashable {
+        public var address: Int32
+        public var timestampMicros: Int32
+        public init(address: Int32, timestampMicros: Int32) {
+            self.address = address
+            self.timestampMicros = timestampMicros
+        }
+    }
+
+    /// Decodes one datagram; throws naming the sender and what is wrong. Pure; tested on its own.
+    public static func decode(_ bytes: [UInt8], sender: String) throws(InputError) -> (sequence: Int32, events: [Event]) {
+        guard bytes.count >= 4, (bytes.count - 4) % 8 == 0 else {
+            throw InputError(source: "jAER udp from \(sender)", line: nil,
+                             problem: "\(bytes.count) bytes is not a jAER packet (4-byte sequence number + 8 bytes per event).",
+                             fix: "send jAER's network format: int32 sequence, then int32 address + int32 timestamp per event, big-endian")
+        }
+        func int32(_ i: Int) -> Int32 {
+            Int32(bitPattern: (UInt32(bytes[i]) << 24) | (UInt32(bytes[i + 1]) << 16) | (UInt32(bytes[i + 2]) << 8) | UInt32(bytes[i + 3]))
+        }
+        var events: [Event] = []
+        var i = 4
+        while i < bytes.count {
+            events.append(Event(address: int32(i), timestampMicros: int32(i + 4)))
+            i += 8
+        }
+        return (int32(0), events)
+    }
+
+    /// Encodes events in the same format (for tests and for tools that inject spikes).
+    public static func encode(sequence: Int32, events: [Event]) -> [UInt8] {
+        var out: [UInt8] = []
+        func put(_ v: Int32) {
+            let u = UInt32(bitPattern: v)
+            out += [UInt8(u >> 24), UInt8((u >> 16) & 0xFF), UInt8((u >> 8) & 0xFF), UInt8(u & 0xFF)]
+        }
+        put(sequence)
+        for e in events { put(e.address); put(e.timestampMicros) }
+        return out
+    }
+}
+
+/// Spikes received over UDP, queued for the loop (which drains them at its own pace).
+public final class ExternalSpikeInbox: Sendable {
+    private let state = Mutex<(addresses: [Int32], received: Int, rejected: Int, lastError: String?)>(([], 0, 0, nil))
+    public init() {}
+
+    /// Receiver side: decodes a datagram and queues its addresses; a bad datagram is counted and remembered.
+    public func accept(_ bytes: [UInt8], sender: String) {
+        do {
+            let packet = try JAERPacket.decode(bytes, sender: sender)
+            state.withLock {
+                $0.addresses += packet.events.map(\.address)
+                $0.received += packet.events.count
+            }
+        } catch {
+            state.withLock {
+                $0.rejected += 1
+                $0.lastError = error.description
+            }
+        }
+    }
+
+    /// Loop side: takes what has arrived.
+    public func drain() -> [Int32] {
+        state.withLock {
+            let a = $0.addresses
+            $0.addresses.removeAll(keepingCapacity: true)
+            return a
+        }
+    }
+
+    public var counts: (received: Int, rejected: Int, lastError: String?) { state.withLock { ($0.received, $0.rejected, $0.lastError) } }
+}

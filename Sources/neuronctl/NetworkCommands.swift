@@ -1,0 +1,462 @@
+import ArgumentParser
+import Foundation
+import NeuronBoard
+import NeuronControl
+import NeuronHAL
+import NeuronNetwork
+import NeuronSinks
+
+// `neuronctl sense`, `neuronctl network` and `neuronctl replay`: sensor streams as pulses, closed loops over several
+// neurons and boards, and recordings. They run on `NetworkLoop` (NeuronNetwork), beside `run`'s `ControlLoop`.
+
+/// `--range 0:1`, `--output-range 20:50`.
+struct RangeArgument: ExpressibleByArgument, Sendable {
+    var range: ClosedRange<Double>
+    init?(argument: String) {
+        let parts = argument.split(separator: ":")
+        guard parts.count == 2, let a = Double(parts[0]), let b = Double(parts[1]), a.isFinite, b.isFinite, a < b else { return nil }
+        range = a...b
+    }
+    var defaultValueDescription: String { "\(range.lowerBound):\(range.upperBound)" }
+}
+
+/// `--coding rate|amplitude|width`.
+enum CodingOption: String, ExpressibleByArgument, CaseIterable, Sendable {
+    case rate, amplitude, width
+    var coding: Coding { Coding(rawValue: rawValue)! }
+}
+
+/// `--mapping linear|log`.
+enum MappingOption: String, ExpressibleByArgument, CaseIterable, Sendable {
+    case linear, log
+    var mapping: Mapping { Mapping(rawValue: rawValue)! }
+}
+
+/// Options shared by the commands that run a `NetworkLoop` on a board.
+struct NetworkRunOptions: ParsableArguments {
+    @Option(name: .customLong("sample-rate"), help: ArgumentHelp("Membrane sampling rate of every channel (Hz).", valueName: "Hz"))
+    var sampleRate = FrequencyArgument(.hertz(10_000))
+
+    @Option(help: ArgumentHelp("Random seed of the simulated neurons (default: the board file's).", valueName: "n"))
+    var seed: UInt64?
+
+    @Option(help: ArgumentHelp("Neuron physics of the simulated board: device, paper or deterministic.", valueName: "model"))
+    var model: ModelOption?
+
+    @Option(help: ArgumentHelp("Save board, protocol, ADC trace, pulses and spikes to this recording (JSON) for `neuronctl replay`.", valueName: "file"))
+    var record: String?
+
+    @Option(help: ArgumentHelp("Write the complete spikes as CSV to this file.", valueName: "file"))
+    var spikes: String?
+
+    @Flag(help: "Pace the simulated board by the real clock (needed when spikes or values arrive over UDP).")
+    var realtime = false
+
+    @Flag(help: "Print the summary as JSON.")
+    var json = false
+}
+
+/// A board brought up for a network run.
+struct NetworkBoard {
+    let path: String
+    let description: BoardDescription
+    let runtime: BoardRuntime
+
+    init(path: String, options: NetworkRunOptions) throws {
+        do {
+            description = try BoardLoader.load(path: path)
+            runtime = try BoardRuntime(description, overrides: .init(seed: options.seed, model: options.model?.kind, recordsHistory: false))
+        } catch {
+            printError(error.description)
+            throw ExitCode(2)
+        }
+        self.path = path
+        guard description.limits.sampleRate.contains(options.sampleRate.frequency) else {
+            printError("--sample-rate \(options.sampleRate.frequency): outside the board's \(description.limits.sampleRate.lowerBound) ... \(description.limits.sampleRate.upperBound). Fix: choose a rate in that range, e.g. 10000")
+            throw ExitCode(2)
+        }
+    }
+
+    var clockForRun: (Bool) -> any MonotonicClock {
+        { realtime in realtime ? self.runtime.simulation.map { PacedClock($0.clock) } ?? self.runtime.clock : self.runtime.clock }
+    }
+
+    func recordingBoard() -> Recording.Board {
+        let yaml = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+        return Recording.Board(name: description.board.name, file: path, yaml: yaml, simulated: description.board.simulated,
+                               model: runtime.simulation?.model.rawValue, seed: runtime.simulation?.seed)
+    }
+
+    /// Runs the loop with the forwarder's sinks, then writes the recording and spike file, and prints the summary.
+    func execute(loop: NetworkLoop, forwarder: SpikeForwarder?, options: NetworkRunOptions, protocolInfo: [String: String],
+                 detector: DetectorConfiguration) throws -> NetworkRunResult {
+        installStopHandlers()
+        forwarder?.start()
+        let result = loop.run()
+        let forwarding = forwarder?.finish()
+        if let path = options.record {
+            let recording = Recording(tool: "neuronctl \(Neuronctl.version)", board: recordingBoard(), protocolInfo: protocolInfo,
+                                      sampleInterval: options.sampleRate.frequency.period, detector: detector, result: result)
+            try write(String(decoding: try recording.encoded(), as: UTF8.self) + "\n", to: path, flag: "--record")
+        }
+        if let path = options.spikes {
+            let meta = [("neuronhil", "spike record written by neuronctl \(Neuronctl.version)"), ("board", "\(description.board.name) (\(self.path))")]
+                + protocolInfo.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+            try write(RunRecords.spikesCSV(result.spikes, metadata: meta), to: path, flag: "--spikes")
+        }
+        let summary = NetworkSummary(result: result, forwarding: forwarding)
+        if options.json {
+            let e = JSONEncoder()
+            e.outputFormatting = [.prettyPrinted, .sortedKeys]
+            e.keyEncodingStrategy = .convertToSnakeCase
+            print(String(decoding: try e.encode(summary), as: UTF8.self))
+        } else {
+            print(summary.text)
+        }
+        switch (result.termination, result.safeState) {
+        case (_, .failed): throw ExitCode(3)
+        case (.completed, _), (.stopped, _): return result
+        case (.failed, _), (.overrunStorm, _): throw ExitCode(1)
+        }
+    }
+}
+
+/// What a network run prints.
+struct NetworkSummary: Encodable {
+    struct Channel: Encodable {
+        var neuron: Int
+        var pulses: Int
+        var spikes: Int
+        var spikesPerSecond: Double
+    }
+    var elapsedSeconds: Double
+    var samples: Int
+    var channels: [Channel]
+    var externalSpikesReceived: Int
+    var routedPulsesDropped: Int
+    var termination: String
+    var safeState: String
+    var sinks: [SinkReport]
+
+    init(result r: NetworkRunResult, forwarding: ForwardingReport?) {
+        elapsedSeconds = r.elapsed.seconds
+        samples = r.samples
+        channels = r.channelIDs.map { id in
+            let n = r.spikes(channel: id).count
+            return Channel(neuron: id, pulses: r.pulses(channel: id).count, spikes: n,
+                           spikesPerSecond: r.elapsed > .zero ? Double(n) / r.elapsed.seconds : 0)
+        }
+        externalSpikesReceived = r.externalSpikes
+        routedPulsesDropped = r.droppedPulses
+        termination = RunSummary.describe(r.termination)
+        safeState = r.safeState == .reached ? "reached (every DAC at 0 V, powered down)" : "FAILED: \(r.safeState)"
+        sinks = forwarding?.sinks ?? []
+    }
+
+    var text: String {
+        var out = ["elapsed             \(formatted(elapsedSeconds, digits: 3)) s, \(samples) samples"]
+        for c in channels {
+            out.append("neuron \(c.neuron)            \(c.pulses) pulses, \(c.spikes) spikes (\(formatted(c.spikesPerSecond, digits: 2)) /s)")
+        }
+        if externalSpikesReceived > 0 { out.append("external spikes     \(externalSpikesReceived) received") }
+        if routedPulsesDropped > 0 { out.append("routed pulses       \(routedPulsesDropped) dropped (queue full)") }
+        for s in sinks { out.append("sink \(s.name): delivered \(s.delivered), failed \(s.failures)\(s.lastError.map { "; last error: \($0)" } ?? "")") }
+        out.append("ended               \(termination)")
+        out.append("safe state          \(safeState)")
+        return out.joined(separator: "\n")
+    }
+}
+
+extension RunSummary {
+    static func describe(_ t: Termination) -> String {
+        switch t {
+        case .completed: "completed"
+        case .stopped(let s): s.map { "stopped by signal \($0)" } ?? "stopped"
+        case .failed(let e): "failed: \(e)"
+        case .overrunStorm(let n): "stopped after \(n) consecutive overruns"
+        }
+    }
+}
+
+struct SenseCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sense",
+        abstract: "Turn a sensor value stream into pulses on a neuron (rate, amplitude or width coding).",
+        discussion: """
+            Sources: --input FILE (CSV 'time_s,value' lines, or one value per line spaced by --interval; '-' reads
+            standard input to its end), or --listen HOST:PORT (UDP datagrams of ASCII decimal numbers, one per line;
+            the latest value holds; needs --duration, use --realtime). Values map from --range onto --output-range
+            of the coded parameter (Hz, V or ms; defaults: the paper's Fig. 4 tuning) and are clamped to the
+            board's limits.
+              printf '0,0\\n1,0.5\\n2,1\\n' | neuronctl sense --input - --coding rate
+            """)
+
+    @OptionGroup var boardOptions: BoardOptions
+    @OptionGroup var runOptions: NetworkRunOptions
+
+    @Option(help: ArgumentHelp("Neuron channel id (default: the first).", valueName: "id"))
+    var neuron: Int?
+
+    @Option(help: ArgumentHelp("CSV value stream ('-': standard input).", valueName: "file"))
+    var input: String?
+
+    @Option(help: ArgumentHelp("Receive values as UDP datagrams on HOST:PORT (127.0.0.1 if only a port is given).", valueName: "host:port"))
+    var listen: String?
+
+    @Option(help: ArgumentHelp("Which pulse parameter carries the value: rate, amplitude or width.", valueName: "coding"))
+    var coding: CodingOption = .rate
+
+    @Option(help: ArgumentHelp("linear or log.", valueName: "mapping"))
+    var mapping: MappingOption = .linear
+
+    @Option(help: ArgumentHelp("Value range LO:HI mapped onto the output range.", valueName: "lo:hi"))
+    var range = RangeArgument(argument: "0:1")!
+
+    @Option(name: .customLong("output-range"), help: ArgumentHelp("Output range LO:HI in Hz, V or ms (default: 20:50 Hz, 0.4:0.9 V, 2:7.5 ms).", valueName: "lo:hi"))
+    var outputRange: RangeArgument?
+
+    @Option(help: ArgumentHelp("Fixed pulse amplitude when not coded.", valueName: "V"))
+    var amplitude = VoltageArgument(.volts(0.75))
+
+    @Option(help: ArgumentHelp("Fixed pulse width when not coded.", valueName: "ms"))
+    var width = DurationArgument<Milliseconds>(.milliseconds(5))
+
+    @Option(help: ArgumentHelp("Fixed pulse frequency when not coded.", valueName: "Hz"))
+    var frequency = FrequencyArgument(.hertz(33))
+
+    @Option(help: ArgumentHelp("Spacing of value-only lines.", valueName: "ms"))
+    var interval = DurationArgument<Milliseconds>(.milliseconds(100))
+
+    @Option(help: ArgumentHelp("How long the last value holds before the run ends.", valueName: "s"))
+    var hold = DurationArgument<Seconds>(.seconds(1))
+
+    @Option(help: ArgumentHelp("Run length (default: the stream's; required with --listen).", valueName: "s"))
+    var duration: DurationArgument<Seconds>?
+
+    func validate() throws {
+        guard (input == nil) != (listen == nil) else { throw ValidationError("give exactly one of --input FILE and --listen HOST:PORT") }
+        if let listen, NetworkFile.Endpoint(listen) == nil {
+            throw ValidationError("--listen \(listen): expected HOST:PORT with an IPv4 address (or a port), e.g. 127.0.0.1:9500")
+        }
+        if listen != nil && duration == nil { throw ValidationError("--listen needs --duration (a UDP stream has no end)") }
+    }
+
+    func run() throws {
+        let board = try NetworkBoard(path: boardOptions.board, options: runOptions)
+        let config = EncoderConfiguration(coding: coding.coding, mapping: mapping.mapping, input: range.range, output: outputRange?.range,
+                                          amplitude: amplitude.voltage, width: width.duration, frequency: frequency.frequency)
+        let encoder: StimulusEncoder
+        do { encoder = try StimulusEncoder(config, limits: board.description.stimulusLimits) } catch {
+            printError("\(board.path): \(error.description)")
+            throw ExitCode(2)
+        }
+        for note in encoder.clampNotes { printError("note: \(note)") }
+        let feed: any ValueFeed
+        var runLength: Duration
+        var receiver: UDPReceiver?
+        if let input {
+            let text: String
+            if input == "-" {
+                text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+            } else {
+                do { text = try String(contentsOfFile: input, encoding: .utf8) } catch {
+                    printError("--input \(input): cannot read it (\(error.localizedDescription)). Fix: give a CSV file of 'time_s,value' lines.")
+                    throw ExitCode(2)
+                }
+            }
+            do {
+                let f = TimedValueFeed(values: try TimedValueFeed.parseCSV(text, source: input == "-" ? "stdin" : input, interval: interval.duration),
+                                       hold: hold.duration)
+                feed = f
+                runLength = duration?.duration ?? f.end
+            } catch {
+                printError(error.description)
+                throw ExitCode(2)
+            }
+        } else {
+            let endpoint = NetworkFile.Endpoint(listen!)!
+            let live = LiveValueFeed()
+            do { receiver = try UDPReceiver(host: endpoint.host, port: endpoint.port) } catch {
+                printError(error.description)
+                throw ExitCode(2)
+            }
+            receiver!.start { bytes, sender in
+                if let v = try? parseValueDatagram(bytes, sender: sender) { live.post(v) }
+            }
+            feed = live
+            runLength = duration!.duration
+        }
+        defer { receiver?.stop() }
+        let neuronID = neuron ?? board.description.neurons[0].id
+        let channel: NetworkChannel
+        let loop: NetworkLoop
+        do {
+            channel = try NetworkChannel.onBoard(board.runtime, id: neuronID, generator: EncodedPulses(encoder: encoder, feed: feed))
+            loop = try NetworkLoop(channels: [channel], configuration: .init(sampleRate: runOptions.sampleRate.frequency, duration: runLength),
+                                   clock: board.clockForRun(runOptions.realtime || listen != nil), stop: processStop)
+        } catch {
+            printError("\(board.path): \(error)")
+            throw ExitCode(2)
+        }
+        let info = [
+            "command": "sense", "source": input ?? "udp \(listen!)", "coding": coding.rawValue, "mapping": mapping.rawValue,
+            "range": "\(range.range.lowerBound):\(range.range.upperBound)",
+            "output_range": "\(encoder.configuration.output.lowerBound):\(encoder.configuration.output.upperBound) \(coding.coding.unit)",
+            "neuron": String(neuronID),
+        ]
+        _ = try board.execute(loop: loop, forwarder: nil, options: runOptions, protocolInfo: info, detector: channel.detector)
+    }
+}
+
+struct NetworkCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "network",
+        abstract: "Run a network file on a board: driven neurons, spike routes, jAER spikes in and out over UDP.",
+        discussion: """
+            See Boards/networks/*.yaml. A two-neuron loop on the mock board:
+              neuronctl network --board Boards/mock-two-neurons.yaml --network Boards/networks/two-neuron-loop.yaml --duration 3
+            Two processes forming one network over loopback (start the receiver first):
+              neuronctl network --network Boards/networks/udp-receiver.yaml --realtime --duration 3 &
+              neuronctl network --network Boards/networks/udp-sender.yaml --realtime --duration 2
+            """)
+
+    @OptionGroup var boardOptions: BoardOptions
+    @OptionGroup var runOptions: NetworkRunOptions
+
+    @Option(help: ArgumentHelp("Network file (YAML).", valueName: "file"))
+    var network: String
+
+    @Option(help: ArgumentHelp("Run length.", valueName: "s"))
+    var duration: DurationArgument<Seconds>
+
+    @Option(help: ArgumentHelp("Override the file's listen endpoint (HOST:PORT).", valueName: "host:port"))
+    var listen: String?
+
+    @Option(help: ArgumentHelp("Override the file's send endpoint (HOST:PORT).", valueName: "host:port"))
+    var send: String?
+
+    func validate() throws {
+        for (flag, value) in [("--listen", listen), ("--send", send)] {
+            if let value, NetworkFile.Endpoint(value) == nil {
+                throw ValidationError("\(flag) \(value): expected HOST:PORT with an IPv4 address, e.g. 127.0.0.1:9531")
+            }
+        }
+        guard duration.duration > .zero else { throw ValidationError("--duration must be above 0") }
+    }
+
+    func run() throws {
+        let board = try NetworkBoard(path: boardOptions.board, options: runOptions)
+        var file: NetworkFile
+        do {
+            file = try NetworkFile.load(path: network)
+            try file.validateDrives(limits: board.description.stimulusLimits, neurons: Set(board.description.neurons.map(\.id)))
+        } catch {
+            printError(error.description)
+            throw ExitCode(2)
+        }
+        if let listen { file.listen = NetworkFile.Endpoint(listen) }
+        if let send { file.send = NetworkFile.Endpoint(send) }
+        var receiver: UDPReceiver?
+        var inbox: ExternalSpikeInbox?
+        if let l = file.listen {
+            let box = ExternalSpikeInbox()
+            do { receiver = try UDPReceiver(host: l.host, port: l.port) } catch {
+                printError("\(network): listen: \(error.description)")
+                throw ExitCode(2)
+            }
+            receiver!.start { bytes, sender in box.accept(bytes, sender: sender) }
+            inbox = box
+            // On stderr, so that scripts (and the tests) can start the sending side once this one is bound.
+            FileHandle.standardError.write(Data("listening on \(receiver!.host):\(receiver!.port) for jAER spikes\n".utf8))
+        }
+        defer { receiver?.stop() }
+        var sinks: [any SpikeSink] = []
+        if let s = file.send {
+            do { sinks.append(try UDPJAERSink(host: s.host, port: s.port)) } catch {
+                printError("\(network): send: \(error.description)")
+                throw ExitCode(2)
+            }
+        }
+        let forwarder = sinks.isEmpty ? nil : SpikeForwarder(sinks: sinks)
+        let loop: NetworkLoop
+        var detector = DetectorConfiguration()
+        do {
+            var channels: [NetworkChannel] = []
+            for neuron in board.description.neurons {
+                let drive = file.drives.first { $0.neuron == neuron.id }
+                let generator = drive.map {
+                    TrainPulses(PulseTrain(amplitude: $0.amplitude, width: $0.width, frequency: $0.frequency,
+                                           count: $0.pulses ?? max(1, Int(duration.duration.seconds * $0.frequency.hertz))))
+                }
+                channels.append(try NetworkChannel.onBoard(board.runtime, id: neuron.id, generator: generator))
+            }
+            detector = channels[0].detector
+            loop = try NetworkLoop(channels: channels, routes: file.routes,
+                                   configuration: .init(sampleRate: runOptions.sampleRate.frequency, duration: duration.duration),
+                                   clock: board.clockForRun(runOptions.realtime || file.listen != nil || file.send != nil),
+                                   stop: processStop, forwarder: forwarder, inbox: inbox, source: network)
+        } catch {
+            printError("\(error)")
+            throw ExitCode(2)
+        }
+        var info = ["command": "network", "network": "\(file.name) (\(network))", "duration_s": formatted(duration.duration.seconds, digits: 3)]
+        if let l = file.listen { info["listen"] = l.description }
+        if let s = file.send { info["send"] = s.description }
+        let result = try board.execute(loop: loop, forwarder: forwarder, options: runOptions, protocolInfo: info, detector: detector)
+        if let inbox, inbox.counts.rejected > 0 {
+            printError("\(inbox.counts.rejected) datagrams refused; last: \(inbox.counts.lastError ?? "")")
+        }
+        _ = result
+    }
+}
+
+struct ReplayCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "replay",
+        abstract: "Run the spike detector on a recorded trace and compare with the recorded spikes.",
+        discussion: """
+            Exit status 0 when the detector finds exactly the recorded spikes, 1 when it differs (the difference is
+            printed): a recording is a golden-trace regression test. --threshold and --smoothing replay with other
+            detector settings.
+            """)
+
+    @Argument(help: ArgumentHelp("A recording written with --record.", valueName: "file"))
+    var recording: String
+
+    @Option(help: ArgumentHelp("Detector threshold (default: the recorded one).", valueName: "V"))
+    var threshold: VoltageArgument?
+
+    @Option(help: ArgumentHelp("Moving-average length in samples (default: the recorded one).", valueName: "n"))
+    var smoothing: Int?
+
+    @Option(help: ArgumentHelp("Write the replayed spikes as CSV to this file.", valueName: "file"))
+    var spikes: String?
+
+    func validate() throws {
+        if let smoothing, smoothing < 1 { throw ValidationError("--smoothing must be at least 1 sample") }
+    }
+
+    func run() throws {
+        let r: Recording
+        do { r = try Recording.load(path: recording) } catch {
+            printError(error.description)
+            throw ExitCode(2)
+        }
+        var detector = r.detector.configuration
+        if let threshold { detector.threshold = threshold.voltage }
+        if let smoothing { detector.smoothingWindow = smoothing }
+        let replayed = r.replay(detector: detector)
+        print("recording           \(recording): board \(r.board.name), \(r.timeNs.count) samples x \(r.channels.count) channels, \(r.spikes.count) spikes recorded")
+        for c in r.channels {
+            print("neuron \(c.id)            \(replayed.filter { $0.channel == c.id }.count) spikes replayed")
+        }
+        if let spikes {
+            try write(RunRecords.spikesCSV(replayed, metadata: [("neuronhil", "spikes replayed from \(recording)")]), to: spikes, flag: "--spikes")
+        }
+        if let diff = Recording.difference(recorded: r.spikes, replayed: replayed) {
+            print("DIFFERS from the recording: \(diff)")
+            throw ExitCode(1)
+        }
+        print("matches the recording")
+    }
+}

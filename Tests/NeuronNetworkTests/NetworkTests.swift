@@ -1,0 +1,180 @@
+import Foundation
+import NeuronBoard
+import NeuronControl
+import NeuronHAL
+import NeuronNetwork
+import Testing
+
+/// Runs a network file's routes on the two-neuron mock board with neuron A (id 0) driven at `hertz`.
+func twoNeuronLoop(hertz: Double, seconds: Double = 3, seed: UInt64 = 5, recordTrace: Bool = false) throws -> (NetworkRunResult, BoardRuntime) {
+    let board = try BoardLoader.load(path: repositoryRoot + "/Boards/mock-two-neurons.yaml")
+    let runtime = try BoardRuntime(board, overrides: .init(seed: seed, recordsHistory: false))
+    let file = try NetworkFile.load(path: repositoryRoot + "/Boards/networks/two-neuron-loop.yaml")
+    let train = PulseTrain(amplitude: .volts(0.75), width: .milliseconds(5), frequency: .hertz(hertz), count: Int(seconds * hertz))
+    let a = try NetworkChannel.onBoard(runtime, id: 0, generator: TrainPulses(train))
+    let b = try NetworkChannel.onBoard(runtime, id: 1)
+    let loop = try NetworkLoop(channels: [a, b], routes: file.routes,
+                               configuration: .init(sampleRate: .hertz(5000), duration: .seconds(seconds), recordTrace: recordTrace),
+                               clock: runtime.clock)
+    return (loop.run(), runtime)
+}
+
+@Suite("Closed loops on the mock board")
+struct ClosedLoopTests {
+    @Test("two neurons: A's spikes drive B, and B's firing follows A's rate")
+    func twoNeurons() throws {
+        var rates: [(a: Int, b: Int)] = []
+        for hz in [20.0, 33, 50] {
+            let (r, runtime) = try twoNeuronLoop(hertz: hz)
+            #expect(r.termination == .completed && r.safeState == .reached)
+            // Every pulse on B came from a spike of A (one per spike, the network file's weight).
+            let bPulses = r.pulses(channel: 1)
+            #expect(bPulses.allSatisfy { $0.cause == "route 0" })
+            #expect(bPulses.count == r.spikes(channel: 0).count)
+            // The simulated neurons are independent, each fed by its own DAC and read on its own ADC channel: the
+            // detector finds what each physics model fired (less the few that switch so late in a pulse that the
+            // capacitor never reaches the threshold).
+            for id in [0, 1] {
+                let fired = runtime.simulation!.neurons[id]!.model.spikeCount, found = r.spikes(channel: id).count
+                #expect(found <= fired && Double(found) >= 0.85 * Double(fired), "neuron \(id): physics \(fired), detected \(found)")
+            }
+            rates.append((r.spikes(channel: 0).count, r.spikes(channel: 1).count))
+        }
+        #expect(rates[0].a < rates[1].a && rates[1].a < rates[2].a, "A spikes at 20/33/50 Hz: \(rates)")
+        #expect(rates[0].b < rates[1].b && rates[1].b < rates[2].b, "B spikes at 20/33/50 Hz: \(rates)")
+        #expect(rates[0].b == 0, "B must be silent when A is: \(rates)")
+    }
+
+    @Test("spikes received from another board are routed into a channel")
+    func externalSpikes() throws {
+        let board = try BoardLoader.load(path: repositoryRoot + "/Boards/mock.yaml")
+        let runtime = try BoardRuntime(board, overrides: .init(seed: 2, recordsHistory: false))
+        let inbox = ExternalSpikeInbox()
+        // Ten spikes from address 7 arrive before the run (they are taken at the first sample).
+        for i in 0..<10 { inbox.accept(JAERPacket.encode(sequence: Int32(i), events: [.init(address: 7, timestampMicros: 0)]), sender: "test") }
+        inbox.accept([1, 2, 3], sender: "test")  // garbage: counted, not routed
+        let route = Route(source: .external(7), target: 0, pulses: 2, interval: .milliseconds(10))
+        let loop = try NetworkLoop(channels: [try NetworkChannel.onBoard(runtime, id: 0)], routes: [route],
+                                   configuration: .init(sampleRate: .hertz(5000), duration: .seconds(1), recordTrace: false),
+                                   clock: runtime.clock, inbox: inbox)
+        let r = loop.run()
+        #expect(r.externalSpikes == 10)
+        #expect(r.pulses.count == 20)
+        #expect(inbox.counts.rejected == 1)
+        // 20 pulses queued at once wait for the duty-cycle limit: starts at least 10 ms apart.
+        let starts = r.pulses.map(\.startNs)
+        #expect(zip(starts, starts.dropFirst()).allSatisfy { $1 - $0 >= 10_000_000 })
+    }
+
+    @Test("routes outside the board's limits are refused naming the key")
+    func routeLimits() throws {
+        let board = try BoardLoader.load(path: repositoryRoot + "/Boards/mock-two-neurons.yaml")
+        let runtime = try BoardRuntime(board, overrides: .init(recordsHistory: false))
+        let channels = [try NetworkChannel.onBoard(runtime, id: 0), try NetworkChannel.onBoard(runtime, id: 1)]
+        for (route, key) in [(Route(source: .channel(0), target: 1, amplitude: .volts(1.5)), "routes[0].amplitude-volts"),
+                             (Route(source: .channel(0), target: 1, width: .milliseconds(25)), "routes[0].width-ms"),
+                             (Route(source: .channel(0), target: 4), "routes[0].to"),
+                             (Route(source: .channel(9), target: 1), "routes[0].from")] {
+            do {
+                _ = try NetworkLoop(channels: channels, routes: [route], configuration: .init(duration: .seconds(1)), clock: runtime.clock, source: "net.yaml")
+                Issue.record("accepted \(route)")
+            } catch {
+                #expect(error.key == key && error.source == "net.yaml", "\(error)")
+            }
+        }
+    }
+}
+
+@Suite("Network files")
+struct NetworkFileTests {
+    @Test("the example files parse")
+    func examples() throws {
+        let loop = try NetworkFile.load(path: repositoryRoot + "/Boards/networks/two-neuron-loop.yaml")
+        #expect(loop.routes == [Route(source: .channel(0), target: 1, amplitude: .volts(0.75), width: .microseconds(7500), pulses: 1,
+                                      interval: .milliseconds(20), delay: .milliseconds(1))])
+        #expect(loop.drives.first?.frequency == .hertz(33))
+        let rx = try NetworkFile.load(path: repositoryRoot + "/Boards/networks/udp-receiver.yaml")
+        #expect(rx.listen == NetworkFile.Endpoint(host: "127.0.0.1", port: 9531))
+        #expect(rx.routes.first?.source == .external(0))
+        let tx = try NetworkFile.load(path: repositoryRoot + "/Boards/networks/udp-sender.yaml")
+        #expect(tx.send?.port == 9531)
+    }
+
+    @Test("errors name the file, the key with its line, and the fix", arguments: [
+        ("routes:\n  - { from: 0, to: 1, weight: 3 }\n", "routes[0].weight (line 2)", "use one of"),
+        ("routes:\n  - { to: 1 }\n", "routes[0] (line 2)", "exactly one of `from`"),
+        ("routes:\n  - { from: 0, to: 1, delay-ms: -1 }\n", "routes[0].delay-ms (line 2)", "non-negative"),
+        ("routes:\n  - { from-address: 3, to: 1 }\n", "routes", "listen"),
+        ("send: localhost\n", "send (line 1)", "127.0.0.1"),
+    ])
+    func errors(yaml: String, key: String, fix: String) {
+        do {
+            _ = try NetworkFile.parse(yaml: yaml, source: "net.yaml")
+            Issue.record("accepted \(yaml)")
+        } catch {
+            #expect(error.source == "net.yaml")
+            #expect(error.key == key, "\(error)")
+            #expect(error.description.contains(fix), "\(error)")
+        }
+    }
+}
+
+@Suite("Recordings and golden traces")
+struct RecordingTests {
+    static let golden = repositoryRoot + "/Tests/NeuronNetworkTests/Fixtures/two-neuron-loop.json"
+
+    /// The golden-trace regression test: the detector, run on a recorded ADC trace, must find exactly the recorded
+    /// spikes (every field). A change to `SpikeDetector` that changes its output fails here; if the change is
+    /// intended, record the fixture again (see Fixtures/README.md) and say why in the commit.
+    @Test("golden trace: the detector finds exactly the recorded spikes")
+    func golden() throws {
+        let r = try Recording.load(path: Self.golden)
+        #expect(r.spikes.count >= 5)
+        #expect(Set(r.spikes.map(\.channel)) == [0, 1])
+        let diff = Recording.difference(recorded: r.spikes, replayed: r.replay())
+        #expect(diff == nil, "\(diff ?? "")")
+    }
+
+    @Test("the golden test notices a changed detector", arguments: [
+        { (c: inout DetectorConfiguration) in c.threshold = .volts(0.2) },
+        { (c: inout DetectorConfiguration) in c.smoothingWindow = 1 },
+        { (c: inout DetectorConfiguration) in c.plateauTolerance = 0.001 },
+    ] as [@Sendable (inout DetectorConfiguration) -> Void])
+    func noticesChange(change: @Sendable (inout DetectorConfiguration) -> Void) throws {
+        let r = try Recording.load(path: Self.golden)
+        var c = r.detector.configuration
+        change(&c)
+        #expect(Recording.difference(recorded: r.spikes, replayed: r.replay(detector: c)) != nil)
+    }
+
+    @Test("same seed, same recording bytes; a live run replays to its own spikes")
+    func determinism() throws {
+        func record() throws -> (Data, Recording) {
+            let (result, _) = try twoNeuronLoop(hertz: 40, seconds: 0.5, recordTrace: true)
+            let rec = Recording(tool: "test", board: .init(name: "mock-two-neurons", file: "Boards/mock-two-neurons.yaml", yaml: "", simulated: true, model: "device", seed: 5),
+                                protocolInfo: ["train": "40 Hz"], sampleInterval: .microseconds(200), detector: DetectorConfiguration(), result: result)
+            return (try rec.encoded(), rec)
+        }
+        let (a, rec) = try record()
+        let (b, _) = try record()
+        #expect(a == b)
+        #expect(Recording.difference(recorded: rec.spikes, replayed: rec.replay()) == nil)
+        // Round trip through the file format.
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("neuronhil-rec-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("r.json").path
+        try a.write(to: URL(fileURLWithPath: path))
+        #expect(try Recording.load(path: path) == rec)
+    }
+
+    @Test("a damaged recording is refused naming the file")
+    func damaged() {
+        do {
+            _ = try Recording.load(path: "/nonexistent/rec.json")
+            Issue.record("loaded a missing file")
+        } catch {
+            #expect(error.source == "/nonexistent/rec.json")
+        }
+    }
+}

@@ -1,0 +1,100 @@
+import Foundation
+import Testing
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// `neuronctl sense`, `network` and `replay`, run as processes.
+@Suite("neuronctl sense, network and replay")
+struct NetworkCommandTests {
+    static func path(_ relative: String) -> String { CLI.repoRoot.appendingPathComponent(relative).path }
+
+    @Test("two neuronctl processes on loopback form one network: the sender's spikes drive the receiver's neuron")
+    func twoProcessesOverUDP() async throws {
+        let port = Int.random(in: 20_000...60_000)
+        let dir = try TemporaryDirectory()
+        // The receiver listens first; the sender starts once it is up and runs for less time.
+        let receiver = try CLI.Child(
+            ["network", "--board", CLI.mockBoard, "--network", Self.path("Boards/networks/udp-receiver.yaml"),
+             "--listen", "127.0.0.1:\(port)", "--duration", "120", "--sample-rate", "5k", "--json",
+             "--record", dir.path("receiver.json")], in: dir.url)
+        // Start sending once the receiver says it is bound (a loaded CI machine may take seconds to get there).
+        let deadline = ContinuousClock.now + .seconds(30)
+        func receiverIsBound() -> Bool {
+            // The stderr file, read while the child runs (`outcome()` is only for a child that has exited).
+            ((try? String(contentsOf: receiver.io.url.appendingPathComponent("stderr"), encoding: .utf8)) ?? "").contains("listening on")
+        }
+        while !receiverIsBound() && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let sender = try await CLI.run(
+            ["network", "--board", CLI.mockBoard, "--network", Self.path("Boards/networks/udp-sender.yaml"),
+             "--send", "127.0.0.1:\(port)", "--duration", "1.5", "--sample-rate", "5k", "--json"], in: dir.url)
+        #expect(sender.exited(0), "\(sender.description)")
+        // The receiver runs until stopped (SIGINT ends a run through the safe state and still writes its files):
+        // a fixed duration could end before a slow-starting sender on a loaded machine.
+        try await Task.sleep(for: .milliseconds(300))
+        _ = kill(receiver.pid, SIGINT)
+        if try await !receiver.wait(timeout: .seconds(20)) { receiver.kill(); Issue.record("receiver still running") }
+        let rx = receiver.outcome()
+        #expect(rx.exited(0) && rx.stdout.contains("stopped by signal 2"), "\(rx.description)")
+
+        struct Summary: Decodable {
+            struct Channel: Decodable { var neuron: Int; var pulses: Int; var spikes: Int }
+            var channels: [Channel]
+            var externalSpikesReceived: Int
+        }
+        let d = JSONDecoder()
+        d.keyDecodingStrategy = .convertFromSnakeCase
+        let tx = try d.decode(Summary.self, from: Data(sender.stdout.utf8))
+        let got = try d.decode(Summary.self, from: Data(rx.stdout.utf8))
+        let sent = tx.channels[0].spikes
+        #expect(sent > 40, "the sender fires on most 50 Hz pulses: \(sent)")
+        // Loopback UDP may lose a datagram under load, and the receiver may end before the last arrive, but not
+        // many; each received spike made one pulse.
+        #expect(got.externalSpikesReceived >= sent * 8 / 10 && got.externalSpikesReceived <= sent, "sent \(sent), received \(got.externalSpikesReceived)")
+        #expect(got.channels[0].pulses == got.externalSpikesReceived)
+        #expect(got.channels[0].spikes > sent / 2, "receiver spikes \(got.channels[0].spikes) for \(sent) sent")
+        // The receiver's recording replays to its own spikes.
+        let replay = try await CLI.run(["replay", dir.path("receiver.json")], in: dir.url)
+        #expect(replay.exited(0) && replay.stdout.contains("matches the recording"), "\(replay.description)")
+    }
+
+    @Test("replay: 0 on the golden recording, 1 with a changed detector")
+    func replay() async throws {
+        let golden = Self.path("Tests/NeuronNetworkTests/Fixtures/two-neuron-loop.json")
+        let same = try await CLI.run(["replay", golden])
+        #expect(same.exited(0) && same.stdout.contains("matches the recording"), "\(same.description)")
+        let changed = try await CLI.run(["replay", golden, "--threshold", "0.2"])
+        #expect(changed.exited(1) && changed.stdout.contains("DIFFERS"), "\(changed.description)")
+        let missing = try await CLI.run(["replay", "/nonexistent.json"])
+        #expect(missing.exited(2) && missing.stderr.contains("/nonexistent.json"), "\(missing.description)")
+    }
+
+    @Test("sense: a CSV stream drives a neuron; a bad line is named with its number")
+    func sense() async throws {
+        let dir = try TemporaryDirectory()
+        try "time_s,value\n0,0\n1,1\n".write(toFile: dir.path("light.csv"), atomically: true, encoding: .utf8)
+        let ok = try await CLI.run(["sense", "--board", CLI.mockBoard, "--input", "light.csv", "--sample-rate", "5k", "--json",
+                                    "--record", "rec.json"], in: dir.url)
+        #expect(ok.exited(0), "\(ok.description)")
+        #expect(FileManager.default.fileExists(atPath: dir.path("rec.json")))
+        try "0,0\n0.5,zero\n".write(toFile: dir.path("bad.csv"), atomically: true, encoding: .utf8)
+        let bad = try await CLI.run(["sense", "--board", CLI.mockBoard, "--input", "bad.csv"], in: dir.url)
+        #expect(bad.exited(2) && bad.stderr.contains("bad.csv:2:") && bad.stderr.contains("Fix:"), "\(bad.description)")
+        let both = try await CLI.run(["sense", "--board", CLI.mockBoard, "--input", "bad.csv", "--listen", "9000"], in: dir.url)
+        #expect(both.exited(64), "\(both.description)")
+    }
+
+    @Test("network: a route outside the board's limits is refused naming the file and key")
+    func badNetwork() async throws {
+        let dir = try TemporaryDirectory()
+        try "routes:\n  - { from: 0, to: 1, amplitude-volts: 2.5 }\n".write(toFile: dir.path("net.yaml"), atomically: true, encoding: .utf8)
+        let r = try await CLI.run(["network", "--board", Self.path("Boards/mock-two-neurons.yaml"), "--network", "net.yaml", "--duration", "1"], in: dir.url)
+        #expect(r.exited(2) && r.stderr.contains("net.yaml: routes[0].amplitude-volts"), "\(r.description)")
+    }
+}
