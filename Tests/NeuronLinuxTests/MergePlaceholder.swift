@@ -1,1 +1,0 @@
-// Placeholder until the Linux backend tests land from the linux branch.
