@@ -27,9 +27,12 @@ ctl="$bin/neuronctl"
 for f in "$tests" "$ctl"; do
     [ -x "$f" ] || { echo "error: $f is missing; build first: swift build --build-tests ${scratch[*]}" >&2; exit 2; }
 done
-busybox=$(command -v busybox || true)
-[ -n "$busybox" ] && file -L "$busybox" | grep -q "statically linked" || busybox=/bin/busybox
-file -L "$busybox" | grep -q "statically linked" || { echo "error: a static busybox is needed. Fix: apt-get install busybox-static" >&2; exit 2; }
+# busybox-static installs /bin/busybox; a dynamically linked busybox would need its libraries in the initramfs.
+busybox=/bin/busybox
+if [ ! -x "$busybox" ] || ldd "$busybox" >/dev/null 2>&1; then
+    echo "error: a static /bin/busybox is needed. Fix: apt-get install busybox-static" >&2
+    exit 2
+fi
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
