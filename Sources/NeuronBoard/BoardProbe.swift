@@ -129,8 +129,8 @@ public enum BoardProbe {
 
     static func fault(_ category: String, _ name: String, _ location: String, _ error: HardwareError) -> Check {
         let parts = error.message.components(separatedBy: " Fix: ")
-        var detail = "\(error.operation): \(error.kind): \(parts[0])"
-        if let e = error.errno { detail += " (errno \(e))" }
+        let errno = error.errno.map { " (errno \($0))" } ?? ""
+        let detail = "\(error.operation): \(error.kind)\(errno): \(parts[0])"
         return Check(category: category, name: name, location: error.device.isEmpty ? location : error.device, status: .fault,
                      detail: detail, fix: parts.count > 1 ? parts[1] : fixFor(error.kind))
     }
