@@ -54,9 +54,12 @@ export NEURONHIL_VM=1
 echo "vm: gpio $NEURONHIL_VM_GPIOCHIP ($NEURONHIL_VM_GPIOSIM), i2c $NEURONHIL_VM_I2C, spi $NEURONHIL_VM_SPI"
 
 status=PASS
-echo "== backend tests"
+echo "== backend tests (the VM suites of NeuronLinuxTests; the seam suites run on the host)"
 /vm/lib/ld-linux-x86-64.so.2 --library-path /vm/lib /vm/NeuronHILPackageTests.xctest \
-    --testing-library swift-testing --filter 'NeuronLinuxTests' || status=FAIL
+    --testing-library swift-testing --filter 'NeuronLinuxTests\.VM' >/tmp/tests.txt 2>&1 || status=FAIL
+cat /tmp/tests.txt
+# A filter that matched nothing would "pass" with zero tests.
+grep -q "Test run with [1-9][0-9]* tests" /tmp/tests.txt || { echo "vm: no backend test ran"; status=FAIL; }
 echo "== neuronctl probe --board vm-board.yaml"
 /vm/lib/ld-linux-x86-64.so.2 --library-path /vm/lib /vm/neuronctl probe --board /vm/vm-board.yaml || status=FAIL
 # The probe must also name a fault and its fix when a chip is missing: move the DAC to an empty address.
