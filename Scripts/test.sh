@@ -1,14 +1,40 @@
 #!/usr/bin/env bash
 # The project's test command (README "Quick start"; CI runs exactly this through .ci/run).
-# Builds everything including the tests, refuses warnings in our own sources, then runs the whole suite on the
-# simulated board. Needs only the Swift toolchain: the Linux hardware backends are not in the build yet, so no
-# system packages are required (when they land, this script installs libgpiod-dev/libi2c-dev if missing).
+#  1. Installs the Debian packages the build and the VM test need, when missing (as root; `apt-get update` only
+#     when an install fails on stale package lists).
+#  2. Builds everything including the tests, refusing warnings in our own sources, and runs the whole suite on the
+#     simulated board and through the syscall seam.
+#  3. Compiles the libgpiod shim against libgpiod 2.x headers (Scripts/check-gpiod-v2.sh).
+#  4. Runs the Linux backends against the kernel's simulated devices in a qemu VM (Scripts/vm-test.sh); the first
+#     run builds a small kernel (about 3 minutes on 2 cores), later runs reuse it from .cache/vm.
+# NEURONHIL_SKIP_VM=1 skips steps 3 and 4 (for machines without network access to Debian or without qemu).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if ! command -v swift >/dev/null 2>&1; then
     echo "error: swift is not on PATH. Install the Swift 6.x toolchain (https://www.swift.org/install/linux/)." >&2
     exit 2
+fi
+
+packages=(libgpiod-dev libi2c-dev)
+if [ "${NEURONHIL_SKIP_VM:-0}" != 1 ]; then
+    packages+=(qemu-system-x86 busybox-static cpio linux-source-6.1 flex bison bc libelf-dev xz-utils make gcc binutils)
+fi
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    if [ "$(id -u)" != 0 ]; then
+        echo "error: missing packages: ${missing[*]}. Fix: sudo apt-get install ${missing[*]}" >&2
+        exit 2
+    fi
+    echo "== apt-get install ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    if ! apt-get install -y -q --no-install-recommends "${missing[@]}"; then
+        apt-get update -q
+        apt-get install -y -q --no-install-recommends "${missing[@]}"
+    fi
 fi
 
 log=$(mktemp)
@@ -32,3 +58,12 @@ swift test --skip-build
 echo "== allocations per loop tick (release)"
 swift build -c release --product neuronhil-alloc-bench
 .build/release/neuronhil-alloc-bench Boards/mock.yaml
+
+if [ "${NEURONHIL_SKIP_VM:-0}" = 1 ]; then
+    echo "== skipped the libgpiod 2.x header check and the VM test (NEURONHIL_SKIP_VM=1)"
+    exit 0
+fi
+echo "== libgpiod 2.x headers"
+Scripts/check-gpiod-v2.sh
+echo "== VM test (qemu TCG, gpio-sim, i2c-stub, SPI loopback)"
+Scripts/vm-test.sh

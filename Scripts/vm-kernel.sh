@@ -59,6 +59,7 @@ cp "$src/arch/x86/boot/bzImage" "$src/drivers/i2c/i2c-stub.ko" "$mod/spi-neuron-
 cp "$src/.config" "$out.tmp/config"
 rm -rf "$out"
 mv "$out.tmp" "$out"
-# Keep only this build: older kernels and the source tree are dropped.
-find "$cache" -mindepth 1 -maxdepth 1 ! -name "kernel-$hash" -exec rm -rf {} +
+# Keep only this build: older kernels and the 1+ GB source tree are dropped, in the background (deleting the tree
+# takes about a minute on a slow disk; a leftover is removed by the next build).
+find "$cache" -mindepth 1 -maxdepth 1 ! -name "kernel-$hash" -exec rm -rf {} + </dev/null >/dev/null 2>&1 &
 echo "$out"

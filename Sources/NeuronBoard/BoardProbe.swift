@@ -13,7 +13,11 @@ import Foundation
 public enum BoardProbe {
     /// One line of the report.
     public struct Check: Sendable, Hashable {
-        public enum Status: String, Sendable, Hashable { case ok, fault }
+        public enum Status: String, Sendable, Hashable {
+            case ok, fault
+            /// Not checked because what it sits on failed (its bus, its chip).
+            case skipped
+        }
         /// `i2c`, `spi`, `chip`, `gpio`.
         public var category: String
         /// The board file's name for it (`i2c1`, `dac0`, `comparator`).
@@ -37,7 +41,7 @@ public enum BoardProbe {
         /// A fixed-width table, then one line per fault with its fix.
         public var text: String {
             let headers = ["what", "name", "where", "status", "detail"]
-            let rows = checks.map { [$0.category, $0.name, $0.location, $0.status == .ok ? "ok" : "FAULT", $0.detail] }
+            let rows = checks.map { [$0.category, $0.name, $0.location, $0.status == .ok ? "ok" : $0.status == .fault ? "FAULT" : "skipped", $0.detail] }
             var widths = headers.map(\.count)
             for row in rows { for (i, cell) in row.enumerated() where i < 4 { widths[i] = max(widths[i], cell.count) } }
             func line(_ cells: [String]) -> String {
@@ -95,7 +99,7 @@ public enum BoardProbe {
                         checks.append(fault("i2c", bus.name, bus.device, error))
                         for device in bus.devices {
                             checks.append(Check(category: "chip", name: device.name, location: "\(bus.device) @ \(device.address.map { "\($0)" } ?? "?")",
-                                                status: .fault, detail: "not checked: its bus did not open", fix: "fix the bus first"))
+                                                status: .skipped, detail: "not checked: its bus did not open", fix: ""))
                         }
                         continue
                     }
@@ -125,8 +129,8 @@ public enum BoardProbe {
 
     static func fault(_ category: String, _ name: String, _ location: String, _ error: HardwareError) -> Check {
         let parts = error.message.components(separatedBy: " Fix: ")
-        var detail = "\(error.operation): \(error.kind): \(parts[0])"
-        if let e = error.errno { detail += " (errno \(e))" }
+        let errno = error.errno.map { " (errno \($0))" } ?? ""
+        let detail = "\(error.operation): \(error.kind)\(errno): \(parts[0])"
         return Check(category: category, name: name, location: error.device.isEmpty ? location : error.device, status: .fault,
                      detail: detail, fix: parts.count > 1 ? parts[1] : fixFor(error.kind))
     }
@@ -226,7 +230,7 @@ public enum BoardProbe {
             var f = fault("gpio", gpio.chip, gpio.chip, error)
             f.fix = "check `gpio.chip` against `gpiodetect` (a Raspberry Pi 5's header is gpiochip0 since kernel 6.6.47, gpiochip4 before; its label pinctrl-rp1 works on both)"
             return [f] + gpio.lines.map {
-                Check(category: "gpio", name: $0.name, location: "\(gpio.chip) \($0.line)", status: .fault, detail: "not checked: the chip did not open", fix: "fix the chip first")
+                Check(category: "gpio", name: $0.name, location: "\(gpio.chip) \($0.line)", status: .skipped, detail: "not checked: the chip did not open", fix: "")
             }
         }
         var checks = [Check(category: "gpio", name: "chip", location: chip.path, status: .ok,

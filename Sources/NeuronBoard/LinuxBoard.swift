@@ -77,9 +77,9 @@ public final class LinuxBoard {
     /// "Fix:" part the fix.
     static func boardError(_ board: BoardDescription, _ keyPath: String, _ error: HardwareError) -> BoardError {
         let parts = error.message.components(separatedBy: " Fix: ")
-        var problem = "\(error.device): \(error.operation) failed: \(error.kind): \(parts[0])"
-        if let e = error.errno { problem += " (errno \(e))" }
-        problem += "."
+        let errno = error.errno.map { " (errno \($0))" } ?? ""
+        var problem = "\(error.device): \(error.operation) failed: \(error.kind)\(errno): \(parts[0])"
+        if !problem.hasSuffix(".") { problem += "." }
         let fix = parts.count > 1 ? parts[1] : "check the device node and the wiring, then run `neuronctl probe --board \(board.source)`"
         return BoardError(source: board.source, keyPath: keyPath, problem: problem, fix: fix)
     }

@@ -321,12 +321,14 @@ enum Syscalls {
             handle = cgpiod_request_line(path, consumer, &s)
             return handle == nil ? .failure(errno) : .ok(0)
         }
+        // A mocked request has no C object; hand out a sentinel that gpiodRelease recognises.
+        if !r.failed && handle == nil { handle = mockedRequestHandle }
         return (r, handle)
     }
 
     static func gpiodRelease(_ handle: OpaquePointer?) {
         _ = call("gpiod_release", retryOnInterrupt: false, { "gpiod_release" }) {
-            cgpiod_release(handle)
+            if handle != mockedRequestHandle { cgpiod_release(handle) }
             return .ok(0)
         }
     }
@@ -459,6 +461,9 @@ private func wordText(_ v: UInt16) -> String {
 private func cString(_ chars: [CChar]) -> String {
     String(decoding: chars.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }
+
+/// The handle of a line requested while a mock was installed (never dereferenced).
+var mockedRequestHandle: OpaquePointer? { OpaquePointer(bitPattern: 0x1) }
 
 /// EINTR for files that do not import Glibc.
 let EINTR_VALUE: Int32 = EINTR

@@ -1,0 +1,74 @@
+#!/bin/sh
+# /init of the VM test's initramfs (Scripts/vm-test.sh): sets up gpio-sim, i2c-stub and the SPI loopback,
+# exports where they are, runs the backend tests and `neuronctl probe`, prints the verdict, powers off.
+export PATH=/bin:/sbin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mount -t tmpfs tmpfs /tmp
+mount -t configfs configfs /sys/kernel/config
+cd /vm
+verdict() {
+    echo "NEURONHIL-VM-RESULT: $1"
+    sync
+    reboot -f
+}
+fail() { echo "vm: $*"; verdict FAIL; }
+
+# gpio-sim: one bank of 28 lines named like a Raspberry Pi header (GPIO0..GPIO27).
+sim=/sys/kernel/config/gpio-sim/neuron
+mkdir "$sim" "$sim/bank0" || fail "gpio-sim configfs is missing"
+echo 28 >"$sim/bank0/num_lines"
+i=0
+while [ $i -lt 28 ]; do
+    mkdir "$sim/bank0/line$i"
+    echo "GPIO$i" >"$sim/bank0/line$i/name"
+    i=$((i + 1))
+done
+echo 1 >"$sim/live" || fail "gpio-sim did not go live"
+chip=$(cat "$sim/bank0/chip_name")
+dev=$(cat "$sim/dev_name")
+export NEURONHIL_VM_GPIOCHIP=/dev/$chip
+export NEURONHIL_VM_GPIOSIM=/sys/devices/platform/$dev/$chip
+
+# i2c-stub: ADS1015 at 0x48, ADS1115 at 0x49, MCP4725 at 0x60.
+insmod /vm/i2c-stub.ko chip_addr=0x48,0x49,0x60 || fail "insmod i2c-stub"
+for a in /sys/class/i2c-dev/i2c-*; do
+    if grep -q "SMBus stub" "$a/name"; then export NEURONHIL_VM_I2C=/dev/$(basename "$a"); fi
+done
+[ -n "$NEURONHIL_VM_I2C" ] || fail "no i2c-stub adapter"
+
+# Software SPI controller on bus 0 answering as an MCP3208.
+export NEURONHIL_VM_SPI_CODES=1241,0,4095,2048,1,2730,100,3000
+insmod /vm/spi-neuron-loopback.ko bus_num=0 mode=mcp3208 codes=$NEURONHIL_VM_SPI_CODES || fail "insmod spi-neuron-loopback"
+export NEURONHIL_VM_SPI=/dev/spidev0.0
+n=0
+while [ ! -e "$NEURONHIL_VM_SPI" ] && [ $n -lt 50 ]; do sleep 0.1; n=$((n + 1)); done
+[ -e "$NEURONHIL_VM_SPI" ] || fail "no $NEURONHIL_VM_SPI"
+
+# The board file of this VM: the Raspberry Pi 4 reference wiring on these devices.
+sed -e "s|/dev/i2c-1|$NEURONHIL_VM_I2C|" -e "s|chip: gpiochip0 .*|chip: $chip|" \
+    -e "s|name: rpi4|name: vm-rpi4|" /vm/rpi4.yaml >/vm/vm-board.yaml
+export NEURONHIL_VM_BOARD=/vm/vm-board.yaml
+export NEURONHIL_VM=1
+echo "vm: gpio $NEURONHIL_VM_GPIOCHIP ($NEURONHIL_VM_GPIOSIM), i2c $NEURONHIL_VM_I2C, spi $NEURONHIL_VM_SPI"
+
+status=PASS
+echo "== backend tests (the VM suites of NeuronLinuxTests; the seam suites run on the host)"
+/vm/lib/ld-linux-x86-64.so.2 --library-path /vm/lib /vm/NeuronHILPackageTests.xctest \
+    --testing-library swift-testing --filter 'NeuronLinuxTests\.VM' >/tmp/tests.txt 2>&1 || status=FAIL
+cat /tmp/tests.txt
+# A filter that matched nothing would "pass" with zero tests.
+grep -q "Test run with [1-9][0-9]* tests" /tmp/tests.txt || { echo "vm: no backend test ran"; status=FAIL; }
+echo "== neuronctl probe --board vm-board.yaml"
+/vm/lib/ld-linux-x86-64.so.2 --library-path /vm/lib /vm/neuronctl probe --board /vm/vm-board.yaml || status=FAIL
+# The probe must also name a fault and its fix when a chip is missing: move the DAC to an empty address.
+sed -e "s|address: 0x60 .*|address: 0x62|" /vm/vm-board.yaml >/vm/vm-board-fault.yaml
+echo "== neuronctl probe with the DAC moved to an empty address (must fail, naming it)"
+if /vm/lib/ld-linux-x86-64.so.2 --library-path /vm/lib /vm/neuronctl probe --board /vm/vm-board-fault.yaml >/tmp/probe.txt; then
+    cat /tmp/probe.txt; echo "vm: probe passed a board with a missing chip"; status=FAIL
+else
+    cat /tmp/probe.txt
+    grep -q "chip dac0 at .*@ 0x62: .*no acknowledge (address).* Fix: " /tmp/probe.txt || { echo "vm: probe did not name the fault and fix"; status=FAIL; }
+fi
+verdict $status
