@@ -5,10 +5,10 @@
 #
 # trixie's libgpiod-dev .deb is fetched with `apt-get download` under a private APT configuration (APT_CONFIG
 # pointing at files in a temporary directory), so the system's sources, lists and caches are left untouched.
-# The .deb is unpacked, not installed. Cached under .cache/gpiod-v2 by its file name.
+# The .deb is unpacked, not installed. Cached under ~/.cache/neuronhil/gpiod-v2 by its file name.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-cache="$root/.cache/gpiod-v2"
+cache="${XDG_CACHE_HOME:-$HOME/.cache}/neuronhil/gpiod-v2"
 mkdir -p "$cache"
 deb=$(ls "$cache"/libgpiod-dev_2*.deb 2>/dev/null | head -1 || true)
 if [ -z "$deb" ]; then

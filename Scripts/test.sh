@@ -6,7 +6,7 @@
 #     simulated board and through the syscall seam.
 #  3. Compiles the libgpiod shim against libgpiod 2.x headers (Scripts/check-gpiod-v2.sh).
 #  4. Runs the Linux backends against the kernel's simulated devices in a qemu VM (Scripts/vm-test.sh); the first
-#     run builds a small kernel (about 3 minutes on 2 cores), later runs reuse it from .cache/vm.
+#     run builds a small kernel (about 3 minutes on 2 cores), later runs reuse it from ~/.cache/neuronhil/vm (by a hash of its inputs).
 # NEURONHIL_SKIP_VM=1 skips steps 3 and 4 (for machines without network access to Debian or without qemu).
 set -euo pipefail
 cd "$(dirname "$0")/.."

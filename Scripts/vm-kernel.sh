@@ -3,7 +3,7 @@
 # spi-neuron-loopback module, from Debian's linux-source-6.1 package, and prints the directory holding
 #   bzImage  i2c-stub.ko  spi-neuron-loopback.ko  config
 #
-# The build is cached under .cache/vm/kernel-<hash>, where the hash covers every input: the linux-source
+# The build is cached under ~/.cache/neuronhil/vm/kernel-<hash>, where the hash covers every input: the linux-source
 # package version (Debian replaces linux-source-6.1 on security updates, so whatever version is installed is
 # used), the config fragment, the module source, this script and the compiler version. About 3 minutes on
 # 2 cores the first time; instant afterwards.
@@ -11,7 +11,8 @@
 # Needs: linux-source-6.1 flex bison bc libelf-dev cpio xz-utils gcc make (Scripts/test.sh installs them).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-cache="${NEURONHIL_VM_CACHE:-$root/.cache/vm}"
+# Outside the checkout, so a fresh clone on the same machine (CI) reuses a kernel built for the same inputs.
+cache="${NEURONHIL_VM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/neuronhil/vm}"
 tarball=$(ls /usr/src/linux-source-6.1.tar.xz 2>/dev/null || true)
 if [ -z "$tarball" ]; then
     echo "error: /usr/src/linux-source-6.1.tar.xz is missing. Fix: apt-get install linux-source-6.1" >&2

@@ -5,7 +5,7 @@
 #
 #   Scripts/vm-test.sh [--scratch-path DIR]   (default: SwiftPM's .build; the tests must already be built)
 #
-# 1. Scripts/vm-kernel.sh builds or reuses the kernel (cached under .cache/vm by a hash of its inputs).
+# 1. Scripts/vm-kernel.sh builds or reuses the kernel (cached under ~/.cache/neuronhil/vm by a hash of its inputs).
 # 2. The SwiftPM test bundle and neuronctl, with the shared libraries `ldd` lists (the toolchain's Swift runtime,
 #    libgpiod, libi2c, glibc) and the dynamic loader, are packed with busybox into an initramfs; debug info is
 #    stripped from the copies.
