@@ -14,7 +14,7 @@ struct Neuronctl: ParsableCommand {
             """,
         version: version,
         subcommands: [RunCommand.self, BoardCommand.self, BenchCommand.self, ProbeCommand.self, ExperimentCommand.self,
-                      SimulateCommand.self])
+                      SimulateCommand.self, SuperviseCommand.self, SafeStateCommand.self])
 }
 
 /// `--board FILE`, shared by every command that opens a board.
