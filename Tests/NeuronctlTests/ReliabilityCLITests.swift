@@ -138,8 +138,11 @@ extension NeuronctlCLITests {
         func supervisorAfterCrash(_ sig: Int32) async throws {
             let dir = try TemporaryDirectory()
             let state = dir.path("board.state")
+            // Swift's backtracer catches SIGSEGV/SIGABRT; one sent from outside (not a faulting instruction) is then
+            // survived. Without it, the signal's default action ends the process exactly as a real crash would.
             let sup = try CLI.Child(["supervise", "--", "run", "--board", CLI.mockBoard, "--realtime", "--duration", "20",
-                                     "--sim-state", state, "--output", dir.path("o")], in: dir.url)
+                                     "--sim-state", state, "--output", dir.path("o")], in: dir.url,
+                                    environment: ["SWIFT_BACKTRACE": "enable=no"])
             defer { sup.kill() }
             let deadline = ContinuousClock.now + .seconds(20)
             var pid: Int32?
