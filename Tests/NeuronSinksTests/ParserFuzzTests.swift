@@ -63,6 +63,17 @@ struct ParserFuzzTests {
         #expect(refused > 0)
     }
 
+    @Test("Inputs that crashed the parsers once are refused (Fuzz/regressions)")
+    func regressions() throws {
+        let dir = Self.repo.appendingPathComponent("Fuzz/regressions/board")
+        for name in try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() {
+            let text = String(decoding: try Data(contentsOf: dir.appendingPathComponent(name)), as: UTF8.self)
+            #expect(throws: BoardError.self, "\(name)") { try BoardLoader.parse(yaml: text, source: name) }
+        }
+        let deep = String(repeating: "[", count: 100_000)
+        #expect(throws: BoardError.self) { try BoardLoader.parse(yaml: "a: " + deep, source: "deep.yaml") }
+    }
+
     @Test("jAER decoder: random and mutated datagrams decode or are refused; encode/decode round-trips")
     func jaer() throws {
         var m = Mutator(seed: 2)
