@@ -18,6 +18,9 @@ let package = Package(
         .library(name: "NeuronSim", targets: ["NeuronSim"]),
         .library(name: "NeuronBoard", targets: ["NeuronBoard"]),
         .library(name: "NeuronControl", targets: ["NeuronControl"]),
+        // For the fuzz package (Fuzz/): the parsers it drives.
+        .library(name: "NeuronSinks", targets: ["NeuronSinks"]),
+        .library(name: "NeuronExperiments", targets: ["NeuronExperiments"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

@@ -25,6 +25,10 @@ public enum BoardLoader {
 
     /// Parses and validates board YAML; `source` names it in errors (a path, or e.g. `"<stdin>"`).
     public static func parse(yaml: String, source: String) throws(BoardError) -> BoardDescription {
+        if let deep = excessiveYAMLNesting(yaml) {
+            throw BoardError(source: source, keyPath: "", line: deep.line, problem: "the YAML is \(deep.problem); no board file nests like this.",
+                             fix: "check for unbalanced brackets or a corrupted file")
+        }
         let root: Node
         do {
             guard let node = try Yams.compose(yaml: yaml) else {
@@ -120,4 +124,39 @@ public enum BoardLoader {
         return BoardError(source: source, keyPath: keyPathString(path), line: at?.line, column: at?.column ?? nil,
                           problem: problem, fix: fix)
     }
+}
+/// Where YAML nests deeper than a human-written file ever does, or nil. Yams (libyaml's events, then a recursive
+/// composer) recurses once per level, so a few thousand `{` overflow the stack: found by Scripts/fuzz.sh
+/// (fuzz-board). Counted here before parsing: flow brackets outside quotes and comments, block indentation, and
+/// `- ` sequence markers at the start of a line. (Kept in step with the copy in NeuronExperiments/SweepFile.swift.)
+func excessiveYAMLNesting(_ text: String, limit: Int = 64) -> (line: Int, problem: String)? {
+    var flow = 0, line = 1
+    var quote: UInt8? = nil
+    var atLineStart = true, indent = 0, dashes = 0, comment = false
+    for c in text.utf8 {
+        if c == 0x0A {
+            line += 1; atLineStart = true; indent = 0; dashes = 0; comment = false
+            continue
+        }
+        if comment { continue }
+        if atLineStart {
+            if c == 0x20 { indent += 1; if indent > 4 * limit { return (line, "indented \(indent) columns deep") }; continue }
+            if c == 0x2D || c == 0x3F { dashes += 1; if dashes > limit { return (line, "more than \(limit) nested sequence markers") }; continue }
+            atLineStart = false
+        }
+        if let q = quote {
+            if c == q { quote = nil }
+            continue
+        }
+        switch c {
+        case 0x22, 0x27: quote = c
+        case 0x23: comment = true
+        case 0x7B, 0x5B:
+            flow += 1
+            if flow > limit { return (line, "brackets nested more than \(limit) deep") }
+        case 0x7D, 0x5D: flow = max(0, flow - 1)
+        default: break
+        }
+    }
+    return nil
 }

@@ -38,10 +38,14 @@ public final class BoardRuntime {
         /// Whether the simulated chips and neurons keep their logs (every DAC write, line change, switching event).
         /// Useful in tests; off for long runs, where the logs grow without bound.
         public var recordsHistory: Bool
-        public init(seed: UInt64? = nil, model: NeuronModelKind? = nil, recordsHistory: Bool = true) {
+        /// A file holding the DAC registers and GPIO outputs across processes (see `SimStateFile`): the board
+        /// starts from the registers in it, and every change is stored in it. nil: the chips live in this process.
+        public var stateFile: String?
+        public init(seed: UInt64? = nil, model: NeuronModelKind? = nil, recordsHistory: Bool = true, stateFile: String? = nil) {
             self.seed = seed
             self.model = model
             self.recordsHistory = recordsHistory
+            self.stateFile = stateFile
         }
     }
 
@@ -62,12 +66,45 @@ public final class BoardRuntime {
             return
         }
         let sim = SimulatedBoard(description, overrides: overrides)
+        if let path = overrides.stateFile {
+            // Restore before the physics is connected (it reads the DAC as it finds it), store after.
+            sim.stateFile = try SimStateFile(path: path, dacs: sim.dacs, lines: sim.gpio.outputLines, source: description.source)
+        }
         self.simulation = sim
         self.linux = nil
         self.clock = sim.clock
         for neuron in description.neurons {
             channels[neuron.id] = sim.hardware(for: neuron)
         }
+        sim.stateFile?.attach(dacs: sim.dacs, lines: sim.gpio.outputLines)
+    }
+
+    /// Every neuron's stimulus to its safe state (DAC at 0 V and powered down, gate open), each tried even when
+    /// another failed: what the supervisor and `neuronctl safe-state` do after a controller died. Returns one line
+    /// per neuron saying what the DAC reads back, and whether all reached the safe state.
+    public func enterSafeStateEverywhere() -> (reached: Bool, report: [String]) {
+        var ok = true
+        var lines: [String] = []
+        for neuron in description.neurons {
+            guard let hw = channels[neuron.id] else { continue }
+            var failure: HardwareError?
+            do { try hw.stimulus.enterSafeState() } catch {
+                // One retry, as SafeStimulusOutput does: a single NAK must not leave the chip biased.
+                do { try hw.stimulus.enterSafeState() } catch { failure = error }
+            }
+            let readBack: String
+            do {
+                let r = try hw.readBackStimulus()
+                readBack = "DAC reads back \(r.voltage)\(r.poweredDown ? ", powered down" : "")"
+                if !r.poweredDown || r.voltage != .zero { ok = false }
+            } catch {
+                readBack = "DAC read-back FAILED: \(error)"
+                ok = false
+            }
+            if failure != nil { ok = false }
+            lines.append("neuron \(neuron.id): " + (failure.map { "safe state FAILED: \($0); " } ?? "safe state reached; ") + readBack)
+        }
+        return (ok, lines)
     }
 
     /// The hardware of the neuron with channel id `id`.
@@ -98,6 +135,7 @@ public final class SimulatedBoard {
     /// The physics of each neuron, by channel id.
     public private(set) var neurons: [Int: SimNeuronChannel] = [:]
     private let board: BoardDescription
+    var stateFile: SimStateFile?
 
     init(_ board: BoardDescription, overrides: BoardRuntime.SimulationOverrides) {
         self.board = board

@@ -140,6 +140,10 @@ public struct RunResult: Sendable {
     public var timing: LoopTimingReport
     /// Complete spikes beyond the preallocated record (cannot happen with the physics: at most one per pulse).
     public var spikesNotRecorded: Int
+    /// Bus faults seen, by kind and cost, and whether the policy ended the run.
+    public var busFaults: BusFaultReport = .none
+    /// Trace samples the trace stream refused (its writer was behind on a real-time run); 0 without a stream.
+    public var traceSamplesDropped: Int = 0
 }
 
 /// What the loop does when a tick runs past the next deadline.
@@ -197,10 +201,18 @@ public final class ControlLoop {
     private let stop: StopRequest
     private let outputs: SpikeOutputs
     private let realtime: RealtimeOptions
+    private let faultPolicy: BusFaultPolicy
+    private let traceStream: TraceStream?
 
+    /// `faultPolicy` says what a failed bus transfer costs (default: the first one ends the run); `traceStream`,
+    /// when given, receives every sample as it is taken (independently of `configuration.recordTrace`, which keeps
+    /// the trace in memory for the result).
     public init(configuration: RunConfiguration, stimulus: SafeStimulusOutput, membrane: any AnalogInput,
                 clock: any MonotonicClock, stop: StopRequest = StopRequest(), outputs: SpikeOutputs = SpikeOutputs(),
-                realtime: RealtimeOptions = RealtimeOptions()) {
+                realtime: RealtimeOptions = RealtimeOptions(), faultPolicy: BusFaultPolicy = .stopOnFirst,
+                traceStream: TraceStream? = nil) {
+        self.faultPolicy = faultPolicy
+        self.traceStream = traceStream
         self.configuration = configuration
         self.stimulus = stimulus
         self.membrane = membrane
@@ -250,6 +262,10 @@ public final class ControlLoop {
         var nextEdge = 0  // edge 2k: rise of pulse k; 2k+1: its fall
         let edgeCount = 2 * train.count
         var termination = Termination.completed
+        var faults = BusFaultCounter()
+        let retries = faultPolicy.retries
+        let skipLimit = faultPolicy.safeStateAfter
+        let stream = traceStream
         let t0 = clock.now
         timing.start()
         var now: Int64 = 0
@@ -266,7 +282,29 @@ public final class ControlLoop {
             }
         }
 
-        do {
+        /// Writes the DAC through the safe output, retrying per the policy; rethrows the last error when all fail.
+        func setStimulus(_ v: Voltage) throws(HardwareError) {
+            var attempt = 0
+            while true {
+                do {
+                    try stimulus.set(v)
+                    if attempt > 0 { faults.recoveredByRetry += 1 }
+                    return
+                } catch {
+                    // A value refused by the limits is not a bus fault, and retrying it cannot help.
+                    if error.kind == .outOfRange { throw error }
+                    faults.count(error.kind)
+                    faults.dacWriteFailures += 1
+                    if attempt >= retries {
+                        faults.stoppedByPolicy = retries > 0
+                        throw error
+                    }
+                    attempt += 1
+                }
+            }
+        }
+
+        do throws(HardwareError) {
             while true {
                 if stop.isRequested {
                     termination = .stopped(signal: stop.signal)
@@ -286,21 +324,56 @@ public final class ControlLoop {
                     // Stimulus edge first, so a sample at the same instant sees the new level.
                     let k = nextEdge >> 1
                     if nextEdge & 1 == 0 {
-                        try stimulus.set(train.amplitude)
+                        try setStimulus(train.amplitude)
                         commanded = train.amplitude
                         pulsesApplied += 1
                         state = StimulusState(pulseIndex: k, pulseStart: edgeTime, pulseEnd: edgeTime + widthNs,
                                               isOn: true, isSupraThreshold: supra)
                     } else {
-                        try stimulus.set(.zero)
+                        try setStimulus(.zero)
                         commanded = .zero
                         state.isOn = false
                     }
                     nextEdge += 1
                 } else {
-                    let v = try membrane.readVoltage()
+                    var reading: Voltage?
+                    var attempt = 0
+                    while reading == nil {
+                        do {
+                            reading = try membrane.readVoltage()
+                            if attempt > 0 { faults.recoveredByRetry += 1 }
+                        } catch {
+                            faults.count(error.kind)
+                            faults.adcReadFailures += 1
+                            if attempt < retries {
+                                attempt += 1
+                                continue
+                            }
+                            // Every attempt failed: skip this sample, or stop once too many in a row are lost.
+                            faults.skippedSamples += 1
+                            faults.consecutiveSkipped += 1
+                            faults.maxConsecutiveSkipped = max(faults.maxConsecutiveSkipped, faults.consecutiveSkipped)
+                            if faults.consecutiveSkipped >= skipLimit {
+                                faults.stoppedByPolicy = skipLimit > 1 || retries > 0
+                                throw error
+                            }
+                            break
+                        }
+                    }
+                    guard let v = reading else {
+                        nextSample += interval
+                        if timing.finishTick(nextDeadline: min(nextSample, spikeOutRelease, nextEdge < edgeCount
+                            ? startNs + Int64(nextEdge >> 1) * periodNs + (nextEdge & 1 == 0 ? 0 : widthNs) : Int64.max)) {
+                            termination = .overrunStorm(consecutive: timing.consecutiveOverruns)
+                            break
+                        }
+                        continue
+                    }
+                    faults.consecutiveSkipped = 0
                     now = clock.now.nanoseconds - t0.nanoseconds
                     samples += 1
+                    stream?.push(TraceSample(time: now, stimulus: Float(commanded.volts), membrane: Float(v.volts),
+                                             pulse: Int32(truncatingIfNeeded: state.pulseIndex)))
                     if recorded < capacity {
                         traceTime[recorded] = now
                         traceStimulus[recorded] = Float(commanded.volts)
@@ -345,6 +418,7 @@ public final class ControlLoop {
         return RunResult(
             configuration: cfg, trace: trace, spikes: spikes, pulsesApplied: pulsesApplied, samples: samples,
             elapsed: clock.now - t0, termination: termination, safeState: safe, timing: timing.report(),
-            spikesNotRecorded: spikesLost)
+            spikesNotRecorded: spikesLost, busFaults: faults.report(policy: faultPolicy),
+            traceSamplesDropped: stream?.dropped ?? 0)
     }
 }

@@ -41,6 +41,10 @@ public struct RunSummary: Sendable, Hashable, Codable {
     public var safeState: String
     /// Wake-up latency, tick duration and overruns (`timed` is false for a simulated board run flat out).
     public var timing: LoopTimingReport
+    /// Bus faults by kind and what they cost (retries, skipped samples), and whether they ended the run.
+    public var busFaults: BusFaultReport
+    /// Trace rows lost because the trace file's writer was behind (0 unless the disk stalled for seconds).
+    public var traceSamplesDropped: Int
 
     public init(_ r: RunResult) {
         pulsesApplied = r.pulsesApplied
@@ -60,10 +64,14 @@ public struct RunSummary: Sendable, Hashable, Codable {
         switch r.termination {
         case .completed: termination = "completed"
         case .stopped(let signal): termination = signal.map { "stopped by signal \($0)" } ?? "stopped"
+        case .failed(let e) where r.busFaults.stoppedByPolicy:
+            termination = "stopped by the bus-fault policy (\(r.busFaults.policy)): \(e)"
         case .failed(let e): termination = "failed: \(e)"
         case .overrunStorm(let n): termination = "stopped by the overrun policy after \(n) consecutive overruns"
         }
         timing = r.timing
+        busFaults = r.busFaults
+        traceSamplesDropped = r.traceSamplesDropped
         switch r.safeState {
         case .reached: safeState = "reached (DAC at 0 V, powered down)"
         case .failed(let e): safeState = "FAILED: \(e)"
@@ -83,22 +91,32 @@ public enum RunRecords {
         return s
     }
 
+    /// The trace's column names.
+    public static let traceHeader = "time_s,stimulus_v,membrane_v,pulse\n"
+
     /// time_s, stimulus_v, membrane_v, pulse: one row per sample.
     public static func traceCSV(_ trace: Trace, metadata: [(String, String)]) -> String {
         var s = metadataHeader(metadata)
         s.reserveCapacity(s.utf8.count + trace.count * 40)
-        s += "time_s,stimulus_v,membrane_v,pulse\n"
+        s += traceHeader
         for i in 0..<trace.count {
-            s += formatted(Double(trace.time[i]) * 1e-9, digits: 7)
-            s += ","
-            s += formatted(Double(trace.stimulus[i]), digits: 4)
-            s += ","
-            s += formatted(Double(trace.membrane[i]), digits: 6)
-            s += ","
-            s += String(trace.pulse[i])
-            s += "\n"
+            appendTraceRow(TraceSample(time: trace.time[i], stimulus: trace.stimulus[i], membrane: trace.membrane[i],
+                                       pulse: trace.pulse[i]), to: &s)
         }
         return s
+    }
+
+    /// One trace row, newline included, appended to `s` (the streamed trace file and `traceCSV` share it, so
+    /// both give the same bytes).
+    public static func appendTraceRow(_ r: TraceSample, to s: inout String) {
+        s += formatted(Double(r.time) * 1e-9, digits: 7)
+        s += ","
+        s += formatted(Double(r.stimulus), digits: 4)
+        s += ","
+        s += formatted(Double(r.membrane), digits: 6)
+        s += ","
+        s += String(r.pulse)
+        s += "\n"
     }
 
     /// The spike record's column names.

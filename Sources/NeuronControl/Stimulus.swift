@@ -74,10 +74,11 @@ public struct PulseTrain: Sendable, Hashable {
                 parameter: "amplitude", problem: "\(amplitude) is outside the board's stimulus range \(v.lowerBound) ... \(v.upperBound).",
                 fix: "use an amplitude within the range, or raise limits.stimulus-volts in the board file if the chip can take it")
         }
-        guard frequency.hertz.isFinite, frequency.hertz > 0, frequency.hertz <= 10_000 else {
+        // At least 1 mHz: a period must fit in a Duration of nanoseconds (a 1e-300 Hz request trapped there).
+        guard frequency.hertz.isFinite, frequency.hertz >= 0.001, frequency.hertz <= 10_000 else {
             throw StimulusError(
                 parameter: "frequency", problem: "\(frequency) is not a usable pulse frequency.",
-                fix: "use a frequency above 0 and at most 10 kHz, e.g. 33")
+                fix: "use a frequency from 0.001 Hz to 10 kHz, e.g. 33")
         }
         guard width > .zero else {
             throw StimulusError(parameter: "width", problem: "a pulse width must be positive.", fix: "use e.g. 5ms")

@@ -40,6 +40,8 @@ public final class SimGPIOChip {
 
     /// The output line requested as `line`, if any.
     public func outputLine(named line: String) -> SimOutputLine? { outputs[line] }
+    /// Every output line requested, by name.
+    public var outputLines: [String: SimOutputLine] { outputs }
     /// The input line requested as `line`, if any.
     public func inputLine(named line: String) -> SimInputLine? { inputs[line] }
 }
@@ -80,6 +82,12 @@ public final class SimOutputLine: DigitalOutput {
         self.activeLow = activeLow
         self.value = initial
         self.clock = clock
+    }
+
+    /// Puts the line back to a value it held before this model existed: the GPIO kept driving it while the
+    /// controller process was replaced (see `SimStateFile`). Not a change: no history entry, no callback.
+    public func restore(_ value: LineValue) {
+        self.value = value
     }
 
     /// The electrical level (`true` = high): the logical value with active-low applied.

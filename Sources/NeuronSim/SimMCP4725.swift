@@ -127,6 +127,15 @@ public final class SimMCP4725: SimI2CTarget {
         apply(code: eepromValue.code, powerDown: eepromValue.powerDown)
     }
 
+    /// Puts the DAC register back to a state it held before this model existed: the chip kept its supply while
+    /// the controller process was replaced (see `SimStateFile`). No bus traffic, no write logged, no change callback
+    /// (nothing changed on VOUT).
+    public func restoreRegister(code c: UInt16, powerDown pd: PowerDown) {
+        precondition(c <= 0xFFF, "MCP4725 codes are 12-bit")
+        code = c
+        powerDown = pd
+    }
+
     /// General call wake-up (0x00 0x09): clears the power-down bits, keeping the code (section 6.3.2).
     public func wakeUp() {
         apply(code: code, powerDown: .normal)

@@ -75,7 +75,9 @@ enum Seconds: DefaultUnit {
 struct FrequencyArgument: ExpressibleByArgument, Sendable {
     var frequency: Frequency
     init?(argument: String) {
-        guard let f = Quantity.parse(argument, units: [("kHz", 1e3), ("Hz", 1), ("k", 1e3)], defaultFactor: 1), f > 0
+        // 1 mHz ... 1 GHz: anything else is a typo, and a period must fit in a Duration (1e-300 Hz trapped).
+        guard let f = Quantity.parse(argument, units: [("kHz", 1e3), ("Hz", 1), ("k", 1e3)], defaultFactor: 1),
+              f >= 0.001, f <= 1e9
         else { return nil }
         frequency = .hertz(f)
     }

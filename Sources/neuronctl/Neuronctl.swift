@@ -14,7 +14,8 @@ struct Neuronctl: ParsableCommand {
             """,
         version: version,
         subcommands: [RunCommand.self, BoardCommand.self, BenchCommand.self, ProbeCommand.self, ExperimentCommand.self,
-                      SimulateCommand.self, SenseCommand.self, NetworkCommand.self, ReplayCommand.self])
+                      SimulateCommand.self, SenseCommand.self, NetworkCommand.self, ReplayCommand.self,
+                      SuperviseCommand.self, SafeStateCommand.self])
 }
 
 /// `--board FILE`, shared by every command that opens a board.

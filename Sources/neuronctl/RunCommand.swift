@@ -86,6 +86,15 @@ struct RunCommand: ParsableCommand {
     @Option(name: .customLong("overrun-policy"), help: ArgumentHelp("carry-on, or safe-state:N to stop after N consecutive overruns.", valueName: "policy"))
     var overrunPolicy = OverrunPolicyArgument(.carryOn)
 
+    @Option(name: .customLong("bus-fault-policy"), help: ArgumentHelp(BusFaultPolicyArgument.help, valueName: "policy"))
+    var busFaultPolicy = BusFaultPolicyArgument(.tolerant)
+
+    @Option(name: .customLong("inject-faults"), help: ArgumentHelp(FaultInjectionArgument.help, valueName: "rate"))
+    var injectFaults: FaultInjectionArgument?
+
+    @Option(name: .customLong("sim-state"), help: ArgumentHelp("Simulated boards only: keep the DAC and GPIO registers in FILE, so they outlive this process (for `neuronctl supervise` and its tests).", valueName: "file"))
+    var simState: String?
+
     func validate() throws {
         if let udp, UDPDestination(udp) == nil {
             throw ValidationError("--udp \(udp): expected HOST:PORT with an IPv4 address and a port 1-65535, e.g. 127.0.0.1:8991")
@@ -117,7 +126,7 @@ struct RunCommand: ParsableCommand {
         do {
             session = try RunSession(
                 boardPath: boardOptions.board, neuronID: neuron, train: train, sampleRate: sampleRate.frequency,
-                seed: seed, model: model?.kind, recordTrace: !noTrace)
+                seed: seed, model: model?.kind, recordTrace: false, stateFile: simState, injectFaults: injectFaults)
         } catch let e as CLIError {
             printError(e.description)
             throw ExitCode(e.exitCode)
@@ -134,7 +143,14 @@ struct RunCommand: ParsableCommand {
         let timed = realtime || onHardware
         let timingClock: (any MonotonicClock & Sendable)? = timed ? LinuxClock() : nil
         var sinks: [any SpikeSink] = []
+        // The trace streams to its file during the run (at most 50 ms + one batch at risk on kill -9); an unpaced
+        // simulated run waits for the writer instead of dropping rows.
+        var traceWriter: TraceFileWriter?
         do {
+            if let tracePath = files["trace"] {
+                traceWriter = try TraceFileWriter(path: tracePath, metadata: session.metadata("capacitor trace"),
+                                                  stream: TraceStream(waitsWhenFull: !timed))
+            }
             sinks.append(try CSVSpikeSink(path: files["spikes"]!, metadata: session.metadata("spike record")))
             if let jsonl { sinks.append(try JSONLinesSink(path: jsonl)) }
             if let udp, let dest = UDPDestination(udp) {
@@ -157,6 +173,9 @@ struct RunCommand: ParsableCommand {
             forwarderSetup = { _ = RealtimeThread.raiseCurrentThread(priority: p) }
         }
         forwarder.start(threadSetup: forwarderSetup)
+        traceWriter?.start()
+        let faultPolicy = busFaultPolicy.policy
+        let traceStream = traceWriter?.stream
         let result: RunResult
         var realtimeReport: RealtimeReport?
         if timed {
@@ -166,15 +185,20 @@ struct RunCommand: ParsableCommand {
             let job = Handover(value: (session, clock, outputs, options))
             let (value, report) = RealtimeThread.run(settings) {
                 let (session, clock, outputs, options) = job.value
-                return Handover(value: session.execute(clock: clock, stop: processStop, outputs: outputs, realtime: options))
+                return Handover(value: session.execute(clock: clock, stop: processStop, outputs: outputs, realtime: options,
+                                                       faultPolicy: faultPolicy, traceStream: traceStream))
             }
             result = value.value
             realtimeReport = report
             for w in report.warnings { printError("real-time: \(w)") }
         } else {
-            result = session.execute(clock: clock, stop: processStop, outputs: outputs, realtime: options)
+            result = session.execute(clock: clock, stop: processStop, outputs: outputs, realtime: options,
+                                     faultPolicy: faultPolicy, traceStream: traceStream)
         }
         let forwarding = forwarder.finish()
+        if let traceWriter, let error = traceWriter.finish().error {
+            printError("--trace \(traceWriter.path): \(error.description)")
+        }
 
         // Read the DAC back over its bus: the report says what the chip holds, not what we asked for.
         let readBack: String
@@ -214,13 +238,10 @@ struct RunCommand: ParsableCommand {
         return files
     }
 
-    /// Writes the trace and the JSON summary (the spike record was streamed by its sink during the run). Each is
-    /// written whole to a temporary name and renamed, so a reader never sees half a file.
+    /// Writes the JSON summary (the spike record and the trace were streamed during the run), whole to a temporary
+    /// name and renamed, so a reader never sees half a file.
     func writeRecords(session: RunSession, result: RunResult, summary: RunSummary, forwarding: ForwardingReport,
                       dacReadBackVolts: Double?, realtime: RealtimeReport?, files: [String: String]) throws {
-        if let tracePath = files["trace"] {
-            try write(RunRecords.traceCSV(result.trace, metadata: session.metadata("capacitor trace")), to: tracePath, flag: "--trace")
-        }
         var report = RunReport(session: session, summary: summary, forwarding: forwarding, files: files, dacReadBackVolts: dacReadBackVolts)
         report.realtime = realtime
         try write(try report.jsonText() + "\n", to: files["summary"]!, flag: "--output")
@@ -331,6 +352,12 @@ func textSummary(session: RunSession, result: RunResult, summary s: RunSummary, 
         if let e = sink.lastError { line += "; last error: \(e)" }
         out.append(line)
     }
+    let f = s.busFaults
+    if f.failedTransfers > 0 || f.stoppedByPolicy {
+        let kinds = f.byKind.keys.sorted().map { "\($0) \(f.byKind[$0]!)" }.joined(separator: ", ")
+        out.append("bus faults          \(f.failedTransfers) failed transfers (\(kinds)); recovered by retry \(f.recoveredByRetry), samples skipped \(f.skippedSamples) (max \(f.maxConsecutiveSkipped) in a row); policy \(f.policy)")
+    }
+    if s.traceSamplesDropped > 0 { out.append("trace file          \(s.traceSamplesDropped) rows dropped (the disk was too slow)") }
     if forwarding.droppedAtLoop > 0 { out.append("forwarding ring     \(forwarding.droppedAtLoop) events dropped (forwarder behind)") }
     out.append("ended               \(s.termination)")
     out.append("safe state          \(s.safeState); \(readBack)")

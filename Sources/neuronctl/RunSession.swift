@@ -24,7 +24,7 @@ struct RunSession {
     let limits: StimulusLimits
 
     init(boardPath: String, neuronID: Int?, train: PulseTrain, sampleRate: Frequency, seed: UInt64?,
-         model: NeuronModelKind?, recordTrace: Bool) throws {
+         model: NeuronModelKind?, recordTrace: Bool, stateFile: String? = nil, injectFaults: FaultInjectionArgument? = nil) throws {
         let description: BoardDescription
         do {
             description = try BoardLoader.load(path: boardPath)
@@ -33,11 +33,17 @@ struct RunSession {
         }
         do {
             // No sim logs: a CLI run may be long, and the logs would grow (and allocate) without bound.
-            runtime = try BoardRuntime(description, overrides: .init(seed: seed, model: model, recordsHistory: false))
+            if !description.board.simulated, stateFile != nil || injectFaults != nil {
+                throw CLIError(description: "\(boardPath): --sim-state and --inject-faults apply to simulated boards only, and this board is real hardware. Fix: drop them, or use a simulated board such as Boards/mock.yaml.")
+            }
+            runtime = try BoardRuntime(description, overrides: .init(seed: seed, model: model, recordsHistory: false, stateFile: stateFile))
+            if let injectFaults, let sim = runtime.simulation {
+                Self.inject(injectFaults, into: sim)
+            }
             let id = neuronID ?? description.neurons[0].id
             hardware = try runtime.neuron(id: id)
         } catch {
-            throw CLIError(description: error.description)
+            throw CLIError(description: String(describing: error))
         }
         self.boardPath = boardPath
         let l = description.limits
@@ -59,9 +65,28 @@ struct RunSession {
 
     /// Runs the loop on `clock` (the board's own clock unless paced).
     func execute(clock: (any MonotonicClock)? = nil, stop: StopRequest, outputs: SpikeOutputs = SpikeOutputs(),
-                 realtime: RealtimeOptions = RealtimeOptions()) -> RunResult {
+                 realtime: RealtimeOptions = RealtimeOptions(), faultPolicy: BusFaultPolicy = .stopOnFirst,
+                 traceStream: TraceStream? = nil) -> RunResult {
         ControlLoop(configuration: configuration, stimulus: stimulus, membrane: hardware.membrane,
-                    clock: clock ?? runtime.clock, stop: stop, outputs: outputs, realtime: realtime).run()
+                    clock: clock ?? runtime.clock, stop: stop, outputs: outputs, realtime: realtime,
+                    faultPolicy: faultPolicy, traceStream: traceStream).run()
+    }
+
+    /// Seeded random faults on every simulated bus and device (deterministic for a given seed).
+    static func inject(_ f: FaultInjectionArgument, into sim: SimulatedBoard) {
+        let (p, kinds) = f.failure
+        var k: UInt64 = 0
+        func next() -> UInt64 { k += 1; return sim.seed &* 0x2545_F491_4F6C_DD1D &+ k }
+        for name in sim.i2cBuses.keys.sorted() {
+            let bus = sim.i2cBuses[name]!
+            if p > 0 { bus.faults.rate(p, kinds: kinds, seed: next()) }
+            if f.corrupt > 0 { bus.faults.corruptReads(f.corrupt, seed: next()) }
+        }
+        for name in sim.spiDevices.keys.sorted() {
+            let dev = sim.spiDevices[name]!
+            if p > 0 { dev.faults.rate(p, kinds: kinds, seed: next()) }
+            if f.corrupt > 0 { dev.faults.corruptReads(f.corrupt, seed: next()) }
+        }
     }
 
     /// The `# key: value` header of every file this run writes. Deterministic: no dates, no host.

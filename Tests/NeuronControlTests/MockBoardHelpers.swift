@@ -24,7 +24,8 @@ struct MockRun {
 func runOnMockBoard(
     _ train: PulseTrain, sampleRate: Double = 10_000, seed: UInt64 = 1, model: NeuronModelKind = .device,
     recordTrace: Bool = true, stop: StopRequest = StopRequest(), outputs: SpikeOutputs = SpikeOutputs(),
-    timingClock: (any MonotonicClock & Sendable)? = nil, prepare: (SimulatedBoard) -> Void = { _ in }
+    timingClock: (any MonotonicClock & Sendable)? = nil, faultPolicy: BusFaultPolicy = .stopOnFirst,
+    traceStream: TraceStream? = nil, prepare: (SimulatedBoard) -> Void = { _ in }
 ) throws -> MockRun {
     let board = try BoardLoader.load(path: boardsDirectory + "/mock.yaml")
     let runtime = try BoardRuntime(board, overrides: .init(seed: seed, model: model))
@@ -36,7 +37,8 @@ func runOnMockBoard(
     let stimulus = try SafeStimulusOutput(hw.stimulus, limits: limits.voltage)
     prepare(runtime.simulation!)
     let result = ControlLoop(configuration: config, stimulus: stimulus, membrane: hw.membrane, clock: runtime.clock, stop: stop,
-                             outputs: outputs, realtime: RealtimeOptions(timingClock: timingClock)).run()
+                             outputs: outputs, realtime: RealtimeOptions(timingClock: timingClock), faultPolicy: faultPolicy,
+                             traceStream: traceStream).run()
     return MockRun(runtime: runtime, hardware: hw, stimulus: stimulus, result: result)
 }
 

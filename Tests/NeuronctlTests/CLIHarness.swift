@@ -132,10 +132,14 @@ enum CLI {
         let io: TemporaryDirectory
         let startedAt = ContinuousClock.now
 
-        init(_ args: [String], in directory: URL) throws {
+        /// `environment`: extra variables on top of this process's.
+        init(_ args: [String], in directory: URL, environment: [String: String] = [:]) throws {
             io = try TemporaryDirectory()
             process.executableURL = try CLI.executable()
             process.arguments = args
+            if !environment.isEmpty {
+                process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+            }
             process.currentDirectoryURL = directory
             let fm = FileManager.default
             _ = fm.createFile(atPath: io.url.appendingPathComponent("stdout").path, contents: nil)

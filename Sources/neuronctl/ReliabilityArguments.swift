@@ -1,0 +1,66 @@
+import ArgumentParser
+import NeuronControl
+import NeuronHAL
+
+/// `--bus-fault-policy stop | retry:R,safe-state:N` (see `BusFaultPolicy`).
+struct BusFaultPolicyArgument: ExpressibleByArgument, Sendable {
+    var policy: BusFaultPolicy
+    init(_ p: BusFaultPolicy) { policy = p }
+    init?(argument: String) {
+        if argument == "stop" { policy = .stopOnFirst; return }
+        var retries: Int?, limit: Int?
+        for part in argument.split(separator: ",", omittingEmptySubsequences: false) {
+            let kv = part.split(separator: ":", omittingEmptySubsequences: false)
+            guard kv.count == 2, let n = Int(kv[1]) else { return nil }
+            switch kv[0] {
+            case "retry" where retries == nil && (0...10).contains(n): retries = n
+            case "safe-state" where limit == nil && (1...1_000_000).contains(n): limit = n
+            default: return nil
+            }
+        }
+        guard let retries, let limit else { return nil }
+        policy = BusFaultPolicy(retries: retries, safeStateAfter: limit)
+    }
+    var defaultValueDescription: String { policy.description }
+    static let help = "stop (first failure ends the run), or retry:R,safe-state:N: retry each failed transfer R times (0-10), skip a sample whose reads all failed, stop through the safe state after N skipped in a row; a DAC write that fails R+1 times always stops the run."
+}
+
+/// `--inject-faults RATE` or `--inject-faults nak=P,eio=P,timeout=P,corrupt=P`: seeded random faults on every
+/// simulated bus (per transfer), for testing the bus-fault policy on the mock board.
+struct FaultInjectionArgument: ExpressibleByArgument, Sendable {
+    var nak = 0.0, eio = 0.0, timeout = 0.0, corrupt = 0.0
+    init?(argument: String) {
+        if let p = Double(argument) {
+            guard p.isFinite, (0...1).contains(p) else { return nil }
+            // One rate: each transfer fails with probability p (NAK, EIO or timeout equally likely), and each
+            // successful read is corrupted with probability p.
+            nak = p / 3; eio = p / 3; timeout = p / 3; corrupt = p
+            return
+        }
+        var seen = Set<Substring>()
+        for part in argument.split(separator: ",", omittingEmptySubsequences: false) {
+            let kv = part.split(separator: "=", omittingEmptySubsequences: false)
+            guard kv.count == 2, let p = Double(kv[1]), p.isFinite, (0...1).contains(p), seen.insert(kv[0]).inserted else { return nil }
+            switch kv[0] {
+            case "nak": nak = p
+            case "eio": eio = p
+            case "timeout": timeout = p
+            case "corrupt": corrupt = p
+            default: return nil
+            }
+        }
+        guard nak + eio + timeout <= 1 else { return nil }
+    }
+    /// The failure probability per transfer and the kinds, weighted by repetition.
+    var failure: (probability: Double, kinds: [HardwareError.Kind]) {
+        let total = nak + eio + timeout
+        guard total > 0 else { return (0, []) }
+        // Kinds drawn uniformly from a 30-slot table in proportion to their rates (exact for the one-rate form).
+        var kinds: [HardwareError.Kind] = []
+        for (p, k) in [(nak, HardwareError.Kind.noAcknowledge(.address)), (eio, .busFault), (timeout, .timedOut)] {
+            kinds += Array(repeating: k, count: Int((p / total * 30).rounded()))
+        }
+        return (total, kinds.isEmpty ? [.busFault] : kinds)
+    }
+    static let help = "Simulated boards only: make each bus transfer fail with this probability (NAK, EIO, timeout) and corrupt each read reply with it, seeded by --seed; or give rates per kind: nak=P,eio=P,timeout=P,corrupt=P."
+}
