@@ -60,7 +60,7 @@ let package = Package(
         // The paper's experiments on a board (Fig. 2c, 4, S8a, sweep files) and population simulations (Fig. 3).
         .target(
             name: "NeuronExperiments",
-            dependencies: ["NeuronHAL", "NeuronPhysics", "NeuronControl", .product(name: "Yams", package: "Yams")],
+            dependencies: ["NeuronHAL", "NeuronPhysics", "NeuronControl", "NeuronBoard", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict),
         // Sensor inputs and closed loops: value streams encoded as pulses, several neurons in one loop, spike routes
         // (on the board and over UDP in jAER's format), recordings and their replay.

@@ -128,8 +128,8 @@ public enum BoardLoader {
 /// Where YAML nests deeper than a human-written file ever does, or nil. Yams (libyaml's events, then a recursive
 /// composer) recurses once per level, so a few thousand `{` overflow the stack: found by Scripts/fuzz.sh
 /// (fuzz-board). Counted here before parsing: flow brackets outside quotes and comments, block indentation, and
-/// `- ` sequence markers at the start of a line. (Kept in step with the copy in NeuronExperiments/SweepFile.swift.)
-func excessiveYAMLNesting(_ text: String, limit: Int = 64) -> (line: Int, problem: String)? {
+/// `- ` sequence markers at the start of a line. Every YAML loader of the project calls it (board and sweep files).
+public func excessiveYAMLNesting(_ text: String, limit: Int = 64) -> (line: Int, problem: String)? {
     var flow = 0, line = 1
     var quote: UInt8? = nil
     var atLineStart = true, indent = 0, dashes = 0, comment = false

@@ -1,6 +1,7 @@
 public import NeuronControl
 import NeuronHAL
 import Foundation
+import NeuronBoard
 import Yams
 
 /// A parameter grid read from a YAML sweep file. Every combination of the `grid` values is run `repetitions`
@@ -269,39 +270,4 @@ public struct SweepFileError: Error, Sendable, Hashable, CustomStringConvertible
         }
         return "\(location): \(key.isEmpty ? "" : key + ": ")\(problem) Fix: \(fix)"
     }
-}
-/// Where YAML nests deeper than a human-written file ever does, or nil. Yams (libyaml's events, then a recursive
-/// composer) recurses once per level, so a few thousand `{` overflow the stack: found by Scripts/fuzz.sh
-/// (fuzz-board). Counted here before parsing: flow brackets outside quotes and comments, block indentation, and
-/// `- ` sequence markers at the start of a line. (Kept in step with the copy in NeuronBoard/BoardLoader.swift.)
-func excessiveYAMLNesting(_ text: String, limit: Int = 64) -> (line: Int, problem: String)? {
-    var flow = 0, line = 1
-    var quote: UInt8? = nil
-    var atLineStart = true, indent = 0, dashes = 0, comment = false
-    for c in text.utf8 {
-        if c == 0x0A {
-            line += 1; atLineStart = true; indent = 0; dashes = 0; comment = false
-            continue
-        }
-        if comment { continue }
-        if atLineStart {
-            if c == 0x20 { indent += 1; if indent > 4 * limit { return (line, "indented \(indent) columns deep") }; continue }
-            if c == 0x2D || c == 0x3F { dashes += 1; if dashes > limit { return (line, "more than \(limit) nested sequence markers") }; continue }
-            atLineStart = false
-        }
-        if let q = quote {
-            if c == q { quote = nil }
-            continue
-        }
-        switch c {
-        case 0x22, 0x27: quote = c
-        case 0x23: comment = true
-        case 0x7B, 0x5B:
-            flow += 1
-            if flow > limit { return (line, "brackets nested more than \(limit) deep") }
-        case 0x7D, 0x5D: flow = max(0, flow - 1)
-        default: break
-        }
-    }
-    return nil
 }
