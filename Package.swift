@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "NeuronSim", targets: ["NeuronSim"]),
         .library(name: "NeuronBoard", targets: ["NeuronBoard"]),
         .library(name: "NeuronControl", targets: ["NeuronControl"]),
+        .library(name: "NeuronNetwork", targets: ["NeuronNetwork"]),
         // For the fuzz package (Fuzz/): the parsers it drives.
         .library(name: "NeuronSinks", targets: ["NeuronSinks"]),
         .library(name: "NeuronExperiments", targets: ["NeuronExperiments"]),
@@ -98,10 +99,12 @@ let package = Package(
         .testTarget(name: "NeuronSimTests", dependencies: ["NeuronSim", "NeuronDrivers", "NeuronTestSupport"]),
         .testTarget(name: "NeuronBoardTests", dependencies: ["NeuronBoard"], resources: []),
         .testTarget(name: "NeuronControlTests", dependencies: ["NeuronControl", "NeuronBoard", "NeuronSim", "NeuronTestSupport"]),
-        .testTarget(name: "NeuronSinksTests", dependencies: ["NeuronSinks", "NeuronControl", "NeuronBoard", "NeuronSim"]),
+        .testTarget(name: "NeuronSinksTests", dependencies: ["NeuronSinks", "NeuronControl", "NeuronBoard", "NeuronSim", "NeuronTestSupport"]),
         .testTarget(name: "NeuronctlTests", dependencies: ["neuronctl"]),
         .testTarget(name: "NeuronLinuxTests", dependencies: ["NeuronLinux", "NeuronDrivers", "NeuronBoard", "NeuronHAL"]),
-        .testTarget(name: "NeuronNetworkTests", dependencies: ["NeuronNetwork", "NeuronControl", "NeuronBoard", "NeuronHAL"], exclude: ["Fixtures"]),
+        .testTarget(
+            name: "NeuronNetworkTests", dependencies: ["NeuronNetwork", "NeuronControl", "NeuronBoard", "NeuronHAL", "NeuronTestSupport"],
+            exclude: ["Fixtures"]),
         .testTarget(name: "NeuronExperimentsTests", dependencies: ["NeuronExperiments", "NeuronBoard", "NeuronControl", "NeuronPhysics"]),
     ]
 )

@@ -14,5 +14,6 @@ let package = Package(
         .executableTarget(name: "fuzz-sweep", dependencies: [.product(name: "NeuronExperiments", package: "NeuronHIL")]),
         .executableTarget(name: "fuzz-jaer", dependencies: [.product(name: "NeuronSinks", package: "NeuronHIL")]),
         .executableTarget(name: "fuzz-records", dependencies: [.product(name: "NeuronControl", package: "NeuronHIL")]),
+        .executableTarget(name: "fuzz-network", dependencies: [.product(name: "NeuronNetwork", package: "NeuronHIL")]),
     ]
 )

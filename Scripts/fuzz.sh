@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# libFuzzer on the input parsers: board files, sweep files, jAER datagrams, CSV records read back.
+# libFuzzer on the input parsers: board files, sweep files, jAER datagrams, CSV records read back, and the
+# sensor/network inputs (network files, CSV value streams, UDP value datagrams).
 #   Scripts/fuzz.sh            1e6 inputs per target (the reliability issue's bar), seeds in Fuzz/corpus/
 #   Scripts/fuzz.sh 20000      a short run
 #   Scripts/fuzz.sh 1000000 fuzz-jaer     one target
@@ -7,13 +8,13 @@
 # Swift toolchain (libFuzzer ships with it). A crash leaves crash-<sha1> in Fuzz/artifacts/ and fails the script;
 # reproduce it with: Fuzz/.build/release/<target> Fuzz/artifacts/crash-<sha1>.
 # Swift Testing runs a short seeded mutation harness of the same parsers in every `swift test` (ParserFuzzTests,
-# SweepFuzzTests; NEURONHIL_FUZZ_ITERATIONS sets its size), which is what CI runs.
+# SweepFuzzTests, InputFuzzTests; NEURONHIL_FUZZ_ITERATIONS sets its size), which is what CI runs.
 set -euo pipefail
 cd "$(dirname "$0")/../Fuzz"
 runs="${1:-1000000}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(fuzz-board fuzz-sweep fuzz-jaer fuzz-records)
+[ ${#targets[@]} -eq 0 ] && targets=(fuzz-board fuzz-sweep fuzz-jaer fuzz-records fuzz-network)
 
 # Offline: reuse the main package's resolved versions and checkouts when this package has none yet.
 if [ ! -d .build/checkouts ]; then

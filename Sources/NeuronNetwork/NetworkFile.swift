@@ -1,6 +1,7 @@
 public import NeuronHAL
 public import NeuronControl
 import Foundation
+import NeuronBoard
 import Yams
 
 /// A network file: what drives the neurons of one board, the routes from spikes to pulses, and the UDP endpoints
@@ -78,6 +79,11 @@ public struct NetworkFile: Sendable, Hashable {
 
     /// Parses a network file; errors name the source, the key (with its line) and the fix.
     public static func parse(yaml: String, source: String) throws(NetworkError) -> NetworkFile {
+        // Yams recurses once per nesting level: refuse absurd nesting before it can overflow the stack.
+        if let deep = excessiveYAMLNesting(yaml) {
+            throw NetworkError(source: source, key: "(yaml)", problem: "line \(deep.line): \(deep.problem).",
+                               fix: "a network file needs only a few levels of nesting; check the brackets and the indentation")
+        }
         let root: Node?
         do { root = try Yams.compose(yaml: yaml) } catch {
             throw NetworkError(source: source, key: "(yaml)", problem: "not valid YAML: \(error)", fix: "check the indentation and the quoting near the line given")
