@@ -107,6 +107,45 @@ public final class BoardRuntime {
         return (ok, lines)
     }
 
+    /// A sensor the board file declares (`kind: sensor`, e.g. `ti,tmp102`), read through its driver on the board's
+    /// bus (the simulated bus on a simulated board). `read` does one bus transaction and returns the value in
+    /// `unit`; it belongs to the loop thread, like every other handle of the board.
+    public struct Sensor {
+        public let name: String
+        /// `°C` for a TMP102.
+        public let unit: String
+        /// How often the chip produces a fresh value (TMP102: its power-up 4 Hz conversion rate).
+        public let conversionRate: Frequency
+        public let read: () throws(HardwareError) -> Double
+    }
+
+    /// The sensor named `name`, or a `BoardError` listing the board's sensors.
+    public func sensor(named name: String) throws(BoardError) -> Sensor {
+        let sensors = description.buses.flatMap(\.devices).filter { $0.kind == .sensor }
+        guard let (bus, device) = description.device(named: name), device.kind == .sensor else {
+            let names = sensors.map(\.name)
+            throw BoardError(
+                source: description.source, keyPath: "buses", line: nil, column: nil,
+                problem: "the board has no sensor named '\(name)'.",
+                fix: names.isEmpty ? "add one, e.g. `temp0: { compatible: ti,tmp102, address: 0x49 }` under an i2c bus"
+                    : "choose one of: \(names.joined(separator: ", "))")
+        }
+        switch device.configuration {
+        case .tmp102:
+            let read: () throws(HardwareError) -> Double
+            if let simulation {
+                let driver = TMP102(bus: simulation.i2cBuses[bus.name]!, address: device.address!)
+                read = { () throws(HardwareError) in try driver.readTemperature().celsius }
+            } else {
+                let driver = TMP102(bus: linux!.i2cBuses[bus.name]!, address: device.address!)
+                read = { () throws(HardwareError) in try driver.readTemperature().celsius }
+            }
+            return Sensor(name: name, unit: "°C", conversionRate: .hertz(4), read: read)
+        case .mcp4725, .mcp4728, .ads1x15, .mcp3x08:
+            preconditionFailure("only sensors have kind .sensor")
+        }
+    }
+
     /// The hardware of the neuron with channel id `id`.
     public func neuron(id: Int) throws(BoardError) -> NeuronHardware {
         guard let hw = channels[id] else {
