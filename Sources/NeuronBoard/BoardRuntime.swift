@@ -68,7 +68,7 @@ public final class BoardRuntime {
         let sim = SimulatedBoard(description, overrides: overrides)
         if let path = overrides.stateFile {
             // Restore before the physics is connected (it reads the DAC as it finds it), store after.
-            sim.stateFile = try SimStateFile(path: path, dacs: sim.dacs, lines: sim.gpio.outputLines, source: description.source)
+            sim.stateFile = try SimStateFile(path: path, dacs: sim.stateRegisters, lines: sim.gpio.outputLines, source: description.source)
         }
         self.simulation = sim
         self.linux = nil
@@ -76,7 +76,7 @@ public final class BoardRuntime {
         for neuron in description.neurons {
             channels[neuron.id] = sim.hardware(for: neuron)
         }
-        sim.stateFile?.attach(dacs: sim.dacs, lines: sim.gpio.outputLines)
+        sim.stateFile?.attach(dacs: sim.stateRegisters, lines: sim.gpio.outputLines)
     }
 
     /// Every neuron's stimulus to its safe state (DAC at 0 V and powered down, gate open), each tried even when
@@ -232,6 +232,20 @@ public final class SimulatedBoard {
                 gpio.output(line.name, activeLow: line.activeLow, initial: line.initial).recordsHistory = overrides.recordsHistory
             }
         }
+    }
+
+    /// Every DAC register a state file keeps: each MCP4725 by name, each MCP4728 output as `name/a` ... `name/d`.
+    var stateRegisters: [String: SimStateFile.DACRegister] {
+        var out: [String: SimStateFile.DACRegister] = [:]
+        for (name, dac) in dacs { out[name] = SimStateFile.DACRegister(dac) }
+        for (name, dac) in mcp4728 {
+            guard case .mcp4728(let c)? = board.device(named: name)?.device.configuration else { continue }
+            for (i, label) in MCP4728Configuration.channelLabels.enumerated() {
+                out["\(name)/\(label)"] = SimStateFile.DACRegister(
+                    dac, channel: i, internalReference: c.vref == .internal, gainTwo: c.gain == 2)
+            }
+        }
+        return out
     }
 
     func hardware(for neuron: NeuronChannel) -> BoardRuntime.NeuronHardware {

@@ -83,6 +83,13 @@ public final class SimMCP4728: SimI2CTarget {
         return .volts(min(span * Double(r.code) / 4096, vdd.volts))
     }
 
+    /// Puts a channel's input register back to a state it held before this model existed (the chip kept its supply
+    /// while the controller process was replaced; see `SimStateFile`). No bus traffic, no write logged, no callback.
+    public func restoreRegister(channel: Int, _ register: Register) {
+        precondition(register.code <= 0xFFF && register.powerDown <= 3, "MCP4728 registers are 12-bit codes, PD 0...3")
+        registers[channel] = register
+    }
+
     // MARK: Bus side
 
     public func receive(_ bytes: UnsafeRawBufferPointer) throws(SimI2CDataNAK) {

@@ -71,3 +71,27 @@ struct QuadDACBoardTests {
         #expect(x1.buses[0].devices[0].reference == .volts(2.048))
     }
 }
+
+@Suite("MCP4728 in a simulated board state file")
+struct QuadDACStateFileTests {
+    @Test("each output is kept across processes and restored into a new runtime")
+    func keptAcrossRuntimes() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("mcp4728-state-\(UInt64.random(in: 0...UInt64.max)).txt").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let board = try BoardLoader.load(path: boardsDirectory + "/mock-mcp4728.yaml")
+        do {
+            let first = try BoardRuntime(board, overrides: .init(stateFile: path))
+            try first.neuron(id: 1).stimulus.setVoltage(.volts(0.5))  // output b biased, as a killed controller leaves it
+        }
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(text.contains("dac dac0/a code=000 power-down=0"), "\(text)")
+        #expect(text.contains("dac dac0/b code=26d power-down=0"), "\(text)")  // round(0.5 / 3.3 · 4096) = 621 = 0x26D
+        let second = try BoardRuntime(board, overrides: .init(stateFile: path))
+        let model = second.simulation!.mcp4728["dac0"]!
+        #expect(model.registers[1].code == 0x26D && model.outputVoltage(1) > .zero)
+        let (reached, report) = second.enterSafeStateEverywhere()
+        #expect(reached, "\(report)")
+        let after = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(after.contains("dac dac0/b code=000 power-down=1"), "\(after)")
+    }
+}
