@@ -136,7 +136,7 @@ struct BoardValidator {
             let dacNames = allDevices(of: .dac)
             if let (_, device) = board.device(named: neuron.stimulus) {
                 if device.kind != .dac {
-                    report(path + ["stimulus"], "\(neuron.stimulus) is an \(device.kind.rawValue.uppercased()) (\(device.compatible)), not a DAC.",
+                    report(path + ["stimulus"], "\(neuron.stimulus) is \(device.kind == .sensor ? "a sensor" : "an \(device.kind.rawValue.uppercased())") (\(device.compatible)), not a DAC.",
                            fix: "use a DAC node: \(listing(dacNames))")
                 } else if case .mcp4728 = device.configuration, !MCP4728Configuration.channelLabels.contains(neuron.stimulusChannel ?? "") {
                     let given = neuron.stimulusChannel.map { "has no output '\($0)'" } ?? "is a quad DAC: name one of its outputs"
