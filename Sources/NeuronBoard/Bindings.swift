@@ -3,10 +3,12 @@ public import NeuronHAL
 /// A device's vendor-prefixed compatible string, as Linux and Zephyr spell it.
 public enum Compatible: String, Sendable, Hashable, CaseIterable, CustomStringConvertible {
     case mcp4725 = "microchip,mcp4725"
+    case mcp4728 = "microchip,mcp4728"
     case ads1015 = "ti,ads1015"
     case ads1115 = "ti,ads1115"
     case mcp3008 = "microchip,mcp3008"
     case mcp3208 = "microchip,mcp3208"
+    case tmp102 = "ti,tmp102"
 
     /// This compatible's entry in the binding table.
     public var binding: DeviceBinding { DeviceBinding.all.first { $0.compatible == self }! }
@@ -19,6 +21,8 @@ public enum DeviceKind: String, Sendable, Hashable {
     case dac
     /// An analogue-to-digital converter: samples the membrane (or monitors a node).
     case adc
+    /// A sensor read as a value source (`neuronctl sense --input sensor:NAME`); no neuron role.
+    case sensor
 }
 
 /// One row of the binding table (the kernel's `of_device_id`, Zephyr's `DT_DRV_COMPAT`): what a compatible is,
@@ -53,6 +57,11 @@ public struct DeviceBinding: Sendable {
             summary: "MCP4725 12-bit DAC, reference = VDD",
             decode: { .mcp4725(try MCP4725Configuration(from: $0)) }),
         DeviceBinding(
+            compatible: .mcp4728, kind: .dac, bus: .i2c, addresses: Array(0x60...0x67), resolutionBits: 12,
+            maxSampleRate: nil, maxBusClock: .hertz(3_400_000), properties: ["vref", "vdd-volts", "gain"],
+            summary: "MCP4728 quad 12-bit DAC (channels a-d), reference VDD or internal 2.048 V with gain x1/x2",
+            decode: { .mcp4728(try MCP4728Configuration(from: $0)) }),
+        DeviceBinding(
             compatible: .ads1015, kind: .adc, bus: .i2c, addresses: Array(0x48...0x4B), resolutionBits: 12,
             maxSampleRate: .hertz(3300), maxBusClock: .hertz(3_400_000), properties: ["channels"],
             summary: "ADS1015 12-bit delta-sigma ADC with PGA, up to 3300 SPS",
@@ -72,14 +81,22 @@ public struct DeviceBinding: Sendable {
             maxSampleRate: .hertz(100_000), maxBusClock: .hertz(2_000_000), properties: ["vref-volts", "channels"],
             summary: "MCP3208 12-bit SAR ADC, 8 channels, 100 ksps at VDD = 5 V (50 ksps at 2.7 V)",
             decode: { .mcp3x08(try MCP3x08Configuration(from: $0)) }),
+        DeviceBinding(
+            compatible: .tmp102, kind: .sensor, bus: .i2c, addresses: Array(0x48...0x4B), resolutionBits: 12,
+            maxSampleRate: .hertz(8), maxBusClock: .hertz(3_400_000), properties: [],
+            summary: "TMP102 temperature sensor, 12-bit (0.0625 °C), up to 8 conversions/s",
+            decode: { _ in .tmp102 }),
     ]
 }
 
 /// A device's binding-specific properties.
 public enum DeviceConfiguration: Sendable, Hashable {
     case mcp4725(MCP4725Configuration)
+    case mcp4728(MCP4728Configuration)
     case ads1x15(ADS1x15Configuration)
     case mcp3x08(MCP3x08Configuration)
+    /// `ti,tmp102` takes no properties.
+    case tmp102
 }
 
 /// A chip on a bus: `buses.<bus>.devices.<name>`.
@@ -99,15 +116,16 @@ public struct Device: Sendable, Hashable, Decodable {
     public var reference: Voltage? {
         switch configuration {
         case .mcp4725(let c): return c.reference
+        case .mcp4728(let c): return c.outputMaximum
         case .mcp3x08(let c): return c.reference
-        case .ads1x15: return nil
+        case .ads1x15, .tmp102: return nil
         }
     }
 
     /// The ADC channels in file order, chip-independent (empty for a DAC).
     public var channels: [ADCChannel] {
         switch configuration {
-        case .mcp4725: return []
+        case .mcp4725, .mcp4728, .tmp102: return []
         case .ads1x15(let c):
             return c.channels.map {
                 ADCChannel(
@@ -202,6 +220,49 @@ public struct MCP4725Configuration: Sendable, Hashable, Decodable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: AnyKey.self)
         reference = .volts(try c.number("vref-volts", in: 2.7...5.5, unit: "V", example: "3.3"))
+    }
+}
+
+// MARK: - MCP4728
+
+/// `microchip,mcp4728`: quad 12-bit I2C DAC. A neuron names one output as `stimulus: dacN/a` (channels a, b, c, d).
+public struct MCP4728Configuration: Sendable, Hashable, Decodable {
+    /// `vref`: `vdd` (the supply is the reference) or `internal` (2.048 V, times `gain`).
+    public enum Reference: String, Sendable, Hashable, CaseIterable {
+        case vdd
+        case `internal`
+    }
+    /// The output channel labels, DAC1:DAC0 = 00 ... 11.
+    public static let channelLabels = ["a", "b", "c", "d"]
+
+    public let vref: Reference
+    /// `vdd-volts`: the chip's supply (2.7-5.5 V).
+    public let vdd: Voltage
+    /// `gain`: 1 or 2 (internal reference only). Default 1.
+    public let gain: Int
+
+    /// The highest output: VDD, or 2.048 V · gain capped at VDD.
+    public var outputMaximum: Voltage {
+        vref == .vdd ? vdd : min(.volts(2.048 * Double(gain)), vdd)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: AnyKey.self)
+        let text: String = try c.required("vref", example: "vref: vdd   # or internal (2.048 V)")
+        guard let vref = Reference(rawValue: text) else {
+            throw c.problem("vref", "'\(text)' is not an MCP4728 reference.", fix: "use vdd or internal")
+        }
+        self.vref = vref
+        vdd = .volts(try c.number("vdd-volts", in: 2.7...5.5, unit: "V", example: "3.3"))
+        let gain = try c.optional("gain", as: Int.self) ?? 1
+        guard gain == 1 || gain == 2 else {
+            throw c.problem("gain", "\(gain) is not an MCP4728 gain.", fix: "use 1 or 2")
+        }
+        if vref == .vdd && gain != 1 {
+            throw c.problem("gain", "the gain applies only to the internal reference (with vref: vdd the output spans 0 ... VDD).",
+                            fix: "remove gain, or use vref: internal")
+        }
+        self.gain = gain
     }
 }
 

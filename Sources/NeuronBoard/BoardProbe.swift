@@ -195,6 +195,25 @@ public enum BoardProbe {
             } catch {
                 return fault("chip", device.name, location, error)
             }
+        case .mcp4728(let c):
+            let dac = MCP4728(bus: bus, address: address, vdd: c.vdd, clock: clock)
+            do throws(HardwareError) {
+                let s = try dac.readBack()
+                let codes = s.map { "\($0.register.channel) \($0.register.code.value)\($0.register.powerDown == .normal ? "" : " (off)")" }
+                return Check(category: "chip", name: device.name, location: location, status: .ok,
+                             detail: "MCP4728 ACK; codes \(codes.joined(separator: ", "))", fix: "")
+            } catch {
+                return fault("chip", device.name, location, error)
+            }
+        case .tmp102:
+            let sensor = TMP102(bus: bus, address: address)
+            do throws(HardwareError) {
+                let t = try sensor.readTemperature()
+                return Check(category: "chip", name: device.name, location: location, status: .ok,
+                             detail: "TMP102 ACK; \(formatted(t.celsius, digits: 2)) °C", fix: "")
+            } catch {
+                return fault("chip", device.name, location, error)
+            }
         case .mcp3x08:
             return Check(category: "chip", name: device.name, location: location, status: .fault,
                          detail: "an SPI chip on an I2C bus", fix: "move it under an spi bus")

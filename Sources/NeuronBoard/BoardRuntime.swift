@@ -68,7 +68,7 @@ public final class BoardRuntime {
         let sim = SimulatedBoard(description, overrides: overrides)
         if let path = overrides.stateFile {
             // Restore before the physics is connected (it reads the DAC as it finds it), store after.
-            sim.stateFile = try SimStateFile(path: path, dacs: sim.dacs, lines: sim.gpio.outputLines, source: description.source)
+            sim.stateFile = try SimStateFile(path: path, dacs: sim.stateRegisters, lines: sim.gpio.outputLines, source: description.source)
         }
         self.simulation = sim
         self.linux = nil
@@ -76,7 +76,7 @@ public final class BoardRuntime {
         for neuron in description.neurons {
             channels[neuron.id] = sim.hardware(for: neuron)
         }
-        sim.stateFile?.attach(dacs: sim.dacs, lines: sim.gpio.outputLines)
+        sim.stateFile?.attach(dacs: sim.stateRegisters, lines: sim.gpio.outputLines)
     }
 
     /// Every neuron's stimulus to its safe state (DAC at 0 V and powered down, gate open), each tried even when
@@ -107,6 +107,45 @@ public final class BoardRuntime {
         return (ok, lines)
     }
 
+    /// A sensor the board file declares (`kind: sensor`, e.g. `ti,tmp102`), read through its driver on the board's
+    /// bus (the simulated bus on a simulated board). `read` does one bus transaction and returns the value in
+    /// `unit`; it belongs to the loop thread, like every other handle of the board.
+    public struct Sensor {
+        public let name: String
+        /// `°C` for a TMP102.
+        public let unit: String
+        /// How often the chip produces a fresh value (TMP102: its power-up 4 Hz conversion rate).
+        public let conversionRate: Frequency
+        public let read: () throws(HardwareError) -> Double
+    }
+
+    /// The sensor named `name`, or a `BoardError` listing the board's sensors.
+    public func sensor(named name: String) throws(BoardError) -> Sensor {
+        let sensors = description.buses.flatMap(\.devices).filter { $0.kind == .sensor }
+        guard let (bus, device) = description.device(named: name), device.kind == .sensor else {
+            let names = sensors.map(\.name)
+            throw BoardError(
+                source: description.source, keyPath: "buses", line: nil, column: nil,
+                problem: "the board has no sensor named '\(name)'.",
+                fix: names.isEmpty ? "add one, e.g. `temp0: { compatible: ti,tmp102, address: 0x49 }` under an i2c bus"
+                    : "choose one of: \(names.joined(separator: ", "))")
+        }
+        switch device.configuration {
+        case .tmp102:
+            let read: () throws(HardwareError) -> Double
+            if let simulation {
+                let driver = TMP102(bus: simulation.i2cBuses[bus.name]!, address: device.address!)
+                read = { () throws(HardwareError) in try driver.readTemperature().celsius }
+            } else {
+                let driver = TMP102(bus: linux!.i2cBuses[bus.name]!, address: device.address!)
+                read = { () throws(HardwareError) in try driver.readTemperature().celsius }
+            }
+            return Sensor(name: name, unit: "°C", conversionRate: .hertz(4), read: read)
+        case .mcp4725, .mcp4728, .ads1x15, .mcp3x08:
+            preconditionFailure("only sensors have kind .sensor")
+        }
+    }
+
     /// The hardware of the neuron with channel id `id`.
     public func neuron(id: Int) throws(BoardError) -> NeuronHardware {
         guard let hw = channels[id] else {
@@ -131,6 +170,8 @@ public final class SimulatedBoard {
     public private(set) var dacs: [String: SimMCP4725] = [:]
     public private(set) var ads: [String: SimADS1x15] = [:]
     public private(set) var mcp3x08: [String: SimMCP3x08] = [:]
+    public private(set) var mcp4728: [String: SimMCP4728] = [:]
+    public private(set) var tmp102: [String: SimTMP102] = [:]
     public let gpio: SimGPIOChip
     /// The physics of each neuron, by channel id.
     public private(set) var neurons: [Int: SimNeuronChannel] = [:]
@@ -161,6 +202,16 @@ public final class SimulatedBoard {
                         let m = SimADS1x15(variant: c.chip == .ads1115 ? .ads1115 : .ads1015, clock: clock)
                         ads[device.name] = m
                         simBus.attach(m, at: address)
+                    case .mcp4728(let c):
+                        let m = SimMCP4728(clock: clock, vdd: c.vdd, addressBits: address.rawValue & 0b111)
+                        m.recordsWrites = overrides.recordsHistory
+                        mcp4728[device.name] = m
+                        simBus.attach(m, at: address)
+                    case .tmp102:
+                        let ramp = settings?.temperature ?? Simulation.TemperatureRamp()
+                        let m = SimTMP102(clock: clock) { ramp.celsius(atSeconds: $0.seconds) }
+                        tmp102[device.name] = m
+                        simBus.attach(m, at: address)
                     case .mcp3x08:
                         continue  // an SPI chip; validation keeps it off I2C buses
                     }
@@ -183,6 +234,20 @@ public final class SimulatedBoard {
         }
     }
 
+    /// Every DAC register a state file keeps: each MCP4725 by name, each MCP4728 output as `name/a` ... `name/d`.
+    var stateRegisters: [String: SimStateFile.DACRegister] {
+        var out: [String: SimStateFile.DACRegister] = [:]
+        for (name, dac) in dacs { out[name] = SimStateFile.DACRegister(dac) }
+        for (name, dac) in mcp4728 {
+            guard case .mcp4728(let c)? = board.device(named: name)?.device.configuration else { continue }
+            for (i, label) in MCP4728Configuration.channelLabels.enumerated() {
+                out["\(name)/\(label)"] = SimStateFile.DACRegister(
+                    dac, channel: i, internalReference: c.vref == .internal, gainTwo: c.gain == 2)
+            }
+        }
+        return out
+    }
+
     func hardware(for neuron: NeuronChannel) -> BoardRuntime.NeuronHardware {
         var parameters = NeuronParameters()
         parameters.capacitanceFarads = neuron.capacitance.farads
@@ -196,16 +261,25 @@ public final class SimulatedBoard {
         physics.recordsHistory = recordsHistory
         neurons[neuron.id] = physics
 
-        // Stimulus: the MCP4725 driver over the sim I2C bus, feeding the physics.
+        // Stimulus: the MCP4725 or MCP4728 driver over the sim I2C bus, feeding the physics.
         let (dacBus, dacDevice) = board.stimulus(of: neuron)
-        let dacModel = dacs[dacDevice.name]!
-        physics.connect(dac: dacModel)
-        let dac = MCP4725(bus: i2cBuses[dacBus.name]!, address: dacDevice.address!, reference: dacDevice.reference!, clock: clock)
+        let dac: any AnalogOutput
+        let readBack: () throws(HardwareError) -> (voltage: Voltage, poweredDown: Bool)
+        if case .mcp4728(let c) = dacDevice.configuration {
+            let index = MCP4728Configuration.channelLabels.firstIndex(of: neuron.stimulusChannel!)!
+            physics.connect(dac: mcp4728[dacDevice.name]!, channel: index)
+            (dac, readBack) = Self.mcp4728Channel(
+                bus: i2cBuses[dacBus.name]!, address: dacDevice.address!, configuration: c, index: index, clock: clock)
+        } else {
+            physics.connect(dac: dacs[dacDevice.name]!)
+            (dac, readBack) = Self.mcp4725(
+                bus: i2cBuses[dacBus.name]!, address: dacDevice.address!, reference: dacDevice.reference!, clock: clock)
+        }
         let lines = board.lines(of: neuron)
         var stimulus: any AnalogOutput = dac
         if let gateLine = lines.stimulusGate, let gate = gpio.outputLine(named: gateLine.name) {
             physics.connect(gate: gate)
-            stimulus = GatedOutput(output: dac, gate: gate)
+            stimulus = gated(dac, gate)
         }
 
         // Membrane: the ADC channel the board names, fed by the capacitor node through the front end.
@@ -229,7 +303,7 @@ public final class SimulatedBoard {
             membrane = FrontEndInput(
                 input: driver.channel(mux: Self.mux(ch.positive, ch.negative), pga: Self.pga(ch.fullScale), rate: rate, mode: .continuous),
                 gain: gain)
-        case .mcp4725:
+        case .mcp4725, .mcp4728, .tmp102:
             preconditionFailure("validation guarantees the membrane is an ADC")
         }
 
@@ -241,12 +315,34 @@ public final class SimulatedBoard {
         let comparator: (any DigitalInput)? = lines.comparator.flatMap { gpio.inputLine(named: $0.name) }
         return BoardRuntime.NeuronHardware(
             channel: neuron, stimulus: stimulus, membrane: membrane, comparator: comparator, spikeOut: spikeOut,
-            readBackStimulus: { () throws(HardwareError) in
-                let status = try dac.readBack()
-                let volts = status.powerDown == .normal
-                    ? dac.reference.volts * Double(status.code.value) / 4096 : 0
-                return (Voltage.volts(volts), status.powerDown != .normal)
-            })
+            readBackStimulus: readBack)
+    }
+
+    /// An MCP4725 stimulus and its read-back (shared by the simulated and the Linux board).
+    static func mcp4725<Bus: I2CBus, Clock: MonotonicClock>(
+        bus: Bus, address: I2CAddress, reference: Voltage, clock: Clock
+    ) -> (any AnalogOutput, () throws(HardwareError) -> (voltage: Voltage, poweredDown: Bool)) {
+        let dac = MCP4725(bus: bus, address: address, reference: reference, clock: clock)
+        return (dac, { () throws(HardwareError) in
+            let status = try dac.readBack()
+            let volts = status.powerDown == .normal ? dac.reference.volts * Double(status.code.value) / 4096 : 0
+            return (Voltage.volts(volts), status.powerDown != .normal)
+        })
+    }
+
+    /// One MCP4728 output as a stimulus and its read-back (the DAC input register of that channel).
+    static func mcp4728Channel<Bus: I2CBus, Clock: MonotonicClock>(
+        bus: Bus, address: I2CAddress, configuration c: MCP4728Configuration, index: Int, clock: Clock
+    ) -> (any AnalogOutput, () throws(HardwareError) -> (voltage: Voltage, poweredDown: Bool)) {
+        let reference: MCP4728Reference = c.vref == .vdd ? .vdd : .internal2048
+        let dac = MCP4728(bus: bus, address: address, vdd: c.vdd, reference: reference, gain: c.gain == 2 ? .x2 : .x1, clock: clock)
+        let id = MCP4728ChannelID(rawValue: UInt8(index))!
+        return (dac.channel(id), { () throws(HardwareError) in
+            let r = try dac.readBack()[index].register
+            let volts = r.powerDown == .normal
+                ? MCP4728Wire.voltage(for: r.code, reference: r.reference, gain: r.gain, vdd: dac.vdd) : .zero
+            return (volts, r.powerDown != .normal)
+        })
     }
 
     static func pin(_ input: ADS1x15Configuration.Input) -> Int {
@@ -304,6 +400,11 @@ struct FrontEndInput<Input: AnalogInput>: AnalogInput {
         let v = try input.readVoltage()
         return .volts(v.volts / gain)
     }
+}
+
+/// `GatedOutput` over an output known only as an existential (the generic function opens it).
+func gated<Output: AnalogOutput, Gate: DigitalOutput>(_ output: Output, _ gate: Gate) -> any AnalogOutput {
+    GatedOutput(output: output, gate: gate)
 }
 
 /// A DAC behind an analogue switch on a GPIO line: the switch closes before the first non-zero output and opens

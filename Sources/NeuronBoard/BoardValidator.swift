@@ -117,6 +117,11 @@ struct BoardValidator {
         }
     }
 
+    /// `dac0`, or `dac1/a` for a quad DAC's output.
+    private func stimulusKey(_ neuron: NeuronChannel) -> String {
+        neuron.stimulus + (neuron.stimulusChannel.map { "/\($0)" } ?? "")
+    }
+
     private mutating func checkNeurons() {
         var ids: [Int: String] = [:]
         var dacs: [String: String] = [:], membranes: [String: String] = [:], lineRoles: [String: String] = [:]
@@ -131,12 +136,20 @@ struct BoardValidator {
             let dacNames = allDevices(of: .dac)
             if let (_, device) = board.device(named: neuron.stimulus) {
                 if device.kind != .dac {
-                    report(path + ["stimulus"], "\(neuron.stimulus) is an \(device.kind.rawValue.uppercased()) (\(device.compatible)), not a DAC.",
+                    report(path + ["stimulus"], "\(neuron.stimulus) is \(device.kind == .sensor ? "a sensor" : "an \(device.kind.rawValue.uppercased())") (\(device.compatible)), not a DAC.",
                            fix: "use a DAC node: \(listing(dacNames))")
-                } else if let other = dacs[neuron.stimulus] {
-                    report(path + ["stimulus"], "\(neuron.stimulus) already drives neuron \(other).", fix: "give each neuron its own DAC")
+                } else if case .mcp4728 = device.configuration, !MCP4728Configuration.channelLabels.contains(neuron.stimulusChannel ?? "") {
+                    let given = neuron.stimulusChannel.map { "has no output '\($0)'" } ?? "is a quad DAC: name one of its outputs"
+                    report(path + ["stimulus"], "\(neuron.stimulus) (\(device.compatible)) \(given).",
+                           fix: "write \(neuron.stimulus)/a, \(neuron.stimulus)/b, \(neuron.stimulus)/c or \(neuron.stimulus)/d")
+                } else if neuron.stimulusChannel != nil, device.compatible != .mcp4728 {
+                    report(path + ["stimulus"], "\(neuron.stimulus) (\(device.compatible)) has a single output.",
+                           fix: "write stimulus: \(neuron.stimulus)")
+                } else if let other = dacs[stimulusKey(neuron)] {
+                    report(path + ["stimulus"], "\(stimulusKey(neuron)) already drives neuron \(other).",
+                           fix: "give each neuron its own DAC\(device.compatible == .mcp4728 ? " output" : "")")
                 } else {
-                    dacs[neuron.stimulus] = neuron.name
+                    dacs[stimulusKey(neuron)] = neuron.name
                 }
             } else {
                 report(path + ["stimulus"], "no device is named '\(neuron.stimulus)'.",

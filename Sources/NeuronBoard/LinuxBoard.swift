@@ -87,11 +87,20 @@ public final class LinuxBoard {
     func hardware(for neuron: NeuronChannel) -> BoardRuntime.NeuronHardware {
         let gain = board.frontEnd.membrane.gain
         let (dacBus, dacDevice) = board.stimulus(of: neuron)
-        let dac = MCP4725(bus: i2cBuses[dacBus.name]!, address: dacDevice.address!, reference: dacDevice.reference!, clock: clock)
+        let dac: any AnalogOutput
+        let readBack: () throws(HardwareError) -> (voltage: Voltage, poweredDown: Bool)
+        if case .mcp4728(let c) = dacDevice.configuration {
+            let index = MCP4728Configuration.channelLabels.firstIndex(of: neuron.stimulusChannel!)!
+            (dac, readBack) = SimulatedBoard.mcp4728Channel(
+                bus: i2cBuses[dacBus.name]!, address: dacDevice.address!, configuration: c, index: index, clock: clock)
+        } else {
+            (dac, readBack) = SimulatedBoard.mcp4725(
+                bus: i2cBuses[dacBus.name]!, address: dacDevice.address!, reference: dacDevice.reference!, clock: clock)
+        }
         let neuronLines = board.lines(of: neuron)
         var stimulus: any AnalogOutput = dac
         if let gateLine = neuronLines.stimulusGate, let gate = lines[gateLine.name] {
-            stimulus = GatedOutput(output: dac, gate: gate)
+            stimulus = gated(dac, gate)
         }
         let (adcBus, adcDevice, adcChannel) = board.membrane(of: neuron)
         let membrane: any AnalogInput
@@ -110,18 +119,14 @@ public final class LinuxBoard {
                     mux: SimulatedBoard.mux(ch.positive, ch.negative), pga: SimulatedBoard.pga(ch.fullScale), rate: rate,
                     mode: .continuous),
                 gain: gain)
-        case .mcp4725:
+        case .mcp4725, .mcp4728, .tmp102:
             preconditionFailure("validation guarantees the membrane is an ADC")
         }
         let spikeOut: (any DigitalOutput)? = neuronLines.spikeOut.flatMap { lines[$0.name] }
         let comparator: (any DigitalInput)? = neuronLines.comparator.flatMap { lines[$0.name] }
         return BoardRuntime.NeuronHardware(
             channel: neuron, stimulus: stimulus, membrane: membrane, comparator: comparator, spikeOut: spikeOut,
-            readBackStimulus: { () throws(HardwareError) in
-                let status = try dac.readBack()
-                let volts = status.powerDown == .normal ? dac.reference.volts * Double(status.code.value) / 4096 : 0
-                return (Voltage.volts(volts), status.powerDown != .normal)
-            })
+            readBackStimulus: readBack)
     }
 }
 

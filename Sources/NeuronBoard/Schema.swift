@@ -55,7 +55,8 @@ public struct BoardDescription: Sendable, Hashable, Decodable {
     /// The neuron with channel id `id`.
     public func neuron(id: Int) -> NeuronChannel? { neurons.first { $0.id == id } }
 
-    /// The stimulus DAC of `neuron`, its bus, and its configuration.
+    /// The stimulus DAC of `neuron`, its bus, and its configuration (the output, for a quad DAC, is
+    /// `neuron.stimulusChannel`).
     public func stimulus(of neuron: NeuronChannel) -> (bus: Bus, device: Device) {
         device(named: neuron.stimulus)!
     }
@@ -330,8 +331,10 @@ public struct NeuronChannel: Sendable, Hashable, Decodable {
     public let name: String
     /// `id`: the channel number used in records and routing (unique, ≥ 0).
     public let id: Int
-    /// `stimulus`: the DAC node that drives the memristor.
+    /// `stimulus`: the DAC node that drives the memristor (the part before `/` in `dac1/a`).
     public let stimulus: String
+    /// The output of a multi-channel DAC (`a` in `stimulus: dac1/a`, MCP4728); `nil` for a single-output DAC.
+    public let stimulusChannel: String?
     /// `membrane`: the ADC channel that samples the capacitor node, as `node/label`.
     public let membrane: ChannelReference
     /// `comparator`: an input line with edge events from an analogue comparator.
@@ -351,7 +354,14 @@ public struct NeuronChannel: Sendable, Hashable, Decodable {
         guard (0...65_535).contains(id) else {
             throw c.problem("id", "\(id) is not a usable channel id.", fix: "use a small whole number, 0 or more")
         }
-        stimulus = try c.required("stimulus", example: "stimulus: dac0")
+        let stimulusText: String = try c.required("stimulus", example: "stimulus: dac0")
+        let stimulusParts = stimulusText.split(separator: "/", omittingEmptySubsequences: false)
+        guard stimulusParts.count <= 2, stimulusParts.allSatisfy({ !$0.isEmpty }) else {
+            throw c.problem("stimulus", "'\(stimulusText)' is not a DAC reference.",
+                            fix: "write the DAC's name (stimulus: dac0), or name/output for a quad DAC (stimulus: dac1/a)")
+        }
+        stimulus = String(stimulusParts[0])
+        stimulusChannel = stimulusParts.count == 2 ? String(stimulusParts[1]) : nil
         let text: String = try c.required("membrane", example: "membrane: adc0/membrane")
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
@@ -438,10 +448,37 @@ public struct Simulation: Sendable, Hashable, Decodable {
     public let model: Model
     /// `seed`: the random seed of the stochastic switching, so runs repeat. Default 1.
     public let seed: UInt64
+    /// `temperature`: the die temperature every simulated TMP102 reports, a ramp
+    /// `{ from-celsius, to-celsius, ramp-s }` that then holds. Default 20 °C to 40 °C over 10 s.
+    public let temperature: TemperatureRamp
+
+    /// A linear ramp from `from` to `to` over `duration`, holding `to` afterwards.
+    public struct TemperatureRamp: Sendable, Hashable, Decodable {
+        public let from: Double
+        public let to: Double
+        public let duration: Duration
+        public init(from: Double = 20, to: Double = 40, duration: Duration = .seconds(10)) {
+            self.from = from
+            self.to = to
+            self.duration = duration
+        }
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.keys(allowed: ["from-celsius", "to-celsius", "ramp-s"])
+            from = try c.number("from-celsius", in: -55...150, unit: "°C", example: "20", default: 20)
+            to = try c.number("to-celsius", in: -55...150, unit: "°C", example: "40", default: 40)
+            duration = .seconds(try c.number("ramp-s", in: 0.001...1e6, unit: "s", example: "10", default: 10))
+        }
+        /// The temperature `seconds` after the start, °C.
+        public func celsius(atSeconds seconds: Double) -> Double {
+            let d = Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
+            return from + (to - from) * min(max(seconds / d, 0), 1)
+        }
+    }
 
     public init(from decoder: any Decoder) throws {
-        let c = try decoder.keys(allowed: ["model", "seed"])
+        let c = try decoder.keys(allowed: ["model", "seed", "temperature"])
         model = try c.choice("model", as: Model.self)
         seed = try c.optional("seed") ?? 1
+        temperature = try c.optional("temperature") ?? TemperatureRamp()
     }
 }

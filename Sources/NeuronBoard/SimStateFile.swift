@@ -27,7 +27,9 @@ import NeuronSim
 /// line spike-out value=0
 /// line stimulus-gate value=0
 /// ```
-/// `power-down` is the MCP4725's PD1PD0 (0 = output on); `value` is the logical line value (1 = active).
+/// `power-down` is the DAC's PD1PD0 (0 = output on); `value` is the logical line value (1 = active). An MCP4728 has
+/// one `dac` line per output, named `dac1/a` ... `dac1/d`; its VREF and gain bits are restored as the board file
+/// sets them (the driver writes them with every code).
 /// A file that does not match the board (another board's, hand-edited) is refused with the line and the fix.
 final class SimStateFile {
     let path: String
@@ -38,9 +40,42 @@ final class SimStateFile {
 
     static let header = "# neuronhil simulated board state v1\n"
 
+    /// One DAC register as the state file sees it: its code and power-down bits, how to put them back without a
+    /// change callback, and how to be told of a change (chained after the existing callbacks).
+    struct DACRegister {
+        let read: () -> (code: UInt16, powerDown: UInt8)
+        let restore: (UInt16, UInt8) -> Void
+        let observe: (@escaping () -> Void) -> Void
+
+        init(_ dac: SimMCP4725) {
+            read = { (dac.code, dac.powerDown.rawValue) }
+            restore = { dac.restoreRegister(code: $0, powerDown: SimMCP4725.PowerDown(rawValue: $1)!) }
+            observe = { store in
+                let previous = dac.onOutputChange
+                dac.onOutputChange = { t, v in previous?(t, v); store() }
+            }
+        }
+
+        init(_ dac: SimMCP4728, channel: Int, internalReference: Bool, gainTwo: Bool) {
+            read = { (dac.registers[channel].code, dac.registers[channel].powerDown) }
+            restore = { code, pd in
+                dac.restoreRegister(
+                    channel: channel,
+                    SimMCP4728.Register(internalReference: internalReference, powerDown: pd, gainTwo: gainTwo, code: code))
+            }
+            observe = { store in
+                let previous = dac.onOutputChange
+                dac.onOutputChange = { ch, t, v in
+                    previous?(ch, t, v)
+                    if ch == channel { store() }
+                }
+            }
+        }
+    }
+
     /// Opens (or creates) `path` for `dacs` and `lines`: restores the models from the file when it exists, then
     /// maps it and keeps it updated on every change.
-    init(path: String, dacs: [String: SimMCP4725], lines: [String: SimOutputLine], source: String) throws(BoardError) {
+    init(path: String, dacs: [String: DACRegister], lines: [String: SimOutputLine], source: String) throws(BoardError) {
         self.path = path
         func refuse(_ line: Int?, _ problem: String) -> BoardError {
             BoardError(source: path, keyPath: "", line: line, problem: problem,
@@ -56,7 +91,7 @@ final class SimStateFile {
                 throw refuse(nil, "the file holds the chips \(parsed.dacs.keys.sorted() + parsed.lines.keys.sorted()), the board has \(dacNames + lineNames).")
             }
             for (name, r) in parsed.dacs {
-                dacs[name]!.restoreRegister(code: r.code, powerDown: SimMCP4725.PowerDown(rawValue: r.powerDown)!)
+                dacs[name]!.restore(r.code, r.powerDown)
             }
             for (name, v) in parsed.lines { lines[name]!.restore(LineValue(v)) }
         }
@@ -87,8 +122,9 @@ final class SimStateFile {
         for (name, offset) in dacOffsets {
             let dac = dacs[name]!
             let store: () -> Void = { [base] in
-                Self.hex(UInt(dac.code), digits: 3, at: base + offset)
-                base[offset + 15] = 0x30 + dac.powerDown.rawValue  // "XXX power-down=" is 15 bytes
+                let r = dac.read()
+                Self.hex(UInt(r.code), digits: 3, at: base + offset)
+                base[offset + 15] = 0x30 + r.powerDown  // "XXX power-down=" is 15 bytes
             }
             store()
             dacStores[name] = store
@@ -104,11 +140,10 @@ final class SimStateFile {
     deinit { munmap(base, size) }
 
     /// Chains the stores after the models' existing change callbacks (call after the physics is connected).
-    func attach(dacs: [String: SimMCP4725], lines: [String: SimOutputLine]) {
+    func attach(dacs: [String: DACRegister], lines: [String: SimOutputLine]) {
         for (name, dac) in dacs {
             guard let store = dacStores[name] else { continue }
-            let previous = dac.onOutputChange
-            dac.onOutputChange = { t, v in previous?(t, v); store() }
+            dac.observe(store)
         }
         for (name, line) in lines {
             guard let store = lineStores[name] else { continue }

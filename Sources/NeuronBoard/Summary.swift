@@ -38,7 +38,7 @@ extension BoardDescription {
         out.append(fe)
         out.append("neurons:")
         for n in neurons {
-            var roles = "stimulus \(n.stimulus), membrane \(n.membrane)"
+            var roles = "stimulus \(n.stimulus)\(n.stimulusChannel.map { "/\($0)" } ?? ""), membrane \(n.membrane)"
             if let c = n.comparator { roles += ", comparator \(c)" }
             if let s = n.spikeOut { roles += ", spike-out \(s)" }
             if let g = n.stimulusGate { roles += ", gate \(g)" }

@@ -101,3 +101,12 @@ public func formatted(_ value: Double, digits: Int) -> String {
     let sign = (value < 0 && scaled != 0) ? "-" : ""
     return "\(sign)\(whole).\(fracText)"
 }
+
+/// A temperature in degrees Celsius (sensor readings; TMP102).
+public struct Temperature: Hashable, Comparable, Sendable, BitwiseCopyable, CustomStringConvertible {
+    public let celsius: Double
+    @inlinable public init(celsius: Double) { self.celsius = celsius }
+    @inlinable public static func celsius(_ v: Double) -> Temperature { Temperature(celsius: v) }
+    @inlinable public static func < (a: Temperature, b: Temperature) -> Bool { a.celsius < b.celsius }
+    public var description: String { "\(celsius) °C" }
+}

@@ -23,3 +23,11 @@ extension NetworkChannel {
                               limits: limits, detector: d, generator: generator)
     }
 }
+
+extension SensorValueFeed {
+    /// The board's sensor `name`, sampled every `period`.
+    public static func onBoard(_ runtime: BoardRuntime, sensor name: String, period: Duration) throws(BoardError) -> SensorValueFeed {
+        let sensor = try runtime.sensor(named: name)
+        return SensorValueFeed(period: period, read: sensor.read)
+    }
+}

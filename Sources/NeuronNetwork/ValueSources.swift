@@ -1,4 +1,4 @@
-import NeuronHAL
+public import NeuronHAL
 import Synchronization
 
 /// One value of a sensor stream at a time relative to the start of the run.
@@ -171,4 +171,41 @@ public func parseValueDatagram(_ bytes: [UInt8], sender: String) throws(InputErr
                          fix: "send one decimal number per line")
     }
     return last
+}
+
+/// A sensor on the board read through its driver at most once per `period` of run time (on the grid 0, period, ...,
+/// when the loop next asks for a value) (`neuronctl sense --input
+/// sensor:NAME`): the latest reading holds between samples. A failed read keeps the previous value (counted in
+/// `failedReads`, the last error in `lastError`); before the first good read there is no value. The stream has no
+/// end: the run's duration ends it. Called on the loop thread only (the read is a bus transaction).
+public final class SensorValueFeed: ValueFeed {
+    public let period: Int64
+    private let read: () throws(HardwareError) -> Double
+    private var nextSample: Int64 = 0
+    private var current: Double?
+    public private(set) var readings = 0
+    public private(set) var failedReads = 0
+    public private(set) var lastError: HardwareError?
+
+    public init(period: Duration, read: @escaping () throws(HardwareError) -> Double) {
+        precondition(period > .zero, "a sensor feed needs a positive period")
+        self.period = period.nanosecondsValue
+        self.read = read
+    }
+
+    public func value(at time: Int64) -> Double? {
+        if time >= nextSample {
+            do {
+                current = try read()
+                readings += 1
+            } catch {
+                failedReads += 1
+                lastError = error
+            }
+            nextSample = (time / period + 1) * period  // on the grid of periods, so reads do not drift
+        }
+        return current
+    }
+
+    public func finished(at time: Int64) -> Bool { false }
 }

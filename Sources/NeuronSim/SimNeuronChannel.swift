@@ -52,6 +52,20 @@ public final class SimNeuronChannel {
         }
     }
 
+    /// Connects output `channel` (0 = A ... 3 = D) of a quad DAC model to the electrode. Other channels' changes go
+    /// to whatever was connected before (another neuron on the same chip).
+    public func connect(dac: SimMCP4728, channel: Int) {
+        let previous = dac.onOutputChange
+        dac.onOutputChange = { [unowned(unsafe) self] changed, instant, voltage in
+            guard changed == channel else {
+                previous?(changed, instant, voltage)
+                return
+            }
+            self.dacVolts = voltage.volts
+            self.apply(at: instant)
+        }
+    }
+
     /// Connects the gate line (an analogue switch in series with the DAC): the electrode sees 0 V while inactive.
     public func connect(gate: SimOutputLine) {
         gateClosed = gate.value.isActive

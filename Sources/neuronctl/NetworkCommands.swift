@@ -184,7 +184,8 @@ struct SenseCommand: ParsableCommand {
         abstract: "Turn a sensor value stream into pulses on a neuron (rate, amplitude or width coding).",
         discussion: """
             Sources: --input FILE (CSV 'time_s,value' lines, or one value per line spaced by --interval; '-' reads
-            standard input to its end), or --listen HOST:PORT (UDP datagrams of ASCII decimal numbers, one per line;
+            standard input to its end; 'sensor:NAME' reads the board's sensor NAME, e.g. a ti,tmp102, through its driver
+            every --interval, needs --duration), or --listen HOST:PORT (UDP datagrams of ASCII decimal numbers, one per line;
             the latest value holds; needs --duration, use --realtime). Values map from --range onto --output-range
             of the coded parameter (Hz, V or ms; defaults: the paper's Fig. 4 tuning) and are clamped to the
             board's limits.
@@ -197,7 +198,7 @@ struct SenseCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Neuron channel id (default: the first).", valueName: "id"))
     var neuron: Int?
 
-    @Option(help: ArgumentHelp("CSV value stream ('-': standard input).", valueName: "file"))
+    @Option(help: ArgumentHelp("CSV value stream ('-': standard input), or sensor:NAME (a sensor on the board).", valueName: "file"))
     var input: String?
 
     @Option(help: ArgumentHelp("Receive values as UDP datagrams on HOST:PORT (127.0.0.1 if only a port is given).", valueName: "host:port"))
@@ -239,6 +240,10 @@ struct SenseCommand: ParsableCommand {
             throw ValidationError("--listen \(listen): expected HOST:PORT with an IPv4 address (or a port), e.g. 127.0.0.1:9500")
         }
         if listen != nil && duration == nil { throw ValidationError("--listen needs --duration (a UDP stream has no end)") }
+        if let input, input.hasPrefix("sensor:") {
+            if input.count == "sensor:".count { throw ValidationError("--input sensor:NAME: give the sensor's name from the board file, e.g. sensor:temp0") }
+            if duration == nil { throw ValidationError("--input \(input) needs --duration (a sensor has no end)") }
+        }
     }
 
     func run() throws {
@@ -254,7 +259,14 @@ struct SenseCommand: ParsableCommand {
         let feed: any ValueFeed
         var runLength: Duration
         var receiver: UDPReceiver?
-        if let input {
+        if let input, input.hasPrefix("sensor:") {
+            let name = String(input.dropFirst("sensor:".count))
+            do { feed = try SensorValueFeed.onBoard(board.runtime, sensor: name, period: interval.duration) } catch {
+                printError(error.description)
+                throw ExitCode(2)
+            }
+            runLength = duration!.duration
+        } else if let input {
             let text: String
             if input == "-" {
                 text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)

@@ -178,3 +178,32 @@ struct RecordingTests {
         }
     }
 }
+
+@Suite("Closed loops on the MCP4728 board")
+struct QuadDACLoopTests {
+    @Test("two neurons on one MCP4728 (outputs a, b): A's spikes drive B")
+    func twoNeuronsOnOneQuadDAC() throws {
+        let board = try BoardLoader.load(path: repositoryRoot + "/Boards/mock-mcp4728.yaml")
+        let runtime = try BoardRuntime(board, overrides: .init(seed: 5, recordsHistory: false))
+        let file = try NetworkFile.load(path: repositoryRoot + "/Boards/networks/two-neuron-loop.yaml")
+        let train = PulseTrain(amplitude: .volts(0.75), width: .milliseconds(5), frequency: .hertz(50), count: 150)
+        let a = try NetworkChannel.onBoard(runtime, id: 0, generator: TrainPulses(train))
+        let b = try NetworkChannel.onBoard(runtime, id: 1)
+        let loop = try NetworkLoop(channels: [a, b], routes: file.routes,
+                                   configuration: .init(sampleRate: .hertz(5000), duration: .seconds(3)), clock: runtime.clock)
+        let r = loop.run()
+        #expect(r.termination == .completed && r.safeState == .reached)
+        let aSpikes = r.spikes(channel: 0).count, bSpikes = r.spikes(channel: 1).count
+        #expect(aSpikes > 20, "A fired \(aSpikes)")
+        #expect(bSpikes > 10, "B fired \(bSpikes)")
+        let bPulses = r.pulses(channel: 1)
+        #expect(bPulses.count == aSpikes && bPulses.allSatisfy { $0.cause == "route 0" })
+        for id in [0, 1] {
+            let fired = runtime.simulation!.neurons[id]!.model.spikeCount, found = r.spikes(channel: id).count
+            #expect(found <= fired && Double(found) >= 0.85 * Double(fired), "neuron \(id): physics \(fired), detected \(found)")
+        }
+        // Both neurons' pulses went through their own output of the one chip.
+        let dac = runtime.simulation!.mcp4728["dac0"]!
+        #expect(dac.registers[0].powerDown == 1 && dac.registers[1].powerDown == 1)
+    }
+}

@@ -90,6 +90,20 @@ struct NetworkCommandTests {
         #expect(both.exited(64), "\(both.description)")
     }
 
+    @Test("sense --input sensor:NAME reads the board's TMP102; unknown sensors and a missing --duration are refused")
+    func senseFromSensor() async throws {
+        let dir = try TemporaryDirectory()
+        let board = Self.path("Boards/mock-sensor.yaml")
+        let ok = try await CLI.run(["sense", "--board", board, "--input", "sensor:temp0", "--range", "20:40", "--duration", "2",
+                                    "--sample-rate", "5k"], in: dir.url)
+        #expect(ok.exited(0) && ok.stdout.contains("pulses"), "\(ok.description)")
+        let unknown = try await CLI.run(["sense", "--board", board, "--input", "sensor:dac0", "--duration", "1"], in: dir.url)
+        #expect(unknown.exited(2) && unknown.stderr.contains("no sensor named 'dac0'") && unknown.stderr.contains("temp0"),
+                "\(unknown.description)")
+        let endless = try await CLI.run(["sense", "--board", board, "--input", "sensor:temp0"], in: dir.url)
+        #expect(endless.exited(64) && endless.stderr.contains("--duration"), "\(endless.description)")
+    }
+
     @Test("network: a route outside the board's limits is refused naming the file and key")
     func badNetwork() async throws {
         let dir = try TemporaryDirectory()
