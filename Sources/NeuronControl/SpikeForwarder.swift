@@ -51,9 +51,11 @@ public final class SpikeForwarder: @unchecked Sendable {
     private let channels: [SinkChannel]
     private var started = false
 
-    public init(sinks: [any SpikeSink], capacity: Int = 4096) {
+    /// `capacity`: the loop-side ring; `sinkQueueCapacity`: each blocking sink's own queue (default the same).
+    public init(sinks: [any SpikeSink], capacity: Int = 4096, sinkQueueCapacity: Int? = nil) {
         ring = SPSCRing(capacity: capacity)
-        channels = sinks.map { $0.mayBlock ? IsolatedSinkChannel(sink: $0, capacity: capacity) : SinkChannel(sink: $0) }
+        let queue = sinkQueueCapacity ?? capacity
+        channels = sinks.map { $0.mayBlock ? IsolatedSinkChannel(sink: $0, capacity: queue) : SinkChannel(sink: $0) }
     }
 
     /// Starts the forwarding thread (and one thread per blocking sink). `threadSetup` runs first on the forwarding

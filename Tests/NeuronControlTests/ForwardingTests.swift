@@ -64,7 +64,9 @@ struct ForwardingTests {
         let healthy = RecordingSink(name: "ok")
         let failing = RecordingSink(name: "bad", fails: true)
         let capacity = 16
-        let forwarder = SpikeForwarder(sinks: [blocked, healthy, failing], capacity: capacity)
+        // The loop-side ring holds every event of the run, so only the stuck sink's own small queue can overflow,
+        // however late the forwarding thread runs on a busy machine.
+        let forwarder = SpikeForwarder(sinks: [blocked, healthy, failing], capacity: 4096, sinkQueueCapacity: capacity)
         forwarder.start()
         let timing = SystemClock()
         let run = try runOnMockBoard(train(count: 300), seed: 5, recordTrace: false,
