@@ -140,6 +140,21 @@ public final class LiveValueFeed: ValueFeed, Sendable {
     public func finished(at time: Int64) -> Bool { state.withLock { $0.closed } }
 }
 
+/// Parses one line of a live value stream (standard input while the run goes on): a number, or `time_s,value`
+/// whose value is taken (live values are used when they arrive, not at their stamped time). Returns nil for lines
+/// that carry nothing: blank, `#` comments, and a header on the first line. Pure; tested on its own.
+public func parseLiveValueLine(_ raw: String, line: Int, source: String) throws(InputError) -> Double? {
+    let text = Substring(raw).trimmingSpaces()
+    if text.isEmpty || text.hasPrefix("#") { return nil }
+    let field = text.split(separator: ",").last.map { $0.trimmingSpaces() } ?? text
+    guard let v = Double(field), v.isFinite else {
+        if line == 1 && Double(field) == nil { return nil }  // a header such as `time_s,value`
+        throw InputError(source: source, line: line, problem: "'\(field.prefix(40))' is not a finite number.",
+                         fix: "write one value per line, or `time_s,value`")
+    }
+    return v
+}
+
 extension Substring {
     func trimmingSpaces() -> Substring {
         var s = self

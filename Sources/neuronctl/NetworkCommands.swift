@@ -198,7 +198,7 @@ struct SenseCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Neuron channel id (default: the first).", valueName: "id"))
     var neuron: Int?
 
-    @Option(help: ArgumentHelp("CSV value stream ('-': standard input), or sensor:NAME (a sensor on the board).", valueName: "file"))
+    @Option(help: ArgumentHelp("CSV value stream ('-': standard input: replayed when it ends, or read live with --duration), or sensor:NAME (a sensor on the board).", valueName: "file"))
     var input: String?
 
     @Option(help: ArgumentHelp("Receive values as UDP datagrams on HOST:PORT (127.0.0.1 if only a port is given).", valueName: "host:port"))
@@ -266,6 +266,27 @@ struct SenseCommand: ParsableCommand {
                 throw ExitCode(2)
             }
             runLength = duration!.duration
+        } else if input == "-", let duration {
+            // Live standard input: a reader thread posts each value as it arrives (the latest holds); a bad line is
+            // reported with its number and skipped; end of input ends the stream. The run is paced by the real clock
+            // (values arrive in real time).
+            let live = LiveValueFeed()
+            let reader = Thread {
+                var line = 0
+                while let text = readLine() {
+                    line += 1
+                    do throws(InputError) {
+                        if let v = try parseLiveValueLine(text, line: line, source: "stdin") { live.post(v) }
+                    } catch {
+                        printError(error.description + " (line skipped)")
+                    }
+                }
+                live.close()
+            }
+            reader.name = "neuronhil-stdin"
+            reader.start()
+            feed = live
+            runLength = duration.duration
         } else if let input {
             let text: String
             if input == "-" {
@@ -305,7 +326,7 @@ struct SenseCommand: ParsableCommand {
         do {
             channel = try NetworkChannel.onBoard(board.runtime, id: neuronID, generator: EncodedPulses(encoder: encoder, feed: feed))
             loop = try NetworkLoop(channels: [channel], configuration: .init(sampleRate: runOptions.sampleRate.frequency, duration: runLength),
-                                   clock: board.clockForRun(runOptions.realtime || listen != nil), stop: processStop)
+                                   clock: board.clockForRun(runOptions.realtime || listen != nil || (input == "-" && duration != nil)), stop: processStop)
         } catch {
             printError("\(board.path): \(error)")
             throw ExitCode(2)

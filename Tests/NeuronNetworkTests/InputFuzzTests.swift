@@ -50,3 +50,23 @@ struct InputFuzzTests {
         }
     }
 }
+
+@Suite("Live standard input")
+struct LiveInputTests {
+    @Test("Lines of a live stream: numbers, time_s,value pairs, a header, comments; bad lines named")
+    func lines() throws {
+        #expect(try parseLiveValueLine("time_s,value", line: 1, source: "stdin") == nil)
+        #expect(try parseLiveValueLine("0.5", line: 2, source: "stdin") == 0.5)
+        #expect(try parseLiveValueLine(" 1.5 , 0.25 ", line: 3, source: "stdin") == 0.25)
+        #expect(try parseLiveValueLine("# note", line: 4, source: "stdin") == nil)
+        #expect(try parseLiveValueLine("", line: 5, source: "stdin") == nil)
+        do {
+            _ = try parseLiveValueLine("abc", line: 6, source: "stdin")
+            Issue.record("a bad line was accepted")
+        } catch {
+            #expect(error.description.contains("stdin"))
+            #expect(error.description.contains("6"))
+        }
+        #expect(throws: InputError.self) { try parseLiveValueLine("1,inf", line: 7, source: "stdin") }
+    }
+}
