@@ -189,12 +189,16 @@ public struct NetworkFile: Sendable, Hashable {
                 if required { throw NetworkError(source: source, key: "\(path).\(k)", problem: "missing.", fix: "add `\(k): 0`") }
                 return nil
             }
-            guard let v = n.int, v >= 0 else { throw error("\(path).\(k)", n, "'\(n.string ?? "?")' is not a whole number ≥ 0.", "e.g. \(k): 1") }
+            // Plain decimal only: Yams' `Node.int` also reads YAML 1.1 base-60 (`1:30`) and traps on overflow there
+            // (found by Scripts/fuzz.sh, fuzz-network).
+            guard let text = n.scalar?.string, let v = Int(text), v >= 0 else {
+                throw error("\(path).\(k)", n, "'\(n.string ?? "?")' is not a whole number ≥ 0.", "e.g. \(k): 1")
+            }
             return v
         }
         func double(_ m: Node.Mapping, _ k: String, at path: String, positive: Bool = false) throws(NetworkError) -> Double? {
             guard let n = m[k] else { return nil }
-            guard let v = n.float ?? n.int.map(Double.init), v.isFinite, v >= 0, !positive || v > 0 else {
+            guard let text = n.scalar?.string, let v = Double(text), v.isFinite, v >= 0, !positive || v > 0 else {
                 throw error("\(path).\(k)", n, "'\(n.string ?? "?")' is not a \(positive ? "positive" : "non-negative") number.", "e.g. \(k): 5")
             }
             return v

@@ -48,6 +48,13 @@ struct InputFuzzTests {
         #expect(throws: NetworkError.self) {
             try NetworkFile.parse(yaml: String(repeating: "{", count: 5000), source: "deep.yaml")
         }
+        // Inputs that once crashed it (Fuzz/regressions/network): e.g. a base-60 integer that overflowed in Yams.
+        let regressions = dir.appendingPathComponent("Fuzz/regressions/network")
+        for name in try FileManager.default.contentsOfDirectory(atPath: regressions.path).sorted() {
+            let text = String(decoding: try Data(contentsOf: regressions.appendingPathComponent(name)), as: UTF8.self)
+            _ = try? NetworkFile.parse(yaml: text, source: name)
+        }
+        #expect(throws: NetworkError.self) { try NetworkFile.parse(yaml: "routes:\n  - from: 1:30\n    to: 1\n", source: "b60.yaml") }
     }
 }
 
