@@ -10,6 +10,8 @@
 # Swift Testing runs a short seeded mutation harness of the same parsers in every `swift test` (ParserFuzzTests,
 # SweepFuzzTests, InputFuzzTests; NEURONHIL_FUZZ_ITERATIONS sets its size), which is what CI runs.
 set -euo pipefail
+# Swift's crash backtracer would catch a trap before libFuzzer can save the input that caused it.
+export SWIFT_BACKTRACE=enable=no
 cd "$(dirname "$0")/../Fuzz"
 runs="${1:-1000000}"
 shift || true
