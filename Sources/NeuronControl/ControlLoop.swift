@@ -53,23 +53,32 @@ public struct RunConfiguration: Sendable, Hashable {
     }
 }
 
-/// Where the loop records samples: four columns allocated once before the run, written in place by the loop
-/// (no appends, no copies), then shared read-only by the `Trace` the run returns.
+/// Where the loop records samples: four columns in one buffer taken before the run (from the run's
+/// `RunBufferAllocator`), written in place by the loop (no appends, no copies), then shared read-only by the
+/// `Trace` the run returns.
 final class TraceStorage: @unchecked Sendable {  // written by one thread before it is shared, immutable afterwards
+    static let bytesPerSample = MemoryLayout<Int64>.size + 2 * MemoryLayout<Float>.size + MemoryLayout<Int32>.size
     let capacity: Int
     let time: UnsafeMutablePointer<Int64>
     let stimulus: UnsafeMutablePointer<Float>
     let membrane: UnsafeMutablePointer<Float>
     let pulse: UnsafeMutablePointer<Int32>
-    init(capacity: Int) {
+    private let buffer: UnsafeMutableRawPointer
+    private let bytes: Int
+    private let allocator: any RunBufferAllocator
+    init(capacity: Int, allocator: any RunBufferAllocator) {
         self.capacity = capacity
-        time = .allocate(capacity: capacity)
-        stimulus = .allocate(capacity: capacity)
-        membrane = .allocate(capacity: capacity)
-        pulse = .allocate(capacity: capacity)
+        self.allocator = allocator
+        bytes = max(1, capacity * Self.bytesPerSample)
+        buffer = allocator.allocate(bytes: bytes)
+        // The 8-byte column first, so every column stays aligned.
+        time = buffer.bindMemory(to: Int64.self, capacity: capacity)
+        stimulus = (buffer + capacity * 8).bindMemory(to: Float.self, capacity: capacity)
+        membrane = (buffer + capacity * 12).bindMemory(to: Float.self, capacity: capacity)
+        pulse = (buffer + capacity * 16).bindMemory(to: Int32.self, capacity: capacity)
     }
     deinit {
-        time.deallocate(); stimulus.deallocate(); membrane.deallocate(); pulse.deallocate()
+        allocator.deallocate(buffer, bytes: bytes)
     }
 }
 
@@ -203,14 +212,17 @@ public final class ControlLoop {
     private let realtime: RealtimeOptions
     private let faultPolicy: BusFaultPolicy
     private let traceStream: TraceStream?
+    private let buffers: any RunBufferAllocator
 
     /// `faultPolicy` says what a failed bus transfer costs (default: the first one ends the run); `traceStream`,
     /// when given, receives every sample as it is taken (independently of `configuration.recordTrace`, which keeps
-    /// the trace in memory for the result).
+    /// the trace in memory for the result); `buffers` provides the in-memory trace (give the Linux backend's
+    /// prefaulted buffers so that no tick takes a page fault on it).
     public init(configuration: RunConfiguration, stimulus: SafeStimulusOutput, membrane: any AnalogInput,
                 clock: any MonotonicClock, stop: StopRequest = StopRequest(), outputs: SpikeOutputs = SpikeOutputs(),
                 realtime: RealtimeOptions = RealtimeOptions(), faultPolicy: BusFaultPolicy = .stopOnFirst,
-                traceStream: TraceStream? = nil) {
+                traceStream: TraceStream? = nil, buffers: any RunBufferAllocator = HeapRunBuffers()) {
+        self.buffers = buffers
         self.faultPolicy = faultPolicy
         self.traceStream = traceStream
         self.configuration = configuration
@@ -224,6 +236,12 @@ public final class ControlLoop {
 
     /// Runs the protocol to its end or until stopped or failed; never throws; always tries the safe state.
     public func run() -> RunResult {
+        // Opened once here, so the per-tick calls go straight through the witness tables instead of projecting the
+        // existential boxes on every sample.
+        run(clock: self.clock, membrane: self.membrane)
+    }
+
+    private func run<Clock: MonotonicClock, Membrane: AnalogInput>(clock: Clock, membrane: Membrane) -> RunResult {
         let cfg = configuration
         let train = cfg.train
         let interval = cfg.sampleInterval.nanosecondsValue
@@ -236,7 +254,7 @@ public final class ControlLoop {
         let expectedSamples = Int(end / interval) + 2
         // Samples go into columns allocated once, here, and are handed out without a copy at the end.
         let capacity = cfg.recordTrace ? expectedSamples : 0
-        let storage = TraceStorage(capacity: capacity)
+        let storage = TraceStorage(capacity: capacity, allocator: buffers)
         let traceTime = storage.time, traceStimulus = storage.stimulus
         let traceMembrane = storage.membrane, tracePulse = storage.pulse
         var recorded = 0
@@ -261,6 +279,12 @@ public final class ControlLoop {
         var nextSample: Int64 = 0
         var nextEdge = 0  // edge 2k: rise of pulse k; 2k+1: its fall
         let edgeCount = 2 * train.count
+        /// When edge `e` happens (Int64.max once past the last one).
+        func edgeInstant(_ e: Int) -> Int64 {
+            e < edgeCount ? startNs + Int64(e >> 1) * periodNs + (e & 1 == 0 ? 0 : widthNs) : Int64.max
+        }
+        var nextEdgeTime = edgeInstant(0)
+        let timed = timing.timed
         var termination = Termination.completed
         var faults = BusFaultCounter()
         let retries = faultPolicy.retries
@@ -310,9 +334,7 @@ public final class ControlLoop {
                     termination = .stopped(signal: stop.signal)
                     break
                 }
-                let edgeTime: Int64 = nextEdge < edgeCount
-                    ? startNs + Int64(nextEdge >> 1) * periodNs + (nextEdge & 1 == 0 ? 0 : widthNs)
-                    : Int64.max
+                let edgeTime = nextEdgeTime
                 if nextSample > end && edgeTime == Int64.max && spikeOutRelease == Int64.max { break }
                 let deadline = min(edgeTime, nextSample, spikeOutRelease)
                 clock.sleep(until: MonotonicInstant(nanoseconds: t0.nanoseconds + deadline))
@@ -335,6 +357,7 @@ public final class ControlLoop {
                         state.isOn = false
                     }
                     nextEdge += 1
+                    nextEdgeTime = edgeInstant(nextEdge)
                 } else {
                     var reading: Voltage?
                     var attempt = 0
@@ -362,8 +385,7 @@ public final class ControlLoop {
                     }
                     guard let v = reading else {
                         nextSample += interval
-                        if timing.finishTick(nextDeadline: min(nextSample, spikeOutRelease, nextEdge < edgeCount
-                            ? startNs + Int64(nextEdge >> 1) * periodNs + (nextEdge & 1 == 0 ? 0 : widthNs) : Int64.max)) {
+                        if timed, timing.finishTick(nextDeadline: min(nextSample, spikeOutRelease, nextEdgeTime)) {
                             termination = .overrunStorm(consecutive: timing.consecutiveOverruns)
                             break
                         }
@@ -391,8 +413,7 @@ public final class ControlLoop {
                     }
                     nextSample += interval
                 }
-                if timing.finishTick(nextDeadline: min(nextSample, spikeOutRelease, nextEdge < edgeCount
-                    ? startNs + Int64(nextEdge >> 1) * periodNs + (nextEdge & 1 == 0 ? 0 : widthNs) : Int64.max)) {
+                if timed, timing.finishTick(nextDeadline: min(nextSample, spikeOutRelease, nextEdgeTime)) {
                     termination = .overrunStorm(consecutive: timing.consecutiveOverruns)
                     break
                 }

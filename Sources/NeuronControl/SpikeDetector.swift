@@ -154,6 +154,8 @@ public struct SpikeDetector {
 
     /// Feeds one sample taken at `time` (ns from the run's start). Returns a `.crossing` event on the sample that
     /// crosses the threshold and a `.complete` event on the sample that ends the spike.
+    // Inlined into the loop: called on every sample, and a returned optional event is ~100 bytes to write out.
+    @inline(__always)
     public mutating func process(time: Int64, membrane: Voltage, stimulus: StimulusState) -> SpikeEvent? {
         trackBias(stimulus)
         let v = membrane.volts
@@ -226,8 +228,13 @@ public struct SpikeDetector {
 
     /// When a new pulse starts, the previous one has ended: add its width if it biased the switch and did not
     /// carry the previous spike.
+    @inline(__always)
     private mutating func trackBias(_ s: StimulusState) {
         guard s.pulseIndex != lastPulseSeen else { return }
+        newPulse(s)
+    }
+
+    private mutating func newPulse(_ s: StimulusState) {
         if lastPulseSeen >= 0, lastPulseSupra, lastPulseSeen != blockedPulse {
             // Pulses skipped between two samples (sampling slower than pulsing) count with the same width.
             completedBias += lastPulseWidth * Int64(max(1, s.pulseIndex - lastPulseSeen))

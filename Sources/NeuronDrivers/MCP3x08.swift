@@ -49,7 +49,7 @@ public enum MCP3x08Variant: Sendable, Hashable, CaseIterable, CustomStringConver
 /// Pure encoders and decoders of the MCP3x08 frames (no bus needed; unit-tested on their own).
 public enum MCP3x08Wire {
     /// The 3 bytes to clock out for one conversion of `channel` (0...7; a pair selector when not single-ended).
-    @inlinable
+    @inlinable @inline(__always)
     public static func encodeRequest(
         channel: Int, singleEnded: Bool, variant: MCP3x08Variant
     ) -> InlineArray<3, UInt8> {
@@ -65,7 +65,7 @@ public enum MCP3x08Wire {
     }
 
     /// The result in the 3 bytes clocked in, or `nil` if the null bit is 1 (no valid reply).
-    @inlinable
+    @inlinable @inline(__always)
     public static func decodeReply(_ reply: InlineArray<3, UInt8>, variant: MCP3x08Variant) -> UInt16? {
         switch variant {
         case .mcp3008:
@@ -117,17 +117,23 @@ public final class MCP3x08<Device: SPIDevice> {
 
     /// One conversion. Throws `.protocolViolation` if the null bit reads 1 (MISO not driven by the chip);
     /// rethrows SPI errors.
-    @inlinable
+    @inlinable @inline(__always)
     public func readRaw(channel: Int, singleEnded: Bool = true) throws(HardwareError) -> ADCCode {
         let request = MCP3x08Wire.encodeRequest(channel: channel, singleEnded: singleEnded, variant: variant)
         let reply = try device.transfer(request)
         guard let value = MCP3x08Wire.decodeReply(reply, variant: variant) else {
-            throw HardwareError(
-                .protocolViolation,
-                "null bit read 1 (reply \(hex(reply[0])) \(hex(reply[1])) \(hex(reply[2]))): is MISO connected?",
-                device: deviceName, operation: "read channel \(channel)")
+            throw nullBitError(reply, channel: channel)
         }
         return ADCCode(Int32(value), bits: variant.resolutionBits)
+    }
+
+    /// Out of line, so the per-sample read path does not carry the message formatting.
+    @usableFromInline @inline(never)
+    func nullBitError(_ reply: InlineArray<3, UInt8>, channel: Int) -> HardwareError {
+        HardwareError(
+            .protocolViolation,
+            "null bit read 1 (reply \(hex(reply[0])) \(hex(reply[1])) \(hex(reply[2]))): is MISO connected?",
+            device: deviceName, operation: "read channel \(channel)")
     }
 
     /// An `AnalogInput` for one channel (or pair selector when `singleEnded` is false).
@@ -146,7 +152,7 @@ public struct MCP3x08Channel<Device: SPIDevice>: AnalogInput {
     /// Volts per code (IIO `scale`): VREF / 2^bits.
     public var scale: Voltage { adc.reference * (1 / Double(Int32(1) << Int32(adc.variant.resolutionBits))) }
 
-    @inlinable
+    @inlinable @inline(__always)
     public func readVoltage() throws(HardwareError) -> Voltage {
         let raw = try adc.readRaw(channel: number, singleEnded: singleEnded)
         return MCP3x08Wire.voltage(for: raw, reference: adc.reference)

@@ -18,7 +18,7 @@ public protocol SPIDevice {
 
 extension SPIDevice {
     /// One full-duplex transfer of `N` bytes; returns the bytes clocked in.
-    @inlinable
+    @inlinable @inline(__always)
     public func transfer<let N: Int>(_ bytes: InlineArray<N, UInt8>) throws(HardwareError) -> InlineArray<N, UInt8> {
         var bytes = bytes
         var reply = InlineArray<N, UInt8>(repeating: 0)

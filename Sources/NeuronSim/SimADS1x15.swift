@@ -76,15 +76,20 @@ public final class SimADS1x15: SimI2CTarget {
 
     // MARK: Backend side
 
-    /// Connects pin AIN`pin` (0...3) to `source`, called with the instant each conversion samples.
-    public func setInput(_ pin: Int, _ source: @escaping (MonotonicInstant) -> Voltage) {
+    /// Connects pin AIN`pin` (0...3) to `source` (a constant, a neuron's front end, or a function of the instant).
+    public func setInput(_ pin: Int, _ source: SimAnalogSource) {
         precondition((0...3).contains(pin), "ADS1x15 has AIN0...AIN3")
         storage.pointer.pointee.inputs[pin] = source
     }
 
+    /// Connects pin AIN`pin` (0...3) to `source`, called with the instant each conversion samples.
+    public func setInput(_ pin: Int, _ source: @escaping (MonotonicInstant) -> Voltage) {
+        setInput(pin, .function(source))
+    }
+
     /// Holds pin AIN`pin` at a constant voltage.
     public func setInput(_ pin: Int, constant voltage: Voltage) {
-        setInput(pin) { _ in voltage }
+        setInput(pin, .constant(voltage))
     }
 
     /// Makes the model drive `line`'s electrical level as the ALERT/RDY pin (open drain with a pull-up).
@@ -167,7 +172,7 @@ public final class SimADS1x15: SimI2CTarget {
 private struct Engine {
     let bits: Int
     let periods: [Int64]
-    var inputs: [(MonotonicInstant) -> Voltage] = Array(repeating: { _ in .zero }, count: 4)
+    let inputs = SimAnalogPins(count: 4)
     var pointer: UInt8 = 0
     var loThresh: UInt16 = 0x8000
     var hiThresh: UInt16 = 0x7FFF
@@ -270,11 +275,11 @@ private struct Engine {
         let t = MonotonicInstant(nanoseconds: instant)
         let v: Double
         switch mux {
-        case 0: v = inputs[0](t).volts - inputs[1](t).volts
-        case 1: v = inputs[0](t).volts - inputs[3](t).volts
-        case 2: v = inputs[1](t).volts - inputs[3](t).volts
-        case 3: v = inputs[2](t).volts - inputs[3](t).volts
-        default: v = inputs[Int(mux - 4)](t).volts
+        case 0: v = inputs.voltage(0, at: t) - inputs.voltage(1, at: t)
+        case 1: v = inputs.voltage(0, at: t) - inputs.voltage(3, at: t)
+        case 2: v = inputs.voltage(1, at: t) - inputs.voltage(3, at: t)
+        case 3: v = inputs.voltage(2, at: t) - inputs.voltage(3, at: t)
+        default: v = inputs.voltage(Int(mux - 4), at: t)
         }
         let half = Double(1 << (bits - 1))
         var code = (v / SimADS1x15.fullScaleVolts[Int(pga)] * half).rounded()

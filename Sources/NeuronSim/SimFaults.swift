@@ -76,20 +76,27 @@ public final class SimFaults {
         s.pointee = State()
     }
 
-    /// Whether the next transfer must fail, and how. Consumes one forced failure or one random draw.
+    /// Whether the next transfer must fail, and how. Consumes one forced failure or one random draw. The check for
+    /// "nothing injected" is inlined into every transfer; the draw is not.
+    @inline(__always)
     func nextFailure() -> HardwareError.Kind? {
-        s.pointee.nextFailure()
+        let st = s
+        st.pointee.consulted &+= 1
+        guard st.pointee.forcedCount > 0 || st.pointee.failureProbability > 0 else { return nil }
+        return st.pointee.drawFailure()
     }
 
     /// Flips one bit of `reply` if a corruption is due. No allocation.
+    @inline(__always)
     func corrupt(_ reply: UnsafeMutableRawBufferPointer) {
-        s.pointee.corrupt(reply)
+        let st = s
+        guard st.pointee.forcedCorruptions > 0 || st.pointee.corruptionProbability > 0 else { return }
+        st.pointee.corrupt(reply)
     }
 }
 
 fileprivate extension SimFaults.State {
-    mutating func nextFailure() -> HardwareError.Kind? {
-        consulted &+= 1
+    mutating func drawFailure() -> HardwareError.Kind? {
         if forcedCount > 0 {
             forcedCount -= 1
             injectedFailures += 1

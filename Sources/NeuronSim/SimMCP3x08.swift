@@ -21,7 +21,8 @@ public import NeuronHAL
 /// IN+ reads 0, and VIN ≥ VREF reads full scale. The input is sampled at the simulated instant of the frame.
 ///
 /// ## Backend side
-/// `setInput(channel:_:)` gives a channel a voltage source (a function of the sampling instant).
+/// `setInput(channel:_:)` gives a channel a voltage source: a constant, a neuron's front end (`SimAnalogSource`), or
+/// a function of the sampling instant.
 ///
 /// The frame path does not allocate. Not thread-safe and not `Sendable`: one thread owns a simulated board.
 public final class SimMCP3x08: SimSPITarget {
@@ -42,44 +43,54 @@ public final class SimMCP3x08: SimSPITarget {
     @exclusivity(unchecked) public private(set) var lastCode: UInt16 = 0
     @exclusivity(unchecked) public private(set) var lastSampleInstant: MonotonicInstant = .zero
 
-    @exclusivity(unchecked) private var inputs: [(MonotonicInstant) -> Voltage]
+    private let inputs = SimAnalogPins(count: 8)
+    /// 2^n / VREF and 2^n, computed once: the transfer function runs on every frame.
+    private let codesPerVolt: Double
+    private let fullScale: Double
 
     public init(variant: Variant, clock: ManualClock, reference: Voltage) {
         precondition(reference.volts > 0, "VREF must be positive")
         self.variant = variant
         self.clock = clock
         self.reference = reference
-        self.inputs = Array(repeating: { _ in .zero }, count: 8)
+        fullScale = Double(1 << variant.bits)
+        codesPerVolt = fullScale / reference.volts
     }
 
     /// One code step, VREF / 2^n; a reading is within one LSB below the input (the transfer function truncates).
     public var lsb: Voltage { reference * (1.0 / Double(1 << variant.bits)) }
 
-    /// Connects CH`channel` (0...7) to `source`, called with the instant each frame samples.
-    public func setInput(channel: Int, _ source: @escaping (MonotonicInstant) -> Voltage) {
+    /// Connects CH`channel` (0...7) to `source` (a constant, a neuron's front end, or a function of the instant).
+    public func setInput(channel: Int, _ source: SimAnalogSource) {
         precondition((0...7).contains(channel), "MCP3x08 has CH0...CH7")
         inputs[channel] = source
     }
 
+    /// Connects CH`channel` (0...7) to `source`, called with the instant each frame samples.
+    public func setInput(channel: Int, _ source: @escaping (MonotonicInstant) -> Voltage) {
+        setInput(channel: channel, .function(source))
+    }
+
     /// Holds CH`channel` at a constant voltage.
     public func setInput(channel: Int, constant voltage: Voltage) {
-        setInput(channel: channel) { _ in voltage }
+        setInput(channel: channel, .constant(voltage))
     }
 
     /// The code the chip would produce for a selection at `instant` (SGL/DIFF and D2D1D0 as in the frame).
+    @inline(__always)
     public func code(singleEnded: Bool, select: UInt8, at instant: MonotonicInstant) -> UInt16 {
         let v: Double
         if singleEnded {
-            v = inputs[Int(select & 7)](instant).volts
+            v = inputs.voltage(Int(select & 7), at: instant)
         } else {
             let even = Int(select & 6)
             let (plus, minus) = select & 1 == 0 ? (even, even + 1) : (even + 1, even)
-            v = inputs[plus](instant).volts - inputs[minus](instant).volts
+            v = inputs.voltage(plus, at: instant) - inputs.voltage(minus, at: instant)
         }
-        let full = Double(1 << variant.bits)
-        var c = (v * (full / reference.volts)).rounded(.down)
-        if c.isNaN { c = 0 }
-        return UInt16(min(max(c, 0), full - 1))
+        // Clamped first, then truncated: for c ≥ 0 truncation is floor (and needs no libm call per sample).
+        var c = v * codesPerVolt
+        if !(c >= 0) { c = 0 }  // negative or NaN
+        return UInt16(min(c, fullScale - 1))
     }
 
     public func exchange(mosi: UnsafeRawBufferPointer, miso: UnsafeMutableRawBufferPointer) {
@@ -92,17 +103,21 @@ public final class SimMCP3x08: SimSPITarget {
 
     /// The same protocol as `exchangeBits`, computed on a 64-bit word for frames of up to 8 bytes (every frame
     /// the drivers send): the membrane is read this way 10 000 times per simulated second.
+    @inline(__always)
     private func exchangeWord(mosi: UnsafeRawBufferPointer, miso: UnsafeMutableRawBufferPointer) {
         let count = mosi.count
-        let totalBits = count * 8
+        guard count > 0, let input = mosi.baseAddress, let output = miso.baseAddress else { return }
+        // Masking shifts and truncating conversions throughout: every shift count is below 64 by construction
+        // (count ≤ 8), and the checked forms cost more than the frame decode itself on this path.
+        let totalBits = count &* 8
         var word: UInt64 = 0
-        for i in 0..<count { word = (word << 8) | UInt64(mosi[i]) }
-        word <<= UInt64(64 - totalBits)  // MSB-aligned: bit 0 of the frame is bit 63
+        for i in 0..<count { word = (word &<< 8) | UInt64(input.load(fromByteOffset: i, as: UInt8.self)) }
+        word = word &<< UInt64(truncatingIfNeeded: 64 &- totalBits)  // MSB-aligned: bit 0 of the frame is bit 63
         var out = UInt64.max  // DOUT high-impedance (reads 1) until the null bit
         if word != 0 {
             let startBit = word.leadingZeroBitCount
-            if startBit + 4 < totalBits {
-                let command = UInt8((word << UInt64(startBit + 1)) >> 60)  // SGL D2 D1 D0
+            if startBit &+ 4 < totalBits {
+                let command = UInt8(truncatingIfNeeded: (word &<< UInt64(truncatingIfNeeded: startBit &+ 1)) &>> 60)  // SGL D2 D1 D0
                 let now = clock.now
                 let result = code(singleEnded: command & 0x8 != 0, select: command & 7, at: now)
                 lastCode = result
@@ -111,17 +126,22 @@ public final class SimMCP3x08: SimSPITarget {
                 let n = variant.bits
                 // After D0 comes one sample bit, then the null bit, then B(n-1)...B0 (MSB first), then B1...B(n-1)
                 // (LSB first), then zeros. Built as one MSB-aligned word starting at the null bit.
-                let nullBit = startBit + 6
-                let msbFirst = UInt64(result) << UInt64(63 - n)
-                let lsbFirst = UInt64(Self.reversed16(result >> 1) >> UInt16(16 - (n - 1))) << UInt64(63 - n - (n - 1))
-                let stream = msbFirst | lsbFirst
+                let nullBit = startBit &+ 6
+                var stream = UInt64(result) &<< UInt64(truncatingIfNeeded: 63 &- n)
+                if nullBit &+ 1 &+ n < totalBits {  // the LSB-first repeat starts inside this frame
+                    stream |= UInt64(Self.reversed16(result &>> 1) &>> UInt16(truncatingIfNeeded: 16 &- (n &- 1)))
+                        &<< UInt64(truncatingIfNeeded: 63 &- n &- (n &- 1))
+                }
                 if nullBit < 64 {
-                    let ones = nullBit == 0 ? 0 : UInt64.max << UInt64(64 - nullBit)
-                    out = ones | (stream >> UInt64(nullBit))
+                    let ones = nullBit == 0 ? 0 : UInt64.max &<< UInt64(truncatingIfNeeded: 64 &- nullBit)
+                    out = ones | (stream &>> UInt64(truncatingIfNeeded: nullBit))
                 }
             }
         }
-        for i in 0..<count { miso[i] = UInt8(truncatingIfNeeded: out >> UInt64(56 - 8 * i)) }
+        for i in 0..<min(count, miso.count) {
+            output.storeBytes(of: UInt8(truncatingIfNeeded: out &>> UInt64(truncatingIfNeeded: 56 &- 8 &* i)),
+                              toByteOffset: i, as: UInt8.self)
+        }
     }
 
     /// The 16 bits of `x` in reverse order.

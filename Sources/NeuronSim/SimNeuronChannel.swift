@@ -12,7 +12,8 @@ public import NeuronPhysics
 /// models query at `clock.now`, which only moves forward, so this does not arise in the loop.
 ///
 /// Not thread-safe: one thread owns a simulated board. The chip models' hooks hold this channel unretained
-/// (`unowned(unsafe)`, or `Unmanaged` on the per-sample ADC path, so a sample costs no reference counting):
+/// (`unowned(unsafe)`, or `SimAnalogSource.neuron` on the per-sample ADC path, so a sample costs no reference
+/// counting):
 /// whoever builds the wiring keeps the channel alive as long as the chips, as `SimulatedBoard` does.
 public final class SimNeuronChannel {
     /// The physics, behind a pointer: it is mutated on every ADC sample, and a plain stored property of a class
@@ -97,23 +98,21 @@ public final class SimNeuronChannel {
     }
 
     /// What the ADC pin sees at `instant`: capacitor × front-end gain + noise.
+    @inline(__always)
     public func adcPinVoltage(at instant: MonotonicInstant) -> Voltage {
         advance(to: instant)
         let n = noiseRMS > 0 ? noiseRMS * noise.nextNoise() : 0
         return .volts(storage.pointer.pointee.capacitorVolts * frontEndGain + n)
     }
 
-    /// Feeds an MCP3x08 channel from the capacitor node.
+    /// Feeds an MCP3x08 channel from the capacitor node (held unretained: see `SimAnalogSource`).
     public func connect(adc: SimMCP3x08, channel: Int) {
-        // Unmanaged + guaranteed reference: no retain/release of the channel per sample (see the class comment).
-        let me = Unmanaged.passUnretained(self)
-        adc.setInput(channel: channel) { t in me._withUnsafeGuaranteedRef { $0.adcPinVoltage(at: t) } }
+        adc.setInput(channel: channel, .neuron(self))
     }
 
-    /// Feeds an ADS1x15 input pin from the capacitor node.
+    /// Feeds an ADS1x15 input pin from the capacitor node (held unretained: see `SimAnalogSource`).
     public func connect(adc: SimADS1x15, pin: Int) {
-        let me = Unmanaged.passUnretained(self)
-        adc.setInput(pin) { t in me._withUnsafeGuaranteedRef { $0.adcPinVoltage(at: t) } }
+        adc.setInput(pin, .neuron(self))
     }
 
     /// Drives a comparator input line: active while the capacitor node is above `threshold`, scanned at

@@ -33,11 +33,14 @@ public final class SimSPIDevice: SPIDevice {
     public func transaction(write: UnsafeRawBufferPointer, read: UnsafeMutableRawBufferPointer) throws(HardwareError) {
         precondition(write.count == read.count, "SPI transaction: write and read lengths differ")
         transactionCount &+= 1
-        if let kind = faults.nextFailure() {
-            throw HardwareError(
-                kind, "injected fault", device: name, operation: "transaction(\(write.count) bytes)")
-        }
+        if let kind = faults.nextFailure() { throw injected(kind, bytes: write.count) }
         target.exchange(mosi: write, miso: read)
         faults.corrupt(read)
+    }
+
+    /// Built out of line: the message formatting would otherwise make every (successful) frame pay for its stack.
+    @inline(never)
+    private func injected(_ kind: HardwareError.Kind, bytes: Int) -> HardwareError {
+        HardwareError(kind, "injected fault", device: name, operation: "transaction(\(bytes) bytes)")
     }
 }

@@ -69,7 +69,7 @@ struct RunSession {
                  traceStream: TraceStream? = nil) -> RunResult {
         ControlLoop(configuration: configuration, stimulus: stimulus, membrane: hardware.membrane,
                     clock: clock ?? runtime.clock, stop: stop, outputs: outputs, realtime: realtime,
-                    faultPolicy: faultPolicy, traceStream: traceStream).run()
+                    faultPolicy: faultPolicy, traceStream: traceStream, buffers: PrefaultedRunBuffers()).run()
     }
 
     /// Seeded random faults on every simulated bus and device (deterministic for a given seed).

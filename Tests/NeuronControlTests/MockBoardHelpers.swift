@@ -25,7 +25,8 @@ func runOnMockBoard(
     _ train: PulseTrain, sampleRate: Double = 10_000, seed: UInt64 = 1, model: NeuronModelKind = .device,
     recordTrace: Bool = true, stop: StopRequest = StopRequest(), outputs: SpikeOutputs = SpikeOutputs(),
     timingClock: (any MonotonicClock & Sendable)? = nil, faultPolicy: BusFaultPolicy = .stopOnFirst,
-    traceStream: TraceStream? = nil, prepare: (SimulatedBoard) -> Void = { _ in }
+    traceStream: TraceStream? = nil, buffers: any RunBufferAllocator = HeapRunBuffers(),
+    prepare: (SimulatedBoard) -> Void = { _ in }
 ) throws -> MockRun {
     let board = try BoardLoader.load(path: boardsDirectory + "/mock.yaml")
     let runtime = try BoardRuntime(board, overrides: .init(seed: seed, model: model))
@@ -38,7 +39,7 @@ func runOnMockBoard(
     prepare(runtime.simulation!)
     let result = ControlLoop(configuration: config, stimulus: stimulus, membrane: hw.membrane, clock: runtime.clock, stop: stop,
                              outputs: outputs, realtime: RealtimeOptions(timingClock: timingClock), faultPolicy: faultPolicy,
-                             traceStream: traceStream).run()
+                             traceStream: traceStream, buffers: buffers).run()
     return MockRun(runtime: runtime, hardware: hw, stimulus: stimulus, result: result)
 }
 

@@ -469,3 +469,38 @@ struct LinuxClockSeamTests {
 func cgpiodEvent(rising: Bool, timestamp: UInt64, seqno: UInt64) -> CGPIODEventForTests {
     CGPIODEventForTests(rising: rising ? 1 : 0, timestamp_ns: timestamp, line_seqno: seqno)
 }
+
+@Suite("Prefaulted run buffers")
+struct PrefaultedRunBufferTests {
+    @Test("sizes round up to 4 KB pages, and to 2 MB huge pages from 1 MB", arguments: [
+        (1, 4096), (4096, 4096), (4097, 8192), (1 << 20, 2 << 20), (2_000_040, 2 << 20), ((2 << 20) + 1, 4 << 20),
+    ])
+    func mappedLength(bytes: Int, expected: Int) {
+        #expect(PrefaultedRunBuffers.mappedLength(bytes) == expected)
+    }
+
+    @Test("buffers are writable end to end, zero-filled, huge ones 2 MB aligned", arguments: [1, 5000, 2_000_040, 5 << 20])
+    func writable(bytes: Int) {
+        let buffers = PrefaultedRunBuffers()
+        let p = buffers.allocate(bytes: bytes)
+        defer { buffers.deallocate(p, bytes: bytes) }
+        #expect(Int(bitPattern: p) % 16 == 0)
+        if bytes >= 1 << 20 { #expect(Int(bitPattern: p) % (2 << 20) == 0) }
+        let bytesView = UnsafeMutableRawBufferPointer(start: p, count: bytes)
+        #expect(bytesView.allSatisfy { $0 == 0 })
+        for i in stride(from: 0, to: bytes, by: 977) { bytesView[i] = UInt8(truncatingIfNeeded: i) }
+        bytesView[bytes - 1] = 0x5A
+        #expect(bytesView[bytes - 1] == 0x5A)
+    }
+
+    @Test("a buffer given back and taken again is usable (no stale mapping)")
+    func reuse() {
+        let buffers = PrefaultedRunBuffers()
+        for _ in 0..<4 {
+            let p = buffers.allocate(bytes: 3 << 20)
+            p.storeBytes(of: 7, toByteOffset: (3 << 20) - 8, as: Int64.self)
+            #expect(p.load(fromByteOffset: (3 << 20) - 8, as: Int64.self) == 7)
+            buffers.deallocate(p, bytes: 3 << 20)
+        }
+    }
+}

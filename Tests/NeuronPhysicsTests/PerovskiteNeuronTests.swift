@@ -142,3 +142,30 @@ struct PerovskiteNeuronTests {
         #expect(runTrain(pulses: 200, seed: 42).biasTimes != runTrain(pulses: 200, seed: 43).biasTimes)
     }
 }
+
+@Suite("Measurement noise")
+struct NoiseTests {
+    /// Irwin-Hall of four uniforms, scaled to unit variance: mean 0, variance 1, support ±√12 = ±3.464. With 200 000
+    /// draws the standard error of the mean is 0.0022 and of the variance about 0.003 (the fourth moment of this
+    /// distribution is 2.7), so ±0.01 and ±0.015 are over four standard errors.
+    @Test("nextNoise has mean 0, variance 1 and bounded tails")
+    func moments() {
+        var g = SeededGenerator(seed: 9)
+        var sum = 0.0, sumSq = 0.0, beyond2 = 0
+        let n = 200_000
+        for _ in 0..<n {
+            let x = g.nextNoise()
+            #expect(abs(x) <= 3.4642)
+            sum += x
+            sumSq += x * x
+            if abs(x) > 2 { beyond2 += 1 }
+        }
+        let mean = sum / Double(n)
+        let variance = sumSq / Double(n) - mean * mean
+        #expect(abs(mean) < 0.01)
+        #expect(abs(variance - 1) < 0.015)
+        // A Gaussian puts 4.55 % beyond 2σ; Irwin-Hall(4) about 4.0 %. Either way, clearly not uniform (0 %) or heavy.
+        let fraction = Double(beyond2) / Double(n)
+        #expect(fraction > 0.035 && fraction < 0.05, "beyond 2 sigma: \(fraction)")
+    }
+}
