@@ -20,17 +20,8 @@ struct RunCommand: ParsableCommand {
 
     @OptionGroup var boardOptions: BoardOptions
 
-    @Option(help: ArgumentHelp("Neuron channel id from the board file (default: the first).", valueName: "id"))
-    var neuron: Int?
-
-    @Option(help: ArgumentHelp("Pulse amplitude (volts unless a unit is given).", valueName: "V"))
-    var amplitude = VoltageArgument(.volts(0.75))
-
-    @Option(help: ArgumentHelp("Pulse width (milliseconds unless a unit is given).", valueName: "ms"))
-    var width = DurationArgument<Milliseconds>(.milliseconds(5))
-
-    @Option(help: ArgumentHelp("Pulse frequency (Hz).", valueName: "Hz"))
-    var frequency = FrequencyArgument(.hertz(33))
+    @OptionGroup var neuronOptions: NeuronOptions
+    @OptionGroup var pulse: PulseOptions
 
     @Option(help: ArgumentHelp("Number of pulses (default 100; exclusive with --duration).", valueName: "n"))
     var pulses: Int?
@@ -38,14 +29,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Run length (seconds unless a unit is given); as many whole periods as fit.", valueName: "s"))
     var duration: DurationArgument<Seconds>?
 
-    @Option(name: .customLong("sample-rate"), help: ArgumentHelp("Membrane sampling rate (Hz).", valueName: "Hz"))
-    var sampleRate = FrequencyArgument(.hertz(10_000))
-
-    @Option(help: ArgumentHelp("Random seed of the simulated neuron (default: the board file's).", valueName: "n"))
-    var seed: UInt64?
-
-    @Option(help: ArgumentHelp("Neuron physics of the simulated board: device, paper or deterministic (default: the board file's).", valueName: "model"))
-    var model: ModelOption?
+    @OptionGroup var sampling: SamplingOptions
 
     @Option(help: ArgumentHelp("Directory for trace.csv, spikes.csv and summary.json.", valueName: "dir"))
     var output = "neuronhil-out"
@@ -109,24 +93,25 @@ struct RunCommand: ParsableCommand {
         if let pulses, pulses < 1 {
             throw ValidationError("--pulses must be at least 1 (got \(pulses))")
         }
-        if let d = duration, d.duration < frequency.frequency.period {
-            throw ValidationError("--duration \(Seconds.describe(d.duration)) is shorter than one period at \(frequency.frequency); give at least \(Seconds.describe(frequency.frequency.period))")
+        if let d = duration, d.duration < pulse.frequency.frequency.period {
+            throw ValidationError("--duration \(Seconds.describe(d.duration)) is shorter than one period at \(pulse.frequency.frequency); give at least \(Seconds.describe(pulse.frequency.frequency.period))")
         }
     }
 
     var pulseCount: Int {
         if let pulses { return pulses }
-        if let d = duration { return max(1, Int(d.duration.seconds * frequency.frequency.hertz + 1e-9)) }
+        if let d = duration { return max(1, Int(d.duration.seconds * pulse.frequency.frequency.hertz + 1e-9)) }
         return 100
     }
 
     func run() throws {
-        let train = PulseTrain(amplitude: amplitude.voltage, width: width.duration, frequency: frequency.frequency, count: pulseCount)
+        let train = PulseTrain(amplitude: pulse.amplitude.voltage, width: pulse.width.duration, frequency: pulse.frequency.frequency,
+                               count: pulseCount)
         let session: RunSession
         do {
             session = try RunSession(
-                boardPath: boardOptions.board, neuronID: neuron, train: train, sampleRate: sampleRate.frequency,
-                seed: seed, model: model?.kind, recordTrace: false, stateFile: simState, injectFaults: injectFaults)
+                boardPath: boardOptions.board, neuronID: neuronOptions.neuron, train: train, sampleRate: sampling.sampleRate.frequency,
+                seed: sampling.seed, model: sampling.model?.kind, recordTrace: false, stateFile: simState, injectFaults: injectFaults)
         } catch let e as CLIError {
             printError(e.description)
             throw ExitCode(e.exitCode)
