@@ -16,6 +16,9 @@ struct RunCommand: ParsableCommand {
             read the CSVs with pandas.read_csv(path, comment='#'). SIGINT/SIGTERM/SIGHUP stop the run through the
             safe state (DAC at 0 V, powered down) and the files are still written.
             Units may be given: --amplitude 750mV, --width 5ms, --frequency 33Hz, --duration 2s, --sample-rate 10k.
+
+            --record FILE also saves the run (board, protocol, the exact ADC trace, pulses and spikes) when it ends, \
+            however it ends, for `neuronctl replay FILE` to check.
             """)
 
     @OptionGroup var boardOptions: BoardOptions
@@ -43,8 +46,7 @@ struct RunCommand: ParsableCommand {
     @Flag(name: .customLong("no-trace"), help: "Do not record the capacitor trace.")
     var noTrace = false
 
-    @Flag(help: "Print the summary as JSON instead of text.")
-    var json = false
+    @OptionGroup var reporting: ReportOptions
 
     @Flag(help: "Pace the simulated board by the real clock, as hardware would run; ticks are timed.")
     var realtime = false
@@ -111,7 +113,8 @@ struct RunCommand: ParsableCommand {
         do {
             session = try RunSession(
                 boardPath: boardOptions.board, neuronID: neuronOptions.neuron, train: train, sampleRate: sampling.sampleRate.frequency,
-                seed: sampling.seed, model: sampling.model?.kind, recordTrace: false, stateFile: simState, injectFaults: injectFaults)
+                seed: sampling.seed, model: sampling.model?.kind, recordTrace: false, stateFile: simState, injectFaults: injectFaults,
+                recording: reporting.record != nil)
         } catch let e as CLIError {
             printError(e.description)
             throw ExitCode(e.exitCode)
@@ -123,6 +126,7 @@ struct RunCommand: ParsableCommand {
             printError("--output \(output): cannot create the directory (\(error.localizedDescription)). Fix: choose a writable directory.")
             throw ExitCode(2)
         }
+        try reporting.checkRecordPath()
         // A hardware board always runs against the real clock; a simulated one only with --realtime (paced).
         let onHardware = session.runtime.simulation == nil
         let timed = realtime || onHardware
@@ -201,9 +205,10 @@ struct RunCommand: ParsableCommand {
         let summary = RunSummary(result)
         try writeRecords(session: session, result: result, summary: summary, forwarding: forwarding,
                          dacReadBackVolts: readBackVolts, realtime: realtimeReport, files: files)
+        let recorded = writeRecording(session: session, result: result)
         var report = RunReport(session: session, summary: summary, forwarding: forwarding, files: files, dacReadBackVolts: readBackVolts)
         report.realtime = realtimeReport
-        if json {
+        if reporting.json {
             print(try report.jsonText())
         } else {
             var text = textSummary(session: session, result: result, summary: summary, forwarding: forwarding, readBack: readBack, files: files)
@@ -212,7 +217,7 @@ struct RunCommand: ParsableCommand {
         }
         switch (result.termination, result.safeState) {
         case (_, .failed): throw ExitCode(3)
-        case (.completed, _): return
+        case (.completed, _): if recorded { return } else { throw ExitCode(2) }
         case (.stopped(let signal), _): throw ExitCode(128 + (signal ?? 2))
         case (.failed, _), (.overrunStorm, _): throw ExitCode(1)
         }
@@ -222,6 +227,7 @@ struct RunCommand: ParsableCommand {
     func outputPaths() -> [String: String] {
         var files = ["spikes": spikes ?? "\(output)/spikes.csv", "summary": "\(output)/summary.json"]
         if !noTrace { files["trace"] = trace ?? "\(output)/trace.csv" }
+        if let record = reporting.record { files["record"] = record }
         return files
     }
 
@@ -348,6 +354,6 @@ func textSummary(session: RunSession, result: RunResult, summary s: RunSummary, 
     if forwarding.droppedAtLoop > 0 { out.append("forwarding ring     \(forwarding.droppedAtLoop) events dropped (forwarder behind)") }
     out.append("ended               \(s.termination)")
     out.append("safe state          \(s.safeState); \(readBack)")
-    out.append("files               " + ["trace", "spikes", "summary"].compactMap { files[$0] }.joined(separator: ", "))
+    out.append("files               " + ["trace", "spikes", "summary", "record"].compactMap { files[$0] }.joined(separator: ", "))
     return out.joined(separator: "\n")
 }

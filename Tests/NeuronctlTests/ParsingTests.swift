@@ -21,7 +21,7 @@ import Testing
         #expect(run.pulseCount == 100)
         #expect(run.boardOptions.board == "Boards/mock.yaml")
         #expect(run.output == "neuronhil-out")
-        #expect(!run.json && !run.realtime && !run.noTrace)
+        #expect(!run.reporting.json && !run.realtime && !run.noTrace)
         #expect(run.sampling.seed == nil && run.sampling.model == nil)
     }
 
@@ -79,18 +79,36 @@ import Testing
         let sense = SenseCommand.helpMessage(columns: 1000)
         let network = NetworkCommand.helpMessage(columns: 1000)
         let population = SimulateCommand.Population.helpMessage(columns: 1000)
-        for flag in ["--board", "--sample-rate", "--seed", "--model", "--json"] {
+        for flag in ["--board", "--sample-rate", "--seed", "--model", "--record", "--json"] {
             let line = helpLine(flag, in: run)
             #expect(line != nil, "run --help lacks \(flag)")
             #expect(helpLine(flag, in: sense) == line && helpLine(flag, in: network) == line, "\(flag)")
         }
-        #expect(helpLine("--record", in: sense) != nil && helpLine("--record", in: sense) == helpLine("--record", in: network))
         for flag in ["--neuron", "--amplitude", "--width", "--frequency"] {
             let line = helpLine(flag, in: run)
             #expect(line != nil && helpLine(flag, in: sense) == line, "\(flag)")
         }
         for flag in ["--amplitude", "--width", "--frequency"] {
             #expect(helpLine(flag, in: population) == helpLine(flag, in: run), "\(flag)")
+        }
+    }
+
+    @Test("run, sense and network parse and refuse the shared flags alike", arguments: [
+        ["run"], ["sense", "--input", "in.csv"], ["network", "--network", "net.yaml", "--duration", "1"],
+    ])
+    func sharedFlagsParseAlike(command: [String]) throws {
+        let parsed = try Neuronctl.parseAsRoot(command + ["--sample-rate", "5k", "--seed", "7", "--model", "paper", "--record", "r.json", "--json"])
+        let groups: (SamplingOptions, ReportOptions)? = switch parsed {
+        case let c as RunCommand: (c.sampling, c.reporting)
+        case let c as SenseCommand: (c.runOptions.sampling, c.runOptions.reporting)
+        case let c as NetworkCommand: (c.runOptions.sampling, c.runOptions.reporting)
+        default: nil
+        }
+        let (sampling, reporting) = try #require(groups)
+        #expect(sampling.sampleRate.frequency.hertz == 5000 && sampling.seed == 7 && sampling.model == .paper)
+        #expect(reporting.record == "r.json" && reporting.json)
+        for bad in [["--sample-rate", "0"], ["--model", "bogus"], ["--record", ""]] {
+            #expect(throws: (any Error).self, "\(command[0]) \(bad)") { try Neuronctl.parseAsRoot(command + bad) }
         }
     }
 
