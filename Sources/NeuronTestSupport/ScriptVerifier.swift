@@ -34,12 +34,6 @@ public struct ScriptVocabulary: Sendable, Hashable {
     /// One transfer and several, e.g. "transaction" / "transactions".
     public var transfer: String
     public var transfers: String
-
-    public init(title: String, transfer: String, transfers: String) {
-        self.title = title
-        self.transfer = transfer
-        self.transfers = transfers
-    }
 }
 
 /// Checks a bus's traffic against a script of `Step`s: each transfer against the next step, then, at `finish()`,
