@@ -169,12 +169,15 @@ struct SenseCommand: ParsableCommand {
         commandName: "sense",
         abstract: "Turn a sensor value stream into pulses on a neuron (rate, amplitude or width coding).",
         discussion: """
-            Sources: --input FILE (CSV 'time_s,value' lines, or one value per line spaced by --interval; '-' reads
-            standard input to its end; 'sensor:NAME' reads the board's sensor NAME, e.g. a ti,tmp102, through its driver
-            every --interval, needs --duration), or --listen HOST:PORT (UDP datagrams of ASCII decimal numbers, one per line;
-            the latest value holds; needs --duration, use --realtime). Values map from --range onto --output-range
-            of the coded parameter (Hz, V or ms; defaults: the paper's Fig. 4 tuning) and are clamped to the
-            board's limits; --amplitude, --width and --frequency fix the two parameters that are not coded.
+            Sources: --input FILE (CSV 'time_s,value' lines, or one value per line spaced by --interval; '-' reads \
+            standard input to its end; 'sensor:NAME' reads the board's sensor NAME, e.g. a ti,tmp102, through its \
+            driver every --interval, needs --duration), or --listen HOST:PORT (UDP datagrams of ASCII decimal \
+            numbers, one per line; the latest value holds; needs --duration, use --realtime).
+
+            Values map from --range onto --output-range of the coded parameter (Hz, V or ms; defaults: the paper's \
+            Fig. 4 tuning) and are clamped to the board's limits; --amplitude, --width and --frequency fix the two \
+            parameters that are not coded.
+
               printf '0,0\\n1,0.5\\n2,1\\n' | neuronctl sense --input - --coding rate
             """)
 
