@@ -1,6 +1,7 @@
 public import NeuronBoard
 public import NeuronControl
 import NeuronHAL
+import Foundation
 
 extension BoardDescription {
     /// The board file's `limits` as the control layer's type.
@@ -29,5 +30,15 @@ extension SensorValueFeed {
     public static func onBoard(_ runtime: BoardRuntime, sensor name: String, period: Duration) throws(BoardError) -> SensorValueFeed {
         let sensor = try runtime.sensor(named: name)
         return SensorValueFeed(period: period, read: sensor.read)
+    }
+}
+
+extension Recording.Board {
+    /// The board `runtime` was brought up from, with the text of its file at `path` (empty if it cannot be read
+    /// again) and the simulation's model and seed.
+    public init(path: String, runtime: BoardRuntime) {
+        let yaml = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+        self.init(name: runtime.description.board.name, file: path, yaml: yaml, simulated: runtime.description.board.simulated,
+                  model: runtime.simulation?.model.rawValue, seed: runtime.simulation?.seed)
     }
 }

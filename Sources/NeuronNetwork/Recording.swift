@@ -8,6 +8,9 @@ public import Foundation
 /// spikes bit for bit, and a recording kept under Tests/ is a golden-trace regression test for `SpikeDetector`.
 ///
 /// Read it in Python with `json.load(open(path))`: `time_ns` and `channels[i].membrane_v` are parallel arrays.
+///
+/// Written by `neuronctl sense`, `network` (a `NetworkLoop` run, any number of channels) and `run` (a `ControlLoop`
+/// run: one channel, its pulse train's pulses, `protocol.command` "run"); `replay` treats them alike.
 public struct Recording: Sendable, Codable, Hashable {
     public struct Board: Sendable, Codable, Hashable {
         public var name: String
@@ -100,19 +103,53 @@ public struct Recording: Sendable, Codable, Hashable {
         case format, version, tool, board, protocolInfo = "protocol", sampleIntervalNs, detector, timeNs, channels, pulses, spikes
     }
 
+    /// A `NetworkLoop` run.
     public init(tool: String, board: Board, protocolInfo: [String: String], sampleInterval: Duration,
                 detector: DetectorConfiguration, result: NetworkRunResult) {
+        self.init(tool: tool, board: board, protocolInfo: protocolInfo, sampleInterval: sampleInterval, detector: detector,
+                  time: result.time,
+                  channels: result.channelIDs.indices.map {
+                      Channel(id: result.channelIDs[$0], stimulusV: result.stimulus[$0], membraneV: result.membrane[$0],
+                              pulse: result.pulseIndex[$0])
+                  },
+                  pulses: result.pulses, spikes: result.spikes)
+    }
+
+    /// A single-neuron `ControlLoop` run (`neuronctl run --record`), whatever ended it: everything sampled up to the
+    /// end is kept. The run must have kept its trace (`RunConfiguration.recordTrace`). `membrane` holds the values
+    /// the detector saw, one per sample, as the membrane input returned them: the trace keeps them as `Float`, which
+    /// would not replay bit for bit. Should the two counts differ, both are cut to the shorter.
+    ///
+    /// The pulses are the train's first `pulsesApplied`, at the loop's edge times (`PulseTrain.pulseStart(_:)`), and
+    /// the stimulus column is the train's amplitude while a pulse was on, else 0, as the loop commanded.
+    public init(tool: String, board: Board, protocolInfo: [String: String], run result: RunResult, membrane: [Double]) {
+        let cfg = result.configuration
+        let train = cfg.train
+        let n = min(result.trace.count, membrane.count)
+        let trace = result.trace
+        let channel = Channel(
+            id: cfg.channel, stimulusV: trace.stimulus.prefix(n).map { $0 == 0 ? 0 : train.amplitude.volts },
+            membraneV: Array(membrane.prefix(n)), pulse: Array(trace.pulse.prefix(n)))
+        let pulses = (0..<result.pulsesApplied).map {
+            PulseRecord(channel: cfg.channel, index: $0, startNs: train.pulseStart($0), endNs: train.pulseEnd($0),
+                        amplitudeVolts: train.amplitude.volts, cause: "own")
+        }
+        self.init(tool: tool, board: board, protocolInfo: protocolInfo, sampleInterval: cfg.sampleInterval,
+                  detector: cfg.detector, time: Array(trace.time.prefix(n)), channels: [channel], pulses: pulses,
+                  spikes: result.spikes)
+    }
+
+    init(tool: String, board: Board, protocolInfo: [String: String], sampleInterval: Duration, detector: DetectorConfiguration,
+         time: [Int64], channels: [Channel], pulses: [PulseRecord], spikes: [SpikeEvent]) {
         self.tool = tool
         self.board = board
         self.protocolInfo = protocolInfo
         sampleIntervalNs = sampleInterval.nanosecondsValue
         self.detector = Detector(detector)
-        timeNs = result.time
-        channels = result.channelIDs.indices.map {
-            Channel(id: result.channelIDs[$0], stimulusV: result.stimulus[$0], membraneV: result.membrane[$0], pulse: result.pulseIndex[$0])
-        }
-        pulses = result.pulses
-        spikes = result.spikes.map(Spike.init)
+        timeNs = time
+        self.channels = channels
+        self.pulses = pulses
+        self.spikes = spikes.map(Spike.init)
     }
 
     public func encoded() throws -> Data {
@@ -132,7 +169,7 @@ public struct Recording: Sendable, Codable, Hashable {
         d.keyDecodingStrategy = .convertFromSnakeCase
         let r: Recording
         do { r = try d.decode(Recording.self, from: data) } catch {
-            throw InputError(source: path, line: nil, problem: "not a NeuronHIL recording (\(error)).", fix: "give a file written by neuronctl sense/network --record")
+            throw InputError(source: path, line: nil, problem: "not a NeuronHIL recording (\(error)).", fix: "give a file written by neuronctl run/sense/network --record")
         }
         guard r.format == "neuronhil-recording", r.version == 1 else {
             throw InputError(source: path, line: nil, problem: "format \(r.format) version \(r.version) is not supported.", fix: "record it again with this neuronctl")

@@ -1,11 +1,12 @@
 public import NeuronHAL
 public import Testing
 
-// Scripted SPI device: the SPI twin of `ScriptedI2CBus` (see there for the model). Each expectation is one
-// full-duplex `SPIDevice.transaction` (CS asserted, N bytes out and N in, CS deasserted).
+// Scripted SPI device: the SPI twin of `ScriptedI2CBus` (see there for the model), checked by the same
+// `ScriptVerifier`. Each expectation is one full-duplex `SPIDevice.transaction` (CS asserted, N bytes out and N in,
+// CS deasserted).
 
 /// One expected full-duplex SPI transfer and the bytes MISO answers with.
-public struct SPIExpectation: Hashable, Sendable, CustomStringConvertible {
+public struct SPIExpectation: ScriptStep, Hashable {
     /// The bytes the driver must clock out on MOSI.
     public var written: [UInt8]
     /// The bytes clocked in on MISO (same count as `written`).
@@ -30,10 +31,14 @@ public struct SPIExpectation: Hashable, Sendable, CustomStringConvertible {
     public var description: String {
         "transfer \(hexBytes(written))" + (failure.map { " FAILING(\($0))" } ?? " -> \(hexBytes(reply))")
     }
+
+    public func mismatch(with actual: SPITransfer) -> String? {
+        byteDifference("bytes", expected: written, actual: actual.written)
+    }
 }
 
 /// A transfer the driver actually performed on a `ScriptedSPIDevice`.
-public struct SPITransfer: Hashable, Sendable, CustomStringConvertible {
+public struct SPITransfer: ScriptedTransfer, Hashable {
     public var written: [UInt8]
     /// What MISO answered (empty when the device threw).
     public var reply: [UInt8]
@@ -44,97 +49,27 @@ public struct SPITransfer: Hashable, Sendable, CustomStringConvertible {
 }
 
 /// An `SPIDevice` that answers from a script; mismatches are recorded as issues and throw
-/// `HardwareError(.protocolViolation)`. Not thread-safe and not `Sendable`. Prefer `withScriptedSPI`.
-public final class ScriptedSPIDevice: SPIDevice {
-    public let script: [SPIExpectation]
-    public private(set) var consumed = 0
-    public private(set) var transcript: [SPITransfer] = []
+/// `HardwareError(.protocolViolation)` (`ScriptVerifier`; `script`, `consumed`, `remaining`, `transcript`,
+/// `mismatched` and `finish()` come from `ScriptedBus`). Not thread-safe and not `Sendable`. Prefer
+/// `withScriptedSPI`.
+public final class ScriptedSPIDevice: SPIDevice, ScriptedBus {
+    public let verifier: ScriptVerifier<SPIExpectation>
+    /// When set, each transfer in `transcript` is stamped with `clock.now`.
     public var clock: (any MonotonicClock)?
-    public private(set) var mismatched = false
-    private let sourceLocation: SourceLocation
-    private var finished = false
-    private let device = "scripted-spi"
 
     public init(
         _ script: [SPIExpectation], clock: (any MonotonicClock)? = nil,
         sourceLocation: SourceLocation = #_sourceLocation
     ) {
-        self.script = script
+        verifier = ScriptVerifier(
+            script, vocabulary: ScriptVocabulary(title: "Scripted SPI device", transfer: "transfer", transfers: "transfers"),
+            sourceLocation: sourceLocation)
         self.clock = clock
-        self.sourceLocation = sourceLocation
     }
-
-    public var remaining: ArraySlice<SPIExpectation> { script[consumed...] }
 
     public func transaction(write: UnsafeRawBufferPointer, read: UnsafeMutableRawBufferPointer) throws(HardwareError) {
         precondition(write.count == read.count, "SPIDevice.transaction: write and read lengths differ")
-        let transfer = SPITransfer(written: Array(write), reply: [], at: clock?.now)
-        transcript.append(transfer)
-        if mismatched {
-            throw HardwareError(
-                .protocolViolation, "transfer after a script mismatch", device: device, operation: "scripted transfer")
-        }
-        guard consumed < script.count else {
-            mismatched = true
-            report("Scripted SPI device: unexpected transfer after the end of the script",
-                   expected: "(nothing)", actual: transfer.description)
-            throw HardwareError(
-                .protocolViolation, "transfer beyond the end of the script", device: device,
-                operation: "scripted transfer")
-        }
-        let expected = script[consumed]
-        guard expected.written == transfer.written else {
-            mismatched = true
-            let i = firstDifference(expected.written, transfer.written) ?? 0
-            report("Scripted SPI device: transfer \(consumed + 1) of \(script.count) does not match the script",
-                   expected: expected.description, actual: transfer.description,
-                   note: "bytes differ at index \(i) (expected \(byteAt(expected.written, i)), "
-                       + "got \(byteAt(transfer.written, i)))")
-            throw HardwareError(
-                .protocolViolation, "transfer does not match the script", device: device,
-                operation: "scripted transfer")
-        }
-        consumed += 1
-        if let failure = expected.failure {
-            throw HardwareError(failure, "scripted failure", device: device, operation: "scripted transfer")
-        }
-        for (i, byte) in expected.reply.enumerated() { read[i] = byte }
-        transcript[transcript.count - 1].reply = expected.reply
-    }
-
-    /// Records an issue for every expectation left unconsumed (unless a mismatch was already reported).
-    @discardableResult
-    public func finish() -> Bool {
-        if finished { return !mismatched && consumed == script.count }
-        finished = true
-        if mismatched { return false }
-        guard consumed == script.count else {
-            let left = remaining.enumerated().map { "  \(consumed + $0.offset + 1). \($0.element)" }
-            Issue.record(
-                Comment(rawValue: """
-                    Scripted SPI device: \(script.count - consumed) of \(script.count) expected transfers \
-                    never happened:
-                    \(left.joined(separator: "\n"))
-                    Transcript:
-                    \(transcriptText)
-                    """),
-                sourceLocation: sourceLocation)
-            return false
-        }
-        return true
-    }
-
-    private var transcriptText: String {
-        transcript.isEmpty
-            ? "  (no transfers)"
-            : transcript.enumerated().map { "  \($0.offset + 1). \($0.element)" }.joined(separator: "\n")
-    }
-
-    private func report(_ title: String, expected: String, actual: String, note: String? = nil) {
-        var text = "\(title)\n  expected: \(expected)\n  actual:   \(actual)"
-        if let note { text += "\n  \(note)" }
-        text += "\nTranscript:\n\(transcriptText)"
-        Issue.record(Comment(rawValue: text), sourceLocation: sourceLocation)
+        try verifier.perform(SPITransfer(written: Array(write), reply: [], at: clock?.now), device: "scripted-spi", into: read)
     }
 }
 
@@ -145,7 +80,5 @@ public func withScriptedSPI<R, E: Error>(
     sourceLocation: SourceLocation = #_sourceLocation,
     _ body: (ScriptedSPIDevice) throws(E) -> R
 ) throws(E) -> R {
-    let device = ScriptedSPIDevice(expectations, clock: clock, sourceLocation: sourceLocation)
-    defer { device.finish() }
-    return try body(device)
+    try withFinishing(ScriptedSPIDevice(expectations, clock: clock, sourceLocation: sourceLocation), body)
 }

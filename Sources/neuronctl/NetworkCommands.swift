@@ -32,28 +32,17 @@ enum MappingOption: String, ExpressibleByArgument, CaseIterable, Sendable {
     var mapping: Mapping { Mapping(rawValue: rawValue)! }
 }
 
-/// Options shared by the commands that run a `NetworkLoop` on a board.
+/// Options shared by the commands that run a `NetworkLoop` on a board: the groups `run` takes too, and the two
+/// flags whose meaning differs from `run`'s (`--spikes` is written only when given; `--realtime` only paces).
 struct NetworkRunOptions: ParsableArguments {
-    @Option(name: .customLong("sample-rate"), help: ArgumentHelp("Membrane sampling rate of every channel (Hz).", valueName: "Hz"))
-    var sampleRate = FrequencyArgument(.hertz(10_000))
-
-    @Option(help: ArgumentHelp("Random seed of the simulated neurons (default: the board file's).", valueName: "n"))
-    var seed: UInt64?
-
-    @Option(help: ArgumentHelp("Neuron physics of the simulated board: device, paper or deterministic.", valueName: "model"))
-    var model: ModelOption?
-
-    @Option(help: ArgumentHelp("Save board, protocol, ADC trace, pulses and spikes to this recording (JSON) for `neuronctl replay`.", valueName: "file"))
-    var record: String?
+    @OptionGroup var sampling: SamplingOptions
+    @OptionGroup var reporting: ReportOptions
 
     @Option(help: ArgumentHelp("Write the complete spikes as CSV to this file.", valueName: "file"))
     var spikes: String?
 
     @Flag(help: "Pace the simulated board by the real clock (needed when spikes or values arrive over UDP).")
     var realtime = false
-
-    @Flag(help: "Print the summary as JSON.")
-    var json = false
 }
 
 /// A board brought up for a network run.
@@ -63,28 +52,24 @@ struct NetworkBoard {
     let runtime: BoardRuntime
 
     init(path: String, options: NetworkRunOptions) throws {
+        try options.reporting.checkRecordPath()
+        let sampling = options.sampling
         do {
             description = try BoardLoader.load(path: path)
-            runtime = try BoardRuntime(description, overrides: .init(seed: options.seed, model: options.model?.kind, recordsHistory: false))
+            runtime = try BoardRuntime(description, overrides: .init(seed: sampling.seed, model: sampling.model?.kind, recordsHistory: false))
         } catch {
             printError(error.description)
             throw ExitCode(2)
         }
         self.path = path
-        guard description.limits.sampleRate.contains(options.sampleRate.frequency) else {
-            printError("--sample-rate \(options.sampleRate.frequency): outside the board's \(description.limits.sampleRate.lowerBound) ... \(description.limits.sampleRate.upperBound). Fix: choose a rate in that range, e.g. 10000")
+        guard description.limits.sampleRate.contains(sampling.sampleRate.frequency) else {
+            printError("--sample-rate \(sampling.sampleRate.frequency): outside the board's \(description.limits.sampleRate.lowerBound) ... \(description.limits.sampleRate.upperBound). Fix: choose a rate in that range, e.g. 10000")
             throw ExitCode(2)
         }
     }
 
     var clockForRun: (Bool) -> any MonotonicClock {
         { realtime in realtime ? self.runtime.simulation.map { PacedClock($0.clock) } ?? self.runtime.clock : self.runtime.clock }
-    }
-
-    func recordingBoard() -> Recording.Board {
-        let yaml = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
-        return Recording.Board(name: description.board.name, file: path, yaml: yaml, simulated: description.board.simulated,
-                               model: runtime.simulation?.model.rawValue, seed: runtime.simulation?.seed)
     }
 
     /// Runs the loop with the forwarder's sinks, then writes the recording and spike file, and prints the summary.
@@ -94,10 +79,11 @@ struct NetworkBoard {
         forwarder?.start()
         let result = loop.run()
         let forwarding = forwarder?.finish()
-        if let path = options.record {
-            let recording = Recording(tool: "neuronctl \(Neuronctl.version)", board: recordingBoard(), protocolInfo: protocolInfo,
-                                      sampleInterval: options.sampleRate.frequency.period, detector: detector, result: result)
-            try write(String(decoding: try recording.encoded(), as: UTF8.self) + "\n", to: path, flag: "--record")
+        if let path = options.reporting.record {
+            let recording = Recording(tool: "neuronctl \(Neuronctl.version)", board: .init(path: self.path, runtime: runtime),
+                                      protocolInfo: protocolInfo, sampleInterval: options.sampling.sampleRate.frequency.period,
+                                      detector: detector, result: result)
+            try write(recording, to: path)
         }
         if let path = options.spikes {
             let meta = [("neuronhil", "spike record written by neuronctl \(Neuronctl.version)"), ("board", "\(description.board.name) (\(self.path))")]
@@ -105,7 +91,7 @@ struct NetworkBoard {
             try write(RunRecords.spikesCSV(result.spikes, metadata: meta), to: path, flag: "--spikes")
         }
         let summary = NetworkSummary(result: result, forwarding: forwarding)
-        if options.json {
+        if options.reporting.json {
             let e = JSONEncoder()
             e.outputFormatting = [.prettyPrinted, .sortedKeys]
             e.keyEncodingStrategy = .convertToSnakeCase
@@ -183,20 +169,21 @@ struct SenseCommand: ParsableCommand {
         commandName: "sense",
         abstract: "Turn a sensor value stream into pulses on a neuron (rate, amplitude or width coding).",
         discussion: """
-            Sources: --input FILE (CSV 'time_s,value' lines, or one value per line spaced by --interval; '-' reads
-            standard input to its end; 'sensor:NAME' reads the board's sensor NAME, e.g. a ti,tmp102, through its driver
-            every --interval, needs --duration), or --listen HOST:PORT (UDP datagrams of ASCII decimal numbers, one per line;
-            the latest value holds; needs --duration, use --realtime). Values map from --range onto --output-range
-            of the coded parameter (Hz, V or ms; defaults: the paper's Fig. 4 tuning) and are clamped to the
-            board's limits.
+            Sources: --input FILE (CSV 'time_s,value' lines, or one value per line spaced by --interval; '-' reads \
+            standard input to its end; 'sensor:NAME' reads the board's sensor NAME, e.g. a ti,tmp102, through its \
+            driver every --interval, needs --duration), or --listen HOST:PORT (UDP datagrams of ASCII decimal \
+            numbers, one per line; the latest value holds; needs --duration, use --realtime).
+
+            Values map from --range onto --output-range of the coded parameter (Hz, V or ms; defaults: the paper's \
+            Fig. 4 tuning) and are clamped to the board's limits; --amplitude, --width and --frequency fix the two \
+            parameters that are not coded.
+
               printf '0,0\\n1,0.5\\n2,1\\n' | neuronctl sense --input - --coding rate
             """)
 
     @OptionGroup var boardOptions: BoardOptions
     @OptionGroup var runOptions: NetworkRunOptions
-
-    @Option(help: ArgumentHelp("Neuron channel id (default: the first).", valueName: "id"))
-    var neuron: Int?
+    @OptionGroup var neuronOptions: NeuronOptions
 
     @Option(help: ArgumentHelp("CSV value stream ('-': standard input: replayed when it ends, or read live with --duration), or sensor:NAME (a sensor on the board).", valueName: "file"))
     var input: String?
@@ -216,14 +203,7 @@ struct SenseCommand: ParsableCommand {
     @Option(name: .customLong("output-range"), help: ArgumentHelp("Output range LO:HI in Hz, V or ms (default: 20:50 Hz, 0.4:0.9 V, 2:7.5 ms).", valueName: "lo:hi"))
     var outputRange: RangeArgument?
 
-    @Option(help: ArgumentHelp("Fixed pulse amplitude when not coded.", valueName: "V"))
-    var amplitude = VoltageArgument(.volts(0.75))
-
-    @Option(help: ArgumentHelp("Fixed pulse width when not coded.", valueName: "ms"))
-    var width = DurationArgument<Milliseconds>(.milliseconds(5))
-
-    @Option(help: ArgumentHelp("Fixed pulse frequency when not coded.", valueName: "Hz"))
-    var frequency = FrequencyArgument(.hertz(33))
+    @OptionGroup var pulse: PulseOptions
 
     @Option(help: ArgumentHelp("Spacing of value-only lines.", valueName: "ms"))
     var interval = DurationArgument<Milliseconds>(.milliseconds(100))
@@ -249,7 +229,8 @@ struct SenseCommand: ParsableCommand {
     func run() throws {
         let board = try NetworkBoard(path: boardOptions.board, options: runOptions)
         let config = EncoderConfiguration(coding: coding.coding, mapping: mapping.mapping, input: range.range, output: outputRange?.range,
-                                          amplitude: amplitude.voltage, width: width.duration, frequency: frequency.frequency)
+                                          amplitude: pulse.amplitude.voltage, width: pulse.width.duration,
+                                          frequency: pulse.frequency.frequency)
         let encoder: StimulusEncoder
         do { encoder = try StimulusEncoder(config, limits: board.description.stimulusLimits) } catch {
             printError("\(board.path): \(error.description)")
@@ -320,12 +301,12 @@ struct SenseCommand: ParsableCommand {
             runLength = duration!.duration
         }
         defer { receiver?.stop() }
-        let neuronID = neuron ?? board.description.neurons[0].id
+        let neuronID = neuronOptions.neuron ?? board.description.neurons[0].id
         let channel: NetworkChannel
         let loop: NetworkLoop
         do {
             channel = try NetworkChannel.onBoard(board.runtime, id: neuronID, generator: EncodedPulses(encoder: encoder, feed: feed))
-            loop = try NetworkLoop(channels: [channel], configuration: .init(sampleRate: runOptions.sampleRate.frequency, duration: runLength),
+            loop = try NetworkLoop(channels: [channel], configuration: .init(sampleRate: runOptions.sampling.sampleRate.frequency, duration: runLength),
                                    clock: board.clockForRun(runOptions.realtime || listen != nil || (input == "-" && duration != nil)), stop: processStop)
         } catch {
             printError("\(board.path): \(error)")
@@ -425,7 +406,7 @@ struct NetworkCommand: ParsableCommand {
             }
             detector = channels[0].detector
             loop = try NetworkLoop(channels: channels, routes: file.routes,
-                                   configuration: .init(sampleRate: runOptions.sampleRate.frequency, duration: duration.duration),
+                                   configuration: .init(sampleRate: runOptions.sampling.sampleRate.frequency, duration: duration.duration),
                                    clock: board.clockForRun(runOptions.realtime || file.listen != nil || file.send != nil),
                                    stop: processStop, forwarder: forwarder, inbox: inbox, source: network)
         } catch {

@@ -16,21 +16,15 @@ struct RunCommand: ParsableCommand {
             read the CSVs with pandas.read_csv(path, comment='#'). SIGINT/SIGTERM/SIGHUP stop the run through the
             safe state (DAC at 0 V, powered down) and the files are still written.
             Units may be given: --amplitude 750mV, --width 5ms, --frequency 33Hz, --duration 2s, --sample-rate 10k.
+
+            --record FILE also saves the run (board, protocol, the exact ADC trace, pulses and spikes) when it ends, \
+            however it ends, for `neuronctl replay FILE` to check.
             """)
 
     @OptionGroup var boardOptions: BoardOptions
 
-    @Option(help: ArgumentHelp("Neuron channel id from the board file (default: the first).", valueName: "id"))
-    var neuron: Int?
-
-    @Option(help: ArgumentHelp("Pulse amplitude (volts unless a unit is given).", valueName: "V"))
-    var amplitude = VoltageArgument(.volts(0.75))
-
-    @Option(help: ArgumentHelp("Pulse width (milliseconds unless a unit is given).", valueName: "ms"))
-    var width = DurationArgument<Milliseconds>(.milliseconds(5))
-
-    @Option(help: ArgumentHelp("Pulse frequency (Hz).", valueName: "Hz"))
-    var frequency = FrequencyArgument(.hertz(33))
+    @OptionGroup var neuronOptions: NeuronOptions
+    @OptionGroup var pulse: PulseOptions
 
     @Option(help: ArgumentHelp("Number of pulses (default 100; exclusive with --duration).", valueName: "n"))
     var pulses: Int?
@@ -38,14 +32,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Run length (seconds unless a unit is given); as many whole periods as fit.", valueName: "s"))
     var duration: DurationArgument<Seconds>?
 
-    @Option(name: .customLong("sample-rate"), help: ArgumentHelp("Membrane sampling rate (Hz).", valueName: "Hz"))
-    var sampleRate = FrequencyArgument(.hertz(10_000))
-
-    @Option(help: ArgumentHelp("Random seed of the simulated neuron (default: the board file's).", valueName: "n"))
-    var seed: UInt64?
-
-    @Option(help: ArgumentHelp("Neuron physics of the simulated board: device, paper or deterministic (default: the board file's).", valueName: "model"))
-    var model: ModelOption?
+    @OptionGroup var sampling: SamplingOptions
 
     @Option(help: ArgumentHelp("Directory for trace.csv, spikes.csv and summary.json.", valueName: "dir"))
     var output = "neuronhil-out"
@@ -59,8 +46,7 @@ struct RunCommand: ParsableCommand {
     @Flag(name: .customLong("no-trace"), help: "Do not record the capacitor trace.")
     var noTrace = false
 
-    @Flag(help: "Print the summary as JSON instead of text.")
-    var json = false
+    @OptionGroup var reporting: ReportOptions
 
     @Flag(help: "Pace the simulated board by the real clock, as hardware would run; ticks are timed.")
     var realtime = false
@@ -109,24 +95,26 @@ struct RunCommand: ParsableCommand {
         if let pulses, pulses < 1 {
             throw ValidationError("--pulses must be at least 1 (got \(pulses))")
         }
-        if let d = duration, d.duration < frequency.frequency.period {
-            throw ValidationError("--duration \(Seconds.describe(d.duration)) is shorter than one period at \(frequency.frequency); give at least \(Seconds.describe(frequency.frequency.period))")
+        if let d = duration, d.duration < pulse.frequency.frequency.period {
+            throw ValidationError("--duration \(Seconds.describe(d.duration)) is shorter than one period at \(pulse.frequency.frequency); give at least \(Seconds.describe(pulse.frequency.frequency.period))")
         }
     }
 
     var pulseCount: Int {
         if let pulses { return pulses }
-        if let d = duration { return max(1, Int(d.duration.seconds * frequency.frequency.hertz + 1e-9)) }
+        if let d = duration { return max(1, Int(d.duration.seconds * pulse.frequency.frequency.hertz + 1e-9)) }
         return 100
     }
 
     func run() throws {
-        let train = PulseTrain(amplitude: amplitude.voltage, width: width.duration, frequency: frequency.frequency, count: pulseCount)
+        let train = PulseTrain(amplitude: pulse.amplitude.voltage, width: pulse.width.duration, frequency: pulse.frequency.frequency,
+                               count: pulseCount)
         let session: RunSession
         do {
             session = try RunSession(
-                boardPath: boardOptions.board, neuronID: neuron, train: train, sampleRate: sampleRate.frequency,
-                seed: seed, model: model?.kind, recordTrace: false, stateFile: simState, injectFaults: injectFaults)
+                boardPath: boardOptions.board, neuronID: neuronOptions.neuron, train: train, sampleRate: sampling.sampleRate.frequency,
+                seed: sampling.seed, model: sampling.model?.kind, recordTrace: false, stateFile: simState, injectFaults: injectFaults,
+                recording: reporting.record != nil)
         } catch let e as CLIError {
             printError(e.description)
             throw ExitCode(e.exitCode)
@@ -138,6 +126,7 @@ struct RunCommand: ParsableCommand {
             printError("--output \(output): cannot create the directory (\(error.localizedDescription)). Fix: choose a writable directory.")
             throw ExitCode(2)
         }
+        try reporting.checkRecordPath()
         // A hardware board always runs against the real clock; a simulated one only with --realtime (paced).
         let onHardware = session.runtime.simulation == nil
         let timed = realtime || onHardware
@@ -216,9 +205,10 @@ struct RunCommand: ParsableCommand {
         let summary = RunSummary(result)
         try writeRecords(session: session, result: result, summary: summary, forwarding: forwarding,
                          dacReadBackVolts: readBackVolts, realtime: realtimeReport, files: files)
+        let recorded = writeRecording(session: session, result: result)
         var report = RunReport(session: session, summary: summary, forwarding: forwarding, files: files, dacReadBackVolts: readBackVolts)
         report.realtime = realtimeReport
-        if json {
+        if reporting.json {
             print(try report.jsonText())
         } else {
             var text = textSummary(session: session, result: result, summary: summary, forwarding: forwarding, readBack: readBack, files: files)
@@ -227,7 +217,7 @@ struct RunCommand: ParsableCommand {
         }
         switch (result.termination, result.safeState) {
         case (_, .failed): throw ExitCode(3)
-        case (.completed, _): return
+        case (.completed, _): if recorded { return } else { throw ExitCode(2) }
         case (.stopped(let signal), _): throw ExitCode(128 + (signal ?? 2))
         case (.failed, _), (.overrunStorm, _): throw ExitCode(1)
         }
@@ -237,6 +227,7 @@ struct RunCommand: ParsableCommand {
     func outputPaths() -> [String: String] {
         var files = ["spikes": spikes ?? "\(output)/spikes.csv", "summary": "\(output)/summary.json"]
         if !noTrace { files["trace"] = trace ?? "\(output)/trace.csv" }
+        if let record = reporting.record { files["record"] = record }
         return files
     }
 
@@ -363,6 +354,6 @@ func textSummary(session: RunSession, result: RunResult, summary s: RunSummary, 
     if forwarding.droppedAtLoop > 0 { out.append("forwarding ring     \(forwarding.droppedAtLoop) events dropped (forwarder behind)") }
     out.append("ended               \(s.termination)")
     out.append("safe state          \(s.safeState); \(readBack)")
-    out.append("files               " + ["trace", "spikes", "summary"].compactMap { files[$0] }.joined(separator: ", "))
+    out.append("files               " + ["trace", "spikes", "summary", "record"].compactMap { files[$0] }.joined(separator: ", "))
     return out.joined(separator: "\n")
 }

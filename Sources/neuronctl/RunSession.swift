@@ -22,9 +22,14 @@ struct RunSession {
     let configuration: RunConfiguration
     let stimulus: SafeStimulusOutput
     let limits: StimulusLimits
+    /// With `recording`: the membrane input the loop reads through, keeping every value for `Recording`.
+    let membraneRecorder: MembraneRecorder?
 
+    /// `recording`: keep the trace in memory (as `recordTrace` does) and the exact membrane values the detector saw,
+    /// for `Recording(run:membrane:)`; about 28 bytes per sample.
     init(boardPath: String, neuronID: Int?, train: PulseTrain, sampleRate: Frequency, seed: UInt64?,
-         model: NeuronModelKind?, recordTrace: Bool, stateFile: String? = nil, injectFaults: FaultInjectionArgument? = nil) throws {
+         model: NeuronModelKind?, recordTrace: Bool, stateFile: String? = nil, injectFaults: FaultInjectionArgument? = nil,
+         recording: Bool = false) throws {
         let description: BoardDescription
         do {
             description = try BoardLoader.load(path: boardPath)
@@ -51,13 +56,16 @@ struct RunSession {
         var detector = DetectorConfiguration()
         detector.capacitance = hardware.channel.capacitance
         configuration = RunConfiguration(train: train, sampleRate: sampleRate, detector: detector,
-                                         channel: hardware.channel.id, recordTrace: recordTrace)
+                                         channel: hardware.channel.id, recordTrace: recordTrace || recording)
         do {
             try configuration.validate(against: limits)
             stimulus = try SafeStimulusOutput(hardware.stimulus, limits: limits.voltage)
         } catch {
             throw CLIError(description: "\(boardPath): \(error.description)")
         }
+        // As many values as the loop's trace can hold (ControlLoop: one sample per interval up to the end, plus 2).
+        let samples = Int(train.duration.nanosecondsValue / max(1, configuration.sampleInterval.nanosecondsValue)) + 2
+        membraneRecorder = recording ? MembraneRecorder(hardware.membrane, capacity: samples) : nil
     }
 
     var model: NeuronModelKind { runtime.simulation?.model ?? .device }
@@ -67,7 +75,7 @@ struct RunSession {
     func execute(clock: (any MonotonicClock)? = nil, stop: StopRequest, outputs: SpikeOutputs = SpikeOutputs(),
                  realtime: RealtimeOptions = RealtimeOptions(), faultPolicy: BusFaultPolicy = .stopOnFirst,
                  traceStream: TraceStream? = nil) -> RunResult {
-        ControlLoop(configuration: configuration, stimulus: stimulus, membrane: hardware.membrane,
+        ControlLoop(configuration: configuration, stimulus: stimulus, membrane: membraneRecorder ?? hardware.membrane,
                     clock: clock ?? runtime.clock, stop: stop, outputs: outputs, realtime: realtime,
                     faultPolicy: faultPolicy, traceStream: traceStream, buffers: PrefaultedRunBuffers()).run()
     }
@@ -108,6 +116,43 @@ struct RunSession {
             ("read_with", "pandas.read_csv(path, comment='#')"),
         ]
     }
+}
+
+/// A membrane input that keeps every value it returns, for `neuronctl run --record`: the loop's trace stores the
+/// membrane as `Float`, but a recording must hold the exact values the detector saw, so that `replay` finds the
+/// same spikes bit for bit. Each successful read is one sample of the loop (a failed read throws and is not kept).
+///
+/// The storage is allocated once, here: a read stores one `Double` and allocates nothing, so the loop's ticks stay
+/// allocation-free. Values beyond `capacity` are counted in `overflow`, not kept. Not thread-safe: the loop's
+/// thread owns it while the run lasts.
+final class MembraneRecorder: AnalogInput {
+    private let input: any AnalogInput
+    private let storage: UnsafeMutablePointer<Double>
+    let capacity: Int
+    private(set) var count = 0
+    private(set) var overflow = 0
+
+    init(_ input: any AnalogInput, capacity: Int) {
+        self.input = input
+        self.capacity = max(0, capacity)
+        storage = .allocate(capacity: self.capacity)
+    }
+
+    deinit { storage.deallocate() }
+
+    func readVoltage() throws(HardwareError) -> Voltage {
+        let v = try input.readVoltage()
+        if count < capacity {
+            storage[count] = v.volts
+            count += 1
+        } else {
+            overflow += 1
+        }
+        return v
+    }
+
+    /// The values read, in order.
+    var values: [Double] { Array(UnsafeBufferPointer(start: storage, count: count)) }
 }
 
 /// A clock for `--realtime` on a simulated board: the simulated chips still live on their manual clock, but every

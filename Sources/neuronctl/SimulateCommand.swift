@@ -49,14 +49,7 @@ struct SimulateCommand: ParsableCommand {
         @Option(help: ArgumentHelp("Pulses in the train.", valueName: "n"))
         var pulses = 10
 
-        @Option(help: ArgumentHelp("Pulse amplitude (volts unless a unit is given).", valueName: "V"))
-        var amplitude = VoltageArgument(.volts(0.75))
-
-        @Option(help: ArgumentHelp("Pulse width (milliseconds unless a unit is given).", valueName: "ms"))
-        var width = DurationArgument<Milliseconds>(.milliseconds(5))
-
-        @Option(help: ArgumentHelp("Pulse frequency (Hz).", valueName: "Hz"))
-        var frequency = FrequencyArgument(.hertz(33))
+        @OptionGroup var pulse: PulseOptions
 
         @Option(name: .customLong("error"), help: ArgumentHelp("Representation error definition: mae, rmse or relative.", valueName: "kind"))
         var error: ErrorOption = .mae
@@ -90,22 +83,22 @@ struct SimulateCommand: ParsableCommand {
                 throw ValidationError("--neurons x --simulations x --pulses is over 2e9 neuron-pulses; use fewer")
             }
             guard repetitions >= 1 else { throw ValidationError("--repetitions must be at least 1") }
-            guard width.duration > .zero, width.duration < frequency.frequency.period else {
-                throw ValidationError("--width must be positive and shorter than one period (\(Milliseconds.describe(frequency.frequency.period)) at \(frequency.frequency))")
+            guard pulse.width.duration > .zero, pulse.width.duration < pulse.frequency.frequency.period else {
+                throw ValidationError("--width must be positive and shorter than one period (\(Milliseconds.describe(pulse.frequency.frequency.period)) at \(pulse.frequency.frequency))")
             }
-            guard amplitude.voltage.volts.isFinite, amplitude.voltage.volts >= 0, amplitude.voltage.volts <= 10 else {
+            guard pulse.amplitude.voltage.volts.isFinite, pulse.amplitude.voltage.volts >= 0, pulse.amplitude.voltage.volts <= 10 else {
                 throw ValidationError("--amplitude must be between 0 and 10 V")
             }
             if engine == .fast && !studyConfiguration.fastApplies {
-                throw ValidationError("--engine fast is exact only for the paper model with pulses that keep the switch above threshold (\(model.rawValue), \(amplitude.voltage)); use --engine auto or reference")
+                throw ValidationError("--engine fast is exact only for the paper model with pulses that keep the switch above threshold (\(model.rawValue), \(pulse.amplitude.voltage)); use --engine auto or reference")
             }
         }
 
         var studyConfiguration: PopulationStudy.Configuration {
             var c = PopulationStudy.Configuration()
             c.model = model.kind
-            c.train = PopulationProtocol(amplitudeVolts: amplitude.voltage.volts, widthSeconds: width.duration.seconds,
-                                         frequencyHertz: frequency.frequency.hertz, pulses: pulses)
+            c.train = PopulationProtocol(amplitudeVolts: pulse.amplitude.voltage.volts, widthSeconds: pulse.width.duration.seconds,
+                                         frequencyHertz: pulse.frequency.frequency.hertz, pulses: pulses)
             c.neurons = neurons
             c.simulations = simulations
             c.seed = seed

@@ -90,6 +90,85 @@ struct ScriptedBusTests {
         }
     }
 
+    @Test("an I2C mismatch names what differs: the address, a written byte, or the read length")
+    func i2cDifferences() {
+        let cases: [(I2CExpectation, (ScriptedI2CBus) throws -> Void, String)] = [
+            (.write(0x60, [0x2A]), { try $0.write(I2CAddress(0x61), [0x2A] as InlineArray<1, UInt8>) },
+             "address differs: expected 0x60, got 0x61"),
+            (.write(0x60, [0x2A, 0xBC]), { try $0.write(I2CAddress(0x60), [0x2A] as InlineArray<1, UInt8>) },
+             "written bytes differ at index 1 (expected 0xbc, got nothing)"),
+            (.writeRead(0x48, [0x01], reply: [0x85, 0x83]), {
+                let _: InlineArray<1, UInt8> = try $0.writeRead(I2CAddress(0x48), [0x01] as InlineArray<1, UInt8>)
+            }, "read length differs: expected 2, got 1"),
+        ]
+        for (expectation, traffic, note) in cases {
+            withKnownIssue {
+                withScriptedI2C([expectation]) { bus in
+                    #expect(throws: HardwareError.self) { try traffic(bus) }
+                    #expect(bus.mismatched && bus.consumed == 0 && bus.remaining.count == 1)
+                }
+            } matching: { issue in
+                issue.comments.contains {
+                    $0.rawValue.hasPrefix("Scripted I2C bus: transaction 1 of 1 does not match the script")
+                        && $0.rawValue.contains(note)
+                }
+            }
+        }
+    }
+
+    @Test("after a mismatch every transfer throws, with one report in all, and finish() stays false")
+    func oneReportPerMistake() {
+        // A second report would name transfer 2 and not match: withKnownIssue would then fail the test.
+        withKnownIssue {
+            withScriptedSPI([.transfer([0x07], reply: [0x00]), .transfer([0x08], reply: [0x00])]) { device in
+                _ = try? device.transfer([0x06] as InlineArray<1, UInt8>)
+                let error = #expect(throws: HardwareError.self) { try device.transfer([0x08] as InlineArray<1, UInt8>) }
+                #expect(error?.kind == .protocolViolation)
+                #expect(error?.device == "scripted-spi")
+                #expect(error?.operation == "scripted transfer")
+                #expect(device.transcript.count == 2 && device.transcript.allSatisfy(\.reply.isEmpty))
+                #expect(!device.finish() && !device.finish())
+            }
+        } matching: { issue in
+            issue.comments.contains {
+                $0.rawValue.hasPrefix("Scripted SPI device: transfer 1 of 2 does not match the script")
+                    && $0.rawValue.contains("bytes differ at index 0 (expected 0x07, got 0x06)")
+                    && $0.rawValue.contains("Transcript:\n  1. transfer [0x06]")
+            }
+        }
+    }
+
+    @Test("SPI leftovers and traffic beyond the script are reported in SPI terms")
+    func spiReports() {
+        withKnownIssue {
+            withScriptedSPI([.transfer([0x07], reply: [0x00])]) { _ in }
+        } matching: { issue in
+            issue.comments.contains {
+                $0.rawValue.hasPrefix("Scripted SPI device: 1 of 1 expected transfers never happened:\n  1. transfer [0x07]")
+                    && $0.rawValue.hasSuffix("Transcript:\n  (no transfers)")
+            }
+        }
+        withKnownIssue {
+            withScriptedSPI([]) { device in
+                let error = #expect(throws: HardwareError.self) { try device.transfer([0x01] as InlineArray<1, UInt8>) }
+                #expect(error?.message == "transfer beyond the end of the script")
+            }
+        } matching: { issue in
+            issue.comments.contains { $0.rawValue.hasPrefix("Scripted SPI device: unexpected transfer after the end of the script") }
+        }
+    }
+
+    @Test("a consumed script: replies land in the transcript, finish() is true and idempotent")
+    func consumedScript() throws {
+        let device = ScriptedSPIDevice([.transfer([0x01, 0x80], reply: [0x00, 0x02])])
+        let rx = try device.transfer([0x01, 0x80] as InlineArray<2, UInt8>)
+        #expect(rx[1] == 0x02)
+        #expect(device.transcript.map(\.reply) == [[0x00, 0x02]])
+        #expect(device.consumed == 1 && device.remaining.isEmpty && !device.mismatched)
+        #expect(device.finish() && device.finish())
+        #expect(device.verifier.vocabulary.transfers == "transfers")
+    }
+
     @Test("TestClock records sleeps and never goes back")
     func clock() {
         let clock = TestClock()

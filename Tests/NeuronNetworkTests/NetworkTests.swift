@@ -207,3 +207,60 @@ struct QuadDACLoopTests {
         #expect(dac.registers[0].powerDown == 1 && dac.registers[1].powerDown == 1)
     }
 }
+
+/// Keeps every value the membrane input returns, as `neuronctl run --record` does (its `MembraneRecorder`).
+private final class MembraneLog: AnalogInput {
+    let input: any AnalogInput
+    var values: [Double] = []
+    init(_ input: any AnalogInput) { self.input = input }
+    func readVoltage() throws(HardwareError) -> Voltage {
+        let v = try input.readVoltage()
+        values.append(v.volts)
+        return v
+    }
+}
+
+@Suite("Recordings of single-neuron runs (ControlLoop)")
+struct RunRecordingTests {
+    /// 30 Fig. 2c pulses on the mock board through `ControlLoop`, with the trace and the exact membrane values kept.
+    func run() throws -> (RunResult, [Double]) {
+        let board = try BoardLoader.load(path: repositoryRoot + "/Boards/mock.yaml")
+        let runtime = try BoardRuntime(board, overrides: .init(seed: 3, recordsHistory: false))
+        let hw = try runtime.neuron(id: 0)
+        var detector = DetectorConfiguration()
+        detector.capacitance = hw.channel.capacitance
+        let config = RunConfiguration(train: .fig2c(count: 30), sampleRate: .hertz(10_000), detector: detector,
+                                      channel: hw.channel.id, recordTrace: true)
+        let log = MembraneLog(hw.membrane)
+        let stimulus = try SafeStimulusOutput(hw.stimulus, limits: board.stimulusLimits.voltage)
+        let result = ControlLoop(configuration: config, stimulus: stimulus, membrane: log, clock: runtime.clock).run()
+        return (result, log.values)
+    }
+
+    func recording(_ result: RunResult, _ membrane: [Double]) -> Recording {
+        Recording(tool: "test", board: .init(name: "mock", file: "Boards/mock.yaml", yaml: "", simulated: true, model: "device", seed: 3),
+                  protocolInfo: ["command": "run"], run: result, membrane: membrane)
+    }
+
+    @Test("a run's recording replays to its spikes; its pulses are the train's, at the loop's edge times")
+    func replaysToItsSpikes() throws {
+        let (result, membrane) = try run()
+        #expect(result.termination == .completed && result.spikes.count > 5)
+        let rec = recording(result, membrane)
+        #expect(rec.timeNs.count == result.samples && rec.channels.count == 1)
+        #expect(rec.pulses.count == 30 && rec.pulses[7].startNs == PulseTrain.fig2c().pulseStart(7))
+        #expect(rec.pulses[7].endNs - rec.pulses[7].startNs == 5_000_000)
+        #expect(Set(rec.channels[0].stimulusV) == [0, 0.75])
+        #expect(Recording.difference(recorded: rec.spikes, replayed: rec.replay()) == nil)
+        // The trace's Float values are not what the detector saw: replayed from them, the peaks differ.
+        let rounded = recording(result, result.trace.membrane.map { Double($0) })
+        #expect(Recording.difference(recorded: rounded.spikes, replayed: rounded.replay()) != nil)
+    }
+
+    @Test("membrane values and trace of different lengths are both cut to the shorter")
+    func cutToTheShorter() throws {
+        let (result, membrane) = try run()
+        let rec = recording(result, Array(membrane.prefix(1000)))
+        #expect(rec.timeNs.count == 1000 && rec.channels[0].pulse.count == 1000 && rec.channels[0].stimulusV.count == 1000)
+    }
+}

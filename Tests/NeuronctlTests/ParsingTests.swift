@@ -14,15 +14,15 @@ import Testing
 
     @Test func defaultsAreTheFig2cProtocol() throws {
         let run = try parseRun([])
-        #expect(run.amplitude.voltage.volts == 0.75)
-        #expect(run.width.duration == .milliseconds(5))
-        #expect(run.frequency.frequency.hertz == 33)
-        #expect(run.sampleRate.frequency.hertz == 10_000)
+        #expect(run.pulse.amplitude.voltage.volts == 0.75)
+        #expect(run.pulse.width.duration == .milliseconds(5))
+        #expect(run.pulse.frequency.frequency.hertz == 33)
+        #expect(run.sampling.sampleRate.frequency.hertz == 10_000)
         #expect(run.pulseCount == 100)
         #expect(run.boardOptions.board == "Boards/mock.yaml")
         #expect(run.output == "neuronhil-out")
-        #expect(!run.json && !run.realtime && !run.noTrace)
-        #expect(run.seed == nil && run.model == nil)
+        #expect(!run.reporting.json && !run.realtime && !run.noTrace)
+        #expect(run.sampling.seed == nil && run.sampling.model == nil)
     }
 
     @Test func unitSuffixes() throws {
@@ -30,20 +30,20 @@ import Testing
             "--amplitude", "750mV", "--width", "2500us", "--frequency", "0.1kHz", "--sample-rate", "10k",
             "--duration", "2s", "--model", "paper", "--seed", "42",
         ])
-        #expect(abs(run.amplitude.voltage.volts - 0.75) < 1e-12)
-        #expect(run.width.duration == .microseconds(2500))
-        #expect(run.frequency.frequency.hertz == 100)
-        #expect(run.sampleRate.frequency.hertz == 10_000)
+        #expect(abs(run.pulse.amplitude.voltage.volts - 0.75) < 1e-12)
+        #expect(run.pulse.width.duration == .microseconds(2500))
+        #expect(run.pulse.frequency.frequency.hertz == 100)
+        #expect(run.sampling.sampleRate.frequency.hertz == 10_000)
         #expect(run.duration?.duration == .seconds(2))
         #expect(run.pulseCount == 200)  // whole periods in 2 s at 100 Hz
-        #expect(run.model == .paper)
-        #expect(run.seed == 42)
+        #expect(run.sampling.model == .paper)
+        #expect(run.sampling.seed == 42)
     }
 
     @Test func bareNumbersTakeTheDocumentedUnits() throws {
         let run = try parseRun(["--amplitude", "0.5", "--width", "5", "--duration", "1"])
-        #expect(run.amplitude.voltage.volts == 0.5)  // volts
-        #expect(run.width.duration == .milliseconds(5))  // milliseconds
+        #expect(run.pulse.amplitude.voltage.volts == 0.5)  // volts
+        #expect(run.pulse.width.duration == .milliseconds(5))  // milliseconds
         #expect(run.duration?.duration == .seconds(1))  // seconds
         #expect(run.pulseCount == 33)
     }
@@ -65,6 +65,50 @@ import Testing
         } catch {
             #expect(Neuronctl.exitCode(for: error) == .validationFailure)  // 64, EX_USAGE
             #expect(Neuronctl.message(for: error).contains(message), "\(Neuronctl.message(for: error))")
+        }
+    }
+
+    /// The OPTIONS line of `help` that describes `flag` (help printed wide enough that no description wraps).
+    func helpLine(_ flag: String, in help: String) -> String? {
+        help.split(separator: "\n").first { $0.hasPrefix("  \(flag) ") }.map(String.init)
+    }
+
+    @Test("run, sense and network describe the flags they share with the same words (one option group each)")
+    func sharedFlagsReadTheSame() {
+        let run = RunCommand.helpMessage(columns: 1000)
+        let sense = SenseCommand.helpMessage(columns: 1000)
+        let network = NetworkCommand.helpMessage(columns: 1000)
+        let population = SimulateCommand.Population.helpMessage(columns: 1000)
+        for flag in ["--board", "--sample-rate", "--seed", "--model", "--record", "--json"] {
+            let line = helpLine(flag, in: run)
+            #expect(line != nil, "run --help lacks \(flag)")
+            #expect(helpLine(flag, in: sense) == line && helpLine(flag, in: network) == line, "\(flag)")
+        }
+        for flag in ["--neuron", "--amplitude", "--width", "--frequency"] {
+            let line = helpLine(flag, in: run)
+            #expect(line != nil && helpLine(flag, in: sense) == line, "\(flag)")
+        }
+        for flag in ["--amplitude", "--width", "--frequency"] {
+            #expect(helpLine(flag, in: population) == helpLine(flag, in: run), "\(flag)")
+        }
+    }
+
+    @Test("run, sense and network parse and refuse the shared flags alike", arguments: [
+        ["run"], ["sense", "--input", "in.csv"], ["network", "--network", "net.yaml", "--duration", "1"],
+    ])
+    func sharedFlagsParseAlike(command: [String]) throws {
+        let parsed = try Neuronctl.parseAsRoot(command + ["--sample-rate", "5k", "--seed", "7", "--model", "paper", "--record", "r.json", "--json"])
+        let groups: (SamplingOptions, ReportOptions)? = switch parsed {
+        case let c as RunCommand: (c.sampling, c.reporting)
+        case let c as SenseCommand: (c.runOptions.sampling, c.runOptions.reporting)
+        case let c as NetworkCommand: (c.runOptions.sampling, c.runOptions.reporting)
+        default: nil
+        }
+        let (sampling, reporting) = try #require(groups)
+        #expect(sampling.sampleRate.frequency.hertz == 5000 && sampling.seed == 7 && sampling.model == .paper)
+        #expect(reporting.record == "r.json" && reporting.json)
+        for bad in [["--sample-rate", "0"], ["--model", "bogus"], ["--record", ""]] {
+            #expect(throws: (any Error).self, "\(command[0]) \(bad)") { try Neuronctl.parseAsRoot(command + bad) }
         }
     }
 
