@@ -96,6 +96,7 @@ public final class SimFaults {
 }
 
 fileprivate extension SimFaults.State {
+    @inline(never)  // the rare path: kept out of every transfer's frame
     mutating func drawFailure() -> HardwareError.Kind? {
         if forcedCount > 0 {
             forcedCount -= 1
@@ -109,6 +110,7 @@ fileprivate extension SimFaults.State {
         return nil
     }
 
+    @inline(never)
     mutating func corrupt(_ reply: UnsafeMutableRawBufferPointer) {
         guard reply.count > 0 else { return }
         let due: Bool

@@ -155,6 +155,7 @@ public final class SimMCP3x08: SimSPITarget {
     }
 
     /// Bit-by-bit reference implementation, for frames longer than 8 bytes.
+    @inline(never)
     private func exchangeBits(mosi: UnsafeRawBufferPointer, miso: UnsafeMutableRawBufferPointer) {
         let totalBits = mosi.count * 8
         let n = variant.bits
