@@ -385,6 +385,7 @@ public final class SimulatedBoard {
 struct SimMCP3x08Input: AnalogInput {
     let channel: MCP3x08Channel<SimSPIDevice>
     let gain: Double
+    @inline(__always)  // into its protocol witness: the loop reaches it through that, once per sample
     func readVoltage() throws(HardwareError) -> Voltage {
         let v = try channel.readVoltage()
         return .volts(v.volts / gain)

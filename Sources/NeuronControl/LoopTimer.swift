@@ -58,9 +58,12 @@ struct LoopTimer {
         self.clock = clock
         self.timed = clock != nil
         self.policy = policy
-        // 1 ns ... 10 s at 3 significant digits: a fixed table of counts, allocated here.
-        wake = Histogram(highestTrackableValue: 10_000_000_000, numberOfSignificantValueDigits: .three)
-        tick = Histogram(highestTrackableValue: 10_000_000_000, numberOfSignificantValueDigits: .three)
+        // 1 ns ... 10 s at 3 significant digits: a fixed table of counts, allocated here. An untimed run records
+        // nothing, so it gets the smallest table instead of 2 × 400 KB to zero and fault in.
+        let highest: UInt64 = clock == nil ? 2 : 10_000_000_000
+        let digits: SignificantDigits = clock == nil ? .one : .three
+        wake = Histogram(highestTrackableValue: highest, numberOfSignificantValueDigits: digits)
+        tick = Histogram(highestTrackableValue: highest, numberOfSignificantValueDigits: digits)
     }
 
     mutating func start() {

@@ -34,9 +34,13 @@ public struct SimAnalogSource {
         switch kind {
         case .constant(let v): return v
         case .neuron(let n): return n._withUnsafeGuaranteedRef { $0.adcPinVoltage(at: instant) }
-        case .function(let f): return f(instant)
+        case .function(let f): return Self.call(f, instant)
         }
     }
+
+    /// The closure call and its reference counting, kept out of the frame of every sample.
+    @inline(never)
+    static func call(_ f: (MonotonicInstant) -> Voltage, _ instant: MonotonicInstant) -> Voltage { f(instant) }
 }
 
 /// A fixed number of pin sources in one allocation, read through a pointer: no copy-on-write or exclusivity check
