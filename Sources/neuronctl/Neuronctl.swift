@@ -13,8 +13,8 @@ struct Neuronctl: ParsableCommand {
               neuronctl board validate FILE      # check a board file before wiring anything
             """,
         version: version,
-        subcommands: [RunCommand.self, BoardCommand.self, BenchCommand.self, ProbeCommand.self, ExperimentCommand.self,
-                      SimulateCommand.self, SenseCommand.self, NetworkCommand.self, ReplayCommand.self,
+        subcommands: [RunCommand.self, BoardCommand.self, BenchCommand.self, ForwardingBenchCommand.self, ProbeCommand.self,
+                      ExperimentCommand.self, SimulateCommand.self, SenseCommand.self, NetworkCommand.self, ReplayCommand.self,
                       SuperviseCommand.self, SafeStateCommand.self])
 }
 
