@@ -83,11 +83,12 @@ let package = Package(
             ],
             swiftSettings: strict),
 
-        // Counts heap allocations per loop tick on the mock board (must be 0). Links ordo-one's malloc interposer.
+        // Counts heap allocations per loop tick on the mock board and per spike through the forwarder and the UDP
+        // sink (both must be 0). Links ordo-one's malloc interposer.
         .executableTarget(
             name: "neuronhil-alloc-bench",
             dependencies: [
-                "NeuronHAL", "NeuronBoard", "NeuronControl",
+                "NeuronHAL", "NeuronBoard", "NeuronControl", "NeuronSinks",
                 .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
             ],
             path: "Benchmarks/LoopAllocations",

@@ -6,11 +6,16 @@
 // in length allocate the same number of blocks exactly when a tick allocates nothing:
 //     allocations per tick = (mallocs(long) − mallocs(short)) / (ticks(long) − ticks(short)).
 // The simulated chips' logs are off (`recordsHistory: false`), as in `neuronctl run`.
+//
+// Then the forwarding path on its own, the same way: the forwarder (ring pop, fan-out) and the UDP sink (encode,
+// sendto, latency histogram), fed directly, for N and 2N spikes; the difference must be 0 allocations.
 // Build in release mode: swift run -c release neuronhil-alloc-bench
 import MallocInterposerSwift
 import NeuronBoard
 import NeuronControl
 import NeuronHAL
+import NeuronSinks
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -51,6 +56,46 @@ func measure(pulses: Int, path: String, forwarded: Bool) throws -> Measurement {
     return Measurement(mallocs: stats.mallocCount, ticks: result.samples + 2 * result.pulsesApplied, spikes: result.spikes.count)
 }
 
+/// Counts the events the forwarder handed over (last in the fan-out, so the UDP sink is done with each one).
+final class CountingSink: SpikeSink, @unchecked Sendable {
+    let name = "count"
+    let mayBlock = false
+    let count = Atomic<Int>(0)
+    func deliver(_ event: SpikeEvent) throws { count.add(1, ordering: .releasing) }
+    func finish() throws {}
+}
+
+/// Allocations while `spikes` spikes (crossing and complete) go through the forwarder and the UDP sink, which sends
+/// to the discard port on loopback (nothing listens: `sendto` still completes).
+func forwardingAllocations(spikes: Int) throws -> Int {
+    let clock = SystemClock()
+    let counter = CountingSink()
+    let forwarder = SpikeForwarder(sinks: [try UDPJAERSink(host: "127.0.0.1", port: 9, clock: clock), counter],
+                                   capacity: 4 * spikes, clock: clock)
+    forwarder.start()
+    func event(_ i: Int, _ phase: SpikeEvent.Phase) -> SpikeEvent {
+        SpikeEvent(phase: phase, index: i, channel: 0, pulseIndex: i, onset: Int64(i) * 1000, crossing: Int64(i) * 1000,
+                   peakTime: Int64(i) * 1000, peak: .volts(0.1), energy: .picojoules(1.5), biasTime: .milliseconds(7),
+                   fullyFormed: false, detectedAt: max(1, clock.now.nanoseconds))
+    }
+    func forward(_ n: Int, from start: Int) {
+        let target = counter.count.load(ordering: .acquiring) + 2 * n
+        for i in start..<(start + n) {
+            forwarder.publish(event(i, .crossing))
+            forwarder.publish(event(i, .complete))
+        }
+        while counter.count.load(ordering: .acquiring) < target { usleep(1000) }
+    }
+    forward(16, from: 0)  // warm-up: first-use caches, lazily created runtime state
+    MallocInterposerSwift.reset()
+    MallocInterposerSwift.hook()
+    forward(spikes, from: 16)
+    MallocInterposerSwift.unhook()
+    let mallocs = MallocInterposerSwift.getStatistics().mallocCount
+    _ = forwarder.finish()
+    return mallocs
+}
+
 let path = CommandLine.arguments.dropFirst().first ?? "Boards/mock.yaml"
 MallocInterposerSwift.initialize()
 do {
@@ -61,7 +106,11 @@ do {
     print("run of 330 pulses: \(short.ticks) ticks, \(short.spikes) spikes, \(short.mallocs) allocations (fixed per run)")
     print("run of 660 pulses: \(long.ticks) ticks, \(long.spikes) spikes, \(long.mallocs) allocations (fixed per run)")
     print("allocations per tick: \(perTick == 0 ? "0" : String(perTick)) (target 0)")
-    exit(perTick == 0 ? 0 : 1)
+    let fewer = try forwardingAllocations(spikes: 500), more = try forwardingAllocations(spikes: 1000)
+    let perSpike = Double(more - fewer) / 500
+    print("forwarding 500 / 1000 spikes through the UDP sink: \(fewer) / \(more) allocations")
+    print("allocations per forwarded spike: \(perSpike == 0 ? "0" : String(perSpike)) (target 0)")
+    exit(perTick == 0 && perSpike == 0 ? 0 : 1)
 } catch {
     print("error: \(error)")
     exit(2)

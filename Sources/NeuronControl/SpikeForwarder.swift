@@ -1,16 +1,21 @@
 import Dispatch
 import Foundation
+import Histogram
+public import NeuronHAL
 import Synchronization
 
 /// A destination for spikes, fed by the forwarding thread, never by the real-time loop.
 ///
-/// `deliver` receives both phases of every spike (see `SpikeEvent.Phase`); a sink picks what it needs (UDP sends
-/// crossings at once, record files write complete spikes). A sink that may block (files, pipes, slow devices)
+/// `deliver` receives the phases of every spike that the sink `accepts` (see `SpikeEvent.Phase`): UDP sends
+/// crossings at once, record files write complete spikes. A sink that may block (files, pipes, slow devices)
 /// says so with `mayBlock`, and the forwarder then gives it its own bounded queue and thread: when it stalls, only
 /// its own queue fills and drops, and the loop and the other sinks never notice.
 public protocol SpikeSink: AnyObject {
     var name: String { get }
     var mayBlock: Bool { get }
+    /// Whether the sink wants events of this phase (default: both). The forwarder offers a sink only what it
+    /// accepts, so a record that writes complete spikes does not have its thread woken for every crossing.
+    func accepts(_ phase: SpikeEvent.Phase) -> Bool
     func deliver(_ event: SpikeEvent) throws
     /// Flush and close; called once, after the last `deliver`.
     func finish() throws
@@ -19,6 +24,7 @@ public protocol SpikeSink: AnyObject {
 }
 
 extension SpikeSink {
+    public func accepts(_ phase: SpikeEvent.Phase) -> Bool { true }
     public var latency: LatencySummary? { nil }
 }
 
@@ -38,39 +44,63 @@ public struct ForwardingReport: Sendable, Hashable, Codable {
     /// Events the real-time ring refused because the forwarding thread was behind.
     public var droppedAtLoop: Int
     public var sinks: [SinkReport]
+    /// From the loop's stamp (`SpikeEvent.detectedAt`) to the forwarding thread taking the event from the ring:
+    /// the hand-over and wake-up part of every sink's latency (nil unless the forwarder was given a clock).
+    public var handoffMicros: LatencySummary?
 }
 
 /// Takes spikes from the real-time loop through a preallocated SPSC ring and fans them out to sinks on its own
 /// thread. `publish` (loop side) never blocks: a full ring counts a drop; the wake-up is one semaphore post, which
 /// makes a syscall only when the forwarding thread is asleep waiting for work.
+///
+/// Fan-out order: the sinks that do not block (UDP) get each event first, in the order given, and only then are
+/// the blocking sinks' queues offered it (each offer may be a wake-up syscall for that sink's thread). So a
+/// crossing's datagram never waits behind the record files. Reports list the sinks in the order given.
+///
+/// The forwarding path (ring pop, fan-out, the UDP sink) allocates nothing per event.
 public final class SpikeForwarder: @unchecked Sendable {
     private let ring: SPSCRing<SpikeEvent>
     private let wakeUp = DispatchSemaphore(value: 0)
     private let done = DispatchSemaphore(value: 0)
     private let stopping = Atomic<Bool>(false)
+    /// In the order given (reports).
     private let channels: [SinkChannel]
+    /// In fan-out order: non-blocking sinks first.
+    private let fanOut: [SinkChannel]
+    private let clock: (any MonotonicClock & Sendable)?
+    private var handoff = Histogram<UInt64>(highestTrackableValue: 10_000_000_000, numberOfSignificantValueDigits: .three)
     private var started = false
 
     /// `capacity`: the loop-side ring; `sinkQueueCapacity`: each blocking sink's own queue (default the same).
-    public init(sinks: [any SpikeSink], capacity: Int = 4096, sinkQueueCapacity: Int? = nil) {
+    /// `clock`: the loop's timing clock; given, the forwarder measures the hand-over of each event (`handoffMicros`).
+    public init(sinks: [any SpikeSink], capacity: Int = 4096, sinkQueueCapacity: Int? = nil,
+                clock: (any MonotonicClock & Sendable)? = nil) {
         ring = SPSCRing(capacity: capacity)
         let queue = sinkQueueCapacity ?? capacity
         channels = sinks.map { $0.mayBlock ? IsolatedSinkChannel(sink: $0, capacity: queue) : SinkChannel(sink: $0) }
+        fanOut = channels.filter { !$0.sink.mayBlock } + channels.filter { $0.sink.mayBlock }
+        self.clock = clock
     }
 
-    /// Starts the forwarding thread (and one thread per blocking sink). `threadSetup` runs first on the forwarding
-    /// thread: the CLI uses it to give that thread a real-time priority just below the loop's, so a spike is
-    /// forwarded as soon as the loop is idle rather than when the normal scheduler gets round to it.
+    /// Starts the forwarding thread (and one thread per blocking sink), and returns once `threadSetup` has run on
+    /// the forwarding thread, before any event is taken from the ring. The CLI uses it to give that thread a
+    /// real-time priority just below the loop's (so a spike is forwarded as soon as the loop is idle rather than
+    /// when the normal scheduler gets round to it), and to collect what the system refused.
     public func start(threadSetup: (@Sendable () -> Void)? = nil) {
         precondition(!started, "a forwarder runs once")
         started = true
         for c in channels { c.start() }
+        let ready = DispatchSemaphore(value: 0)
         let thread = Thread { [self] in
             threadSetup?()
+            ready.signal()
             while true {
                 wakeUp.wait()
                 while let event = ring.pop() {
-                    for c in channels { c.offer(event) }
+                    if let clock, event.detectedAt > 0 {
+                        _ = handoff.record(UInt64(max(0, clock.now.nanoseconds - event.detectedAt)))
+                    }
+                    for c in fanOut where c.wants(event.phase) { c.offer(event) }
                 }
                 if stopping.load(ordering: .acquiring) && ring.count == 0 { break }
             }
@@ -78,6 +108,7 @@ public final class SpikeForwarder: @unchecked Sendable {
         }
         thread.name = "neuronhil-forwarder"
         thread.start()
+        ready.wait()
     }
 
     /// Loop side: hands one event over. Never blocks or allocates.
@@ -94,7 +125,8 @@ public final class SpikeForwarder: @unchecked Sendable {
             wakeUp.signal()
             done.wait()
         }
-        return ForwardingReport(droppedAtLoop: ring.dropped, sinks: channels.map { $0.finish() })
+        return ForwardingReport(droppedAtLoop: ring.dropped, sinks: channels.map { $0.finish() },
+                                handoffMicros: clock == nil ? nil : LatencySummary(handoff))
     }
 }
 
@@ -102,10 +134,19 @@ public final class SpikeForwarder: @unchecked Sendable {
 /// through a queue and a thread of its own (`IsolatedSinkChannel`).
 class SinkChannel: @unchecked Sendable {
     let sink: any SpikeSink
+    /// What the sink accepts (`SpikeSink.accepts`), asked once.
+    private let acceptsCrossings: Bool
+    private let acceptsComplete: Bool
     var delivered = 0
     var failures = 0
     var lastError: String?
-    init(sink: any SpikeSink) { self.sink = sink }
+    init(sink: any SpikeSink) {
+        self.sink = sink
+        acceptsCrossings = sink.accepts(.crossing)
+        acceptsComplete = sink.accepts(.complete)
+    }
+    @inline(__always)
+    final func wants(_ phase: SpikeEvent.Phase) -> Bool { phase == .crossing ? acceptsCrossings : acceptsComplete }
     func start() {}
     func offer(_ event: SpikeEvent) { deliver(event) }
     func finish() -> SinkReport { report(dropped: 0) }

@@ -67,6 +67,9 @@ public final class CSVSpikeSink: SpikeSink, @unchecked Sendable {
         try writer.write(RunRecords.metadataHeader(metadata) + RunRecords.spikeHeader)
     }
 
+    /// Complete spikes only: the forwarder does not wake this sink's thread for crossings.
+    public func accepts(_ phase: SpikeEvent.Phase) -> Bool { phase == .complete }
+
     public func deliver(_ event: SpikeEvent) throws {
         guard event.phase == .complete else { return }
         try writer.write(RunRecords.spikeRow(event))

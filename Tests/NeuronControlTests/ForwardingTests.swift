@@ -1,4 +1,5 @@
 import Dispatch
+import Synchronization
 import Testing
 import NeuronControl
 import NeuronHAL
@@ -10,14 +11,23 @@ final class RecordingSink: SpikeSink, @unchecked Sendable {
     var events: [SpikeEvent] = []
     let gate: DispatchSemaphore?
     let fails: Bool
-    init(name: String, mayBlock: Bool = false, blockForever: Bool = false, fails: Bool = false) {
+    /// The phases it accepts (`SpikeSink.accepts`); nil: the protocol's default (both).
+    let phases: Set<SpikeEvent.Phase>?
+    /// Called at the start of each delivery, on the delivering thread.
+    let onDeliver: (@Sendable (SpikeEvent) -> Void)?
+    init(name: String, mayBlock: Bool = false, blockForever: Bool = false, fails: Bool = false,
+         phases: Set<SpikeEvent.Phase>? = nil, onDeliver: (@Sendable (SpikeEvent) -> Void)? = nil) {
         self.name = name
         self.mayBlock = mayBlock
         gate = blockForever ? DispatchSemaphore(value: 0) : nil
         self.fails = fails
+        self.phases = phases
+        self.onDeliver = onDeliver
     }
     struct Failure: Error {}
+    func accepts(_ phase: SpikeEvent.Phase) -> Bool { phases?.contains(phase) ?? true }
     func deliver(_ event: SpikeEvent) throws {
+        onDeliver?(event)
         if let gate { gate.wait() }
         if fails { throw Failure() }
         events.append(event)
@@ -100,5 +110,97 @@ struct ForwardingTests {
         #expect(with.p50 < 3 * without.p50 + 10, "p50 \(with.p50) us with the blocked sink, \(without.p50) us without")
         #expect(with.p99 < 10 * without.p99 + 200, "p99 \(with.p99) us with the blocked sink, \(without.p99) us without")
         blocked.gate?.signal()
+    }
+
+    /// Events as the detector reports them: a crossing, then the complete spike, for `count` spikes.
+    static func spikeEvents(_ count: Int, detectedAt: Int64 = 0) -> [SpikeEvent] {
+        (0..<count).flatMap { i -> [SpikeEvent] in
+            let t = Int64(i) * 30_000_000
+            let crossing = SpikeEvent(phase: .crossing, index: i, channel: 0, pulseIndex: i, onset: t, crossing: t, peakTime: t,
+                                      peak: .volts(0.06), energy: .picojoules(0.5), biasTime: .milliseconds(7),
+                                      fullyFormed: false, detectedAt: detectedAt)
+            var complete = crossing
+            complete.phase = .complete
+            return [crossing, complete]
+        }
+    }
+
+    @Test("A sink is offered only the phases it accepts, on the forwarding thread or on its own")
+    func phaseFilter() {
+        let crossingsOnly = RecordingSink(name: "crossings", phases: [.crossing])
+        let completeOnly = RecordingSink(name: "complete", mayBlock: true, phases: [.complete])
+        let both = RecordingSink(name: "both", mayBlock: true)
+        let forwarder = SpikeForwarder(sinks: [crossingsOnly, completeOnly, both])
+        forwarder.start()
+        let events = Self.spikeEvents(25)
+        for e in events { forwarder.publish(e) }
+        let report = forwarder.finish()
+        #expect(crossingsOnly.events == events.filter { $0.phase == .crossing })
+        #expect(completeOnly.events == events.filter { $0.phase == .complete })
+        #expect(both.events == events)
+        #expect(report.sinks.map(\.name) == ["crossings", "complete", "both"], "reports keep the order the sinks were given")
+        #expect(report.sinks.map(\.delivered) == [25, 25, 50])
+        #expect(report.sinks.allSatisfy { $0.dropped == 0 && $0.failures == 0 })
+    }
+
+    @Test("Non-blocking sinks have every event before any blocking sink's thread sees it, whatever the order given")
+    func nonBlockingSinksFirst() {
+        // For the first crossings, the non-blocking sink waits (up to 200 ms) for the blocking sink's thread to
+        // report that event: it must not, because the blocking sink is offered an event only after every
+        // non-blocking sink has returned. (With the blocking sink offered first, its thread reports it at once.)
+        let checked = 3
+        final class Probe: Sendable {
+            let queuedSaw = (0..<3).map { _ in DispatchSemaphore(value: 0) }
+            let violations = Atomic<Int>(0)
+        }
+        let probe = Probe()
+        let queued = RecordingSink(name: "record", mayBlock: true, onDeliver: { e in
+            if e.phase == .crossing && e.index < checked { probe.queuedSaw[e.index].signal() }
+        })
+        let direct = RecordingSink(name: "udp-like", phases: [.crossing], onDeliver: { e in
+            if e.index < checked && probe.queuedSaw[e.index].wait(timeout: .now() + .milliseconds(200)) == .success {
+                probe.violations.add(1, ordering: .relaxed)
+            }
+        })
+        // The blocking sink is given first, as `neuronctl run` gives the spike record before UDP.
+        let forwarder = SpikeForwarder(sinks: [queued, direct])
+        forwarder.start()
+        for e in Self.spikeEvents(50) { forwarder.publish(e) }
+        let report = forwarder.finish()
+        #expect(queued.events.count == 100)
+        #expect(direct.events.count == 50)
+        let violations = probe.violations.load(ordering: .relaxed)
+        #expect(violations == 0, "the blocking sink saw \(violations) of the first \(checked) crossings before the non-blocking one was done")
+        #expect(report.sinks.map(\.name) == ["record", "udp-like"])
+    }
+
+    @Test("start returns after the thread setup has run on the forwarding thread")
+    func setupRunsBeforeStartReturns() {
+        final class Flag: Sendable { let ran = Atomic<Bool>(false) }
+        let flag = Flag()
+        let forwarder = SpikeForwarder(sinks: [RecordingSink(name: "ok")])
+        forwarder.start { flag.ran.store(true, ordering: .releasing) }
+        let ran = flag.ran.load(ordering: .acquiring)
+        #expect(ran)
+        _ = forwarder.finish()
+    }
+
+    @Test("Given a clock, the forwarder reports the hand-over of every stamped event; without one, nothing")
+    func handoffReport() {
+        let clock = SystemClock()
+        let timed = SpikeForwarder(sinks: [RecordingSink(name: "ok")], clock: clock)
+        timed.start()
+        let stamped = Self.spikeEvents(20, detectedAt: max(1, clock.now.nanoseconds))
+        for e in stamped { timed.publish(e) }
+        // Unstamped events (an untimed run) are forwarded but not measured.
+        for e in Self.spikeEvents(5) { timed.publish(e) }
+        let report = timed.finish()
+        #expect(report.handoffMicros?.count == 40)
+        #expect(report.sinks.first?.delivered == 50)
+
+        let untimed = SpikeForwarder(sinks: [RecordingSink(name: "ok")])
+        untimed.start()
+        for e in stamped { untimed.publish(e) }
+        #expect(untimed.finish().handoffMicros == nil)
     }
 }

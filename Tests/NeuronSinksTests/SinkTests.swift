@@ -60,6 +60,43 @@ struct SinkTests {
         #expect(bytes == [1, 2, 3, 4, 0, 0, 0, 7, 0xFF, 0xFF, 0xFF, 0xFE])
     }
 
+    @Test("The UDP sink takes crossings only; the spike record complete spikes only; JSON lines both")
+    func acceptedPhases() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("neuronhil-phases-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let udp = try UDPJAERSink(host: "127.0.0.1", port: 9)
+        let csv = try CSVSpikeSink(path: dir.appendingPathComponent("s.csv").path, metadata: [])
+        let jsonl = try JSONLinesSink(path: dir.appendingPathComponent("s.jsonl").path)
+        #expect(udp.accepts(.crossing) && !udp.accepts(.complete))
+        #expect(!csv.accepts(.crossing) && csv.accepts(.complete))
+        #expect(jsonl.accepts(.crossing) && jsonl.accepts(.complete))
+        #expect(!udp.mayBlock && csv.mayBlock && jsonl.mayBlock)
+    }
+
+    @Test("Consecutive crossings reuse the preencoded datagram: sequence numbers count up, each datagram is whole")
+    func udpSequence() throws {
+        let receiver = try UDPReceiver()
+        let udp = try UDPJAERSink(host: "127.0.0.1", port: receiver.port)
+        for i in 0..<5 {
+            let e = SpikeEvent(phase: .crossing, index: i, channel: 3 - i, pulseIndex: i, onset: 0, crossing: Int64(i) * 1_500_000 + 999,
+                               peakTime: 0, peak: .volts(0), energy: .picojoules(0), biasTime: .zero, fullyFormed: false)
+            try udp.deliver(e)
+        }
+        var datagrams: [[UInt8]] = []
+        for _ in 0..<100 where datagrams.count < 5 {
+            datagrams += receiver.drain()
+            if datagrams.count < 5 { usleep(10_000) }
+        }
+        #expect(datagrams.count == 5)
+        for (i, d) in datagrams.enumerated() {
+            #expect(d.count == 12)
+            #expect(int32BE(d, 0) == Int32(i))
+            #expect(int32BE(d, 4) == Int32(3 - i))
+            #expect(int32BE(d, 8) == Int32(i * 1500))
+        }
+    }
+
     @Test("A JSON line per event, parseable, with the complete fields only when complete")
     func jsonLines() throws {
         var e = SpikeEvent(phase: .complete, index: 3, channel: 1, pulseIndex: 9, onset: 1_000_000, crossing: 1_100_000,
