@@ -29,6 +29,10 @@ public struct RealtimeSettings: Sendable, Hashable {
 public struct RealtimeReport: Sendable, Hashable, Codable {
     public var applied: [String] = []
     public var warnings: [String] = []
+    public init(applied: [String] = [], warnings: [String] = []) {
+        self.applied = applied
+        self.warnings = warnings
+    }
 }
 
 /// Runs a body (the control loop) on a dedicated thread with real-time settings, and waits for it.
@@ -90,11 +94,46 @@ public enum RealtimeThread {
         return box.wait()
     }
 
-    /// Puts the calling thread in SCHED_FIFO at `priority`; returns a warning when refused (for helper threads such
-    /// as the spike forwarder, which should run just below the loop).
-    public static func raiseCurrentThread(priority: Int32) -> String? {
-        let e = CNeuronLinux_rt_set_fifo(priority)
-        return e == 0 ? nil : "SCHED_FIFO priority \(priority) refused for a helper thread (\(describe(e)))"
+    /// Sets up the calling thread as a real-time helper of the loop, such as the spike forwarder: SCHED_FIFO at
+    /// `priority` and pinned to `cpu`, each where permitted, and `prefaultStack` bytes of stack touched. What the
+    /// system refuses comes back as a warning with the reason and the fix, as for the loop's own thread, and the
+    /// thread goes on in the normal class. Memory locking is process-wide: `run` does it for the loop.
+    ///
+    /// `cpuNeedsPriority`: `cpu` is the loop's own CPU, where the helper belongs only with a real-time priority
+    /// below the loop's (then the loop preempts it at every deadline); without one it would compete with the loop
+    /// for that CPU, so it is left unpinned and the report says why.
+    /// `role` names the thread in the report ("forwarder"); `consequence` says what a refused priority costs.
+    public static func setUpHelperThread(_ role: String, priority: Int32?, cpu: Int? = nil, cpuNeedsPriority: Bool = false,
+                                         prefaultStack: Int = 64 << 10, consequence: String = "") -> RealtimeReport {
+        var report = RealtimeReport()
+        if prefaultStack > 0 {
+            CNeuronLinux_rt_prefault_stack(prefaultStack)
+            report.applied.append("\(role): stack prefaulted (\(prefaultStack >> 10) KiB)")
+        }
+        var prioritized = false
+        if let priority {
+            let e = CNeuronLinux_rt_set_fifo(priority)
+            if e == 0 {
+                prioritized = true
+                report.applied.append("\(role): SCHED_FIFO priority \(priority)")
+            } else {
+                report.warnings.append("\(role): SCHED_FIFO priority \(priority) refused (\(describe(e))); running in the normal class\(consequence). Fix: grant CAP_SYS_NICE (setcap cap_sys_nice+ep on the binary), or an rtprio limit (limits.conf / LimitRTPRIO=99), rather than running as root")
+            }
+        }
+        if let cpu {
+            if cpuNeedsPriority && !prioritized {
+                let note = "\(role): not pinned to the loop's CPU \(cpu): without a real-time priority below the loop's it would compete with the loop there"
+                if priority == nil { report.applied.append(note) } else { report.warnings.append(note + ". Fix: as for the priority above") }
+            } else {
+                let e = CNeuronLinux_rt_set_affinity(Int32(cpu))
+                if e == 0 {
+                    report.applied.append("\(role): pinned to CPU \(cpu)")
+                } else {
+                    report.warnings.append("\(role): not pinned to CPU \(cpu) (\(describe(e))). Fix: choose a CPU between 0 and \(CNeuronLinux_rt_cpu_count() - 1) that this process may use (see isolcpus / cpuset)")
+                }
+            }
+        }
+        return report
     }
 
     static func describe(_ e: Int32) -> String {

@@ -47,6 +47,9 @@ struct ForwardingBenchCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Pin the producer to this CPU.", valueName: "n"))
     var cpu: Int?
 
+    @Option(name: .customLong("forwarder-cpu"), help: ArgumentHelp("CPU of the forwarding thread: any (the scheduler's choice), loop (the producer's --cpu), or a number.", valueName: "cpu"))
+    var forwarderCPU = ForwarderCPUArgument(.any)
+
     @Flag(name: .customLong("no-mlock"), help: "Do not lock the process's memory.")
     var noMlock = false
 
@@ -101,24 +104,20 @@ struct ForwardingBenchCommand: ParsableCommand {
         }
         receiver?.start { _, _ in received.count.add(1, ordering: .relaxed) }
 
-        let forwarder = SpikeForwarder(sinks: sinks, capacity: 4096)
-        let loopPriority = priority
-        var forwarderSetup: (@Sendable () -> Void)?
-        if loopPriority > 1 {
-            let p = loopPriority - 1
-            forwarderSetup = { _ = RealtimeThread.raiseCurrentThread(priority: p) }
-        }
-        forwarder.start(threadSetup: forwarderSetup)
+        let forwarder = SpikeForwarder(sinks: sinks, capacity: 4096, clock: clock)
+        let forwarderReport = startForwarder(forwarder, realtime: true, loopPriority: priority == 0 ? nil : priority,
+                                             loopCPU: cpu, placement: forwarderCPU)
 
         let settings = RealtimeSettings(priority: priority == 0 ? nil : priority, cpu: cpu, lockMemory: !noMlock)
         let plan = ProducerPlan(spikes: spikes, ticksPerSpike: ticksPerSpike,
                                 tickNanoseconds: Int64((1e9 / tickRate.frequency.hertz).rounded()))
         let job = Handover(value: forwarder)
         let started = clock.now
-        let (_, loopReport) = RealtimeThread.run(settings) {
+        let (producerWake, loopReport) = RealtimeThread.run(settings) {
             produce(plan, into: job.value, clock: LinuxClock())
         }
         let wall = (clock.now.nanoseconds - started.nanoseconds)
+        for w in loopReport.warnings + (forwarderReport?.warnings ?? []) { printError("real-time: \(w)") }
         let report = forwarder.finish()
         // Give the last datagrams time to arrive before counting.
         if receiver != nil {
@@ -133,9 +132,10 @@ struct ForwardingBenchCommand: ParsableCommand {
         let result = ForwardingBenchResult(
             spikes: spikes, rateHz: rate.frequency.hertz, tickRateHz: tickRate.frequency.hertz, seconds: Double(wall) * 1e-9,
             destination: "\(destination.host):\(destination.port)", received: receiver == nil ? nil : received.count.load(ordering: .relaxed),
-            record: !noRecord, latencyMicros: udpReport?.latencyMicros ?? .empty,
-            delivered: udpReport?.delivered ?? 0, failures: udpReport?.failures ?? 0, lastError: udpReport?.lastError,
-            droppedAtLoop: report.droppedAtLoop, producer: loopReport, loadAverage: loadAverage())
+            record: !noRecord, latencyMicros: udpReport?.latencyMicros ?? .empty, handoffMicros: report.handoffMicros ?? .empty,
+            sent: udpReport?.delivered ?? 0, failures: udpReport?.failures ?? 0, lastError: udpReport?.lastError,
+            droppedAtLoop: report.droppedAtLoop, producerWakeMicros: producerWake, producer: loopReport,
+            forwarder: forwarderReport ?? RealtimeReport(), loadAverage: loadAverage())
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -160,8 +160,10 @@ struct ProducerPlan: Sendable {
 }
 
 /// The stand-in for the control loop: absolute deadlines, one clock read and one `publish` per event, nothing
-/// else (no allocation, no lock).
-func produce(_ plan: ProducerPlan, into forwarder: SpikeForwarder, clock: LinuxClock) {
+/// else (no allocation, no lock). Returns how late its wake-ups were, to show what the forwarder's placement costs
+/// the loop.
+func produce(_ plan: ProducerPlan, into forwarder: SpikeForwarder, clock: LinuxClock) -> WakeSummary {
+    var late = WakeCounts()
     let t0 = clock.now.nanoseconds + 1_000_000
     let completeTick = plan.ticksPerSpike / 2
     var template = SpikeEvent(phase: .crossing, index: 0, channel: 0, pulseIndex: 0, onset: 0, crossing: 0, peakTime: 0,
@@ -169,6 +171,7 @@ func produce(_ plan: ProducerPlan, into forwarder: SpikeForwarder, clock: LinuxC
     for tick in 0..<(plan.spikes * plan.ticksPerSpike) {
         let deadline = t0 + Int64(tick) * plan.tickNanoseconds
         clock.sleep(until: MonotonicInstant(nanoseconds: deadline))
+        late.record(clock.now.nanoseconds - deadline)
         let (spike, phase) = tick.quotientAndRemainder(dividingBy: plan.ticksPerSpike)
         guard phase == 0 || phase == completeTick else { continue }
         template.index = spike
@@ -180,6 +183,43 @@ func produce(_ plan: ProducerPlan, into forwarder: SpikeForwarder, clock: LinuxC
         template.detectedAt = clock.now.nanoseconds
         forwarder.publish(template)
     }
+    return late.summary
+}
+
+/// How late the producer woke, counted per microsecond up to 100 ms (later ones in the last bin, the maximum kept
+/// exactly): preallocated, so recording inside the producer's ticks allocates nothing, whatever the run's length.
+struct WakeCounts {
+    private var bins = [Int](repeating: 0, count: 100_001)
+    private var total = 0
+    private var maxNanoseconds: Int64 = 0
+
+    mutating func record(_ nanoseconds: Int64) {
+        let ns = Swift.max(0, nanoseconds)
+        bins[Int(Swift.min(ns / 1000, Int64(bins.count - 1)))] += 1
+        total += 1
+        maxNanoseconds = Swift.max(maxNanoseconds, ns)
+    }
+
+    /// The smallest bin (µs) below which a fraction `q` of the wake-ups fall.
+    func percentile(_ q: Double) -> Double {
+        let rank = Swift.max(1, Int((q * Double(total)).rounded(.up)))
+        var seen = 0
+        for (micros, n) in bins.enumerated() {
+            seen += n
+            if seen >= rank { return Double(micros) }
+        }
+        return Double(bins.count - 1)
+    }
+
+    var summary: WakeSummary {
+        total == 0 ? WakeSummary() : WakeSummary(p50: percentile(0.5), p99: percentile(0.99), p999: percentile(0.999),
+                                                 max: Double(maxNanoseconds) / 1000)
+    }
+}
+
+/// Percentiles of the producer's wake-up lateness, microseconds (1 µs resolution).
+struct WakeSummary: Encodable, Sendable {
+    var p50 = 0.0, p99 = 0.0, p999 = 0.0, max = 0.0
 }
 
 func loadAverage() -> String? {
@@ -198,11 +238,17 @@ struct ForwardingBenchResult: Encodable {
     var record: Bool
     /// Crossing stamped by the producer to `sendto` returning.
     var latencyMicros: LatencySummary
-    var delivered: Int
+    /// Crossing stamped to the forwarding thread taking it from the ring (wake-up included).
+    var handoffMicros: LatencySummary
+    /// Datagrams `sendto` took.
+    var sent: Int
     var failures: Int
     var lastError: String?
     var droppedAtLoop: Int
+    /// How late the producer (the loop's stand-in) woke for its ticks.
+    var producerWakeMicros: WakeSummary
     var producer: RealtimeReport
+    var forwarder: RealtimeReport
     var loadAverage: String?
 
     static let targetP99Micros = 50.0
@@ -213,13 +259,18 @@ struct ForwardingBenchResult: Encodable {
         out.append("forwarding bench: \(spikes) spikes at \(formatted(rateHz, digits: 0)) Hz, producer ticking at \(formatted(tickRateHz, digits: 0)) Hz, \(formatted(seconds, digits: 1)) s")
         out.append("sinks               udp \(destination)\(record ? ", spike record (CSV to /dev/null)" : "")")
         out.append("producer            " + (producer.applied + producer.warnings.map { "NOT APPLIED: " + $0 }).joined(separator: "; "))
+        out.append("forwarding thread   " + (forwarder.applied + forwarder.warnings.map { "NOT APPLIED: " + $0 }).joined(separator: "; "))
         let l = latencyMicros
         out.append("crossing to sendto  p50 \(f(l.p50)) us, p99 \(f(l.p99)) us, p99.9 \(f(l.p999)) us, max \(f(l.max)) us over \(l.count) spikes")
-        var delivery = "delivered \(delivered), failed \(failures), dropped at the ring \(droppedAtLoop)"
+        let h = handoffMicros
+        out.append("hand-over, any event p50 \(f(h.p50)) us, p99 \(f(h.p99)) us, p99.9 \(f(h.p999)) us, max \(f(h.max)) us (stamp to the forwarding thread popping it: the wake-up part)")
+        var delivery = "sent \(sent), failed \(failures), dropped at the ring \(droppedAtLoop)"
         if let received { delivery += ", received \(received)" }
         if let lastError { delivery += "; last error: \(lastError)" }
         out.append("datagrams           " + delivery)
         out.append("target p99 \(f(Self.targetP99Micros)) us: \(l.count > 0 && l.p99 <= Self.targetP99Micros ? "met" : "MISSED")")
+        let w = producerWakeMicros
+        out.append("producer wake-up    p50 \(f(w.p50)) us, p99 \(f(w.p99)) us, p99.9 \(f(w.p999)) us, max \(f(w.max)) us late (what the forwarder's placement costs the loop)")
         if let loadAverage { out.append("load average        \(loadAverage) (a shared or busy machine inflates the tail)") }
         return out.joined(separator: "\n")
     }

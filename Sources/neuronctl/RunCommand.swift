@@ -66,6 +66,9 @@ struct RunCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Pin the loop thread to this CPU with --realtime.", valueName: "n"))
     var cpu: Int?
 
+    @Option(name: .customLong("forwarder-cpu"), help: ArgumentHelp(ForwarderCPUArgument.help, valueName: "cpu"))
+    var forwarderCPU = ForwarderCPUArgument(.any)
+
     @Flag(name: .customLong("no-mlock"), help: "With --realtime, do not lock the process's memory.")
     var noMlock = false
 
@@ -151,19 +154,16 @@ struct RunCommand: ParsableCommand {
         }
         // Room for every event of the run (at most one spike, two events, per pulse), up to 2^18: a simulated run
         // outpaces real time, and a forwarding thread kept off the CPU by a busy machine must not cost records.
-        let forwarder = SpikeForwarder(sinks: sinks, capacity: min(max(4096, 2 * pulseCount + 64), 1 << 18))
+        let forwarder = SpikeForwarder(sinks: sinks, capacity: min(max(4096, 2 * pulseCount + 64), 1 << 18), clock: timingClock)
         let spikeOut = spikeOutWidth.duration > .zero ? session.hardware.spikeOut : nil
         let outputs = SpikeOutputs(forwarder: forwarder, spikeOut: spikeOut, spikeOutWidth: spikeOutWidth.duration)
 
         installStopHandlers()
         let clock: (any MonotonicClock)? = realtime ? session.runtime.simulation.map { PacedClock($0.clock) } : nil
         let options = RealtimeOptions(timingClock: timingClock, overrunPolicy: overrunPolicy.policy)
-        var forwarderSetup: (@Sendable () -> Void)?
-        if timed && priority > 1 {
-            let p = priority - 1
-            forwarderSetup = { _ = RealtimeThread.raiseCurrentThread(priority: p) }
-        }
-        forwarder.start(threadSetup: forwarderSetup)
+        // The forwarding thread: SCHED_FIFO one below the loop, placed by `--forwarder-cpu` (free by default).
+        let forwarderReport = startForwarder(forwarder, realtime: timed, loopPriority: priority == 0 ? nil : priority,
+                                             loopCPU: cpu, placement: forwarderCPU)
         traceWriter?.start()
         let faultPolicy = busFaultPolicy.policy
         let traceStream = traceWriter?.stream
@@ -180,8 +180,11 @@ struct RunCommand: ParsableCommand {
                                                        faultPolicy: faultPolicy, traceStream: traceStream))
             }
             result = value.value
-            realtimeReport = report
-            for w in report.warnings { printError("real-time: \(w)") }
+            var merged = report
+            merged.applied += forwarderReport?.applied ?? []
+            merged.warnings += forwarderReport?.warnings ?? []
+            realtimeReport = merged
+            for w in merged.warnings { printError("real-time: \(w)") }
         } else {
             result = session.execute(clock: clock, stop: processStop, outputs: outputs, realtime: options,
                                      faultPolicy: faultPolicy, traceStream: traceStream)
@@ -344,6 +347,9 @@ func textSummary(session: RunSession, result: RunResult, summary s: RunSummary, 
         if let l = sink.latencyMicros, l.count > 0 { line += "; latency p50 \(f(l.p50, 1)) us, p99 \(f(l.p99, 1)) us, max \(f(l.max, 1)) us" }
         if let e = sink.lastError { line += "; last error: \(e)" }
         out.append(line)
+    }
+    if let h = forwarding.handoffMicros, h.count > 0 {
+        out.append("forwarder hand-over p50 \(f(h.p50, 1)) us, p99 \(f(h.p99, 1)) us, max \(f(h.max, 1)) us (from the loop's stamp to the forwarding thread; part of each sink's latency)")
     }
     let f = s.busFaults
     if f.failedTransfers > 0 || f.stoppedByPolicy {

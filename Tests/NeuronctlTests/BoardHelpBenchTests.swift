@@ -100,5 +100,17 @@ extension NeuronctlCLITests {
             #expect(r.stdout.lines.contains { $0.hasPrefix("real-time factor: median ") && $0.contains("over 1 repetitions") })
             #expect(r.stdout.contains("10 pulses"))
         }
+
+        @Test func forwardingBenchPrintsTheLatencyAgainstTheTarget() async throws {
+            let r = try await CLI.run(["bench-forwarding", "--spikes", "40", "--rate", "1k"])
+            #expect(r.exited(0), "\(r.description)")
+            // Latency is not asserted (debug build, shared cores); only that the figures are reported and every
+            // datagram reached the bench's receiver.
+            #expect(r.stdout.lines.contains { $0.hasPrefix("crossing to sendto  p50 ") && $0.hasSuffix("over 40 spikes") })
+            #expect(r.stdout.lines.contains { $0.hasPrefix("hand-over, any event p50 ") })
+            #expect(r.stdout.lines.contains { $0.hasPrefix("datagrams           sent 40, failed 0, dropped at the ring 0, received 40") })
+            #expect(r.stdout.lines.contains { $0.hasPrefix("target p99 50.0 us: ") })
+            #expect(r.stdout.lines.contains { $0.hasPrefix("forwarding thread   ") })
+        }
     }
 }

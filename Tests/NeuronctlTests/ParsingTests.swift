@@ -117,4 +117,65 @@ import Testing
         #expect(try Neuronctl.parseAsRoot(["bench", "--pulses", "3"]) is BenchCommand)
         #expect(throws: (any Error).self) { try Neuronctl.parseAsRoot(["bench", "--repetitions", "0"]) }
     }
+
+    @Test func forwarderCPUIsFreeByDefault() throws {
+        let run = try parseRun(["--realtime", "--cpu", "1"])
+        #expect(run.forwarderCPU.choice == .any)
+        #expect(run.forwarderCPU.resolve(loopCPU: run.cpu) == nil)
+        let loop = try parseRun(["--realtime", "--cpu", "1", "--forwarder-cpu", "loop"]).forwarderCPU
+        #expect(loop.resolve(loopCPU: 1) == 1 && loop.resolve(loopCPU: nil) == nil && loop.sharesLoopCPU)
+        let numbered = try parseRun(["--realtime", "--forwarder-cpu", "0"]).forwarderCPU
+        #expect(numbered.resolve(loopCPU: 1) == 0 && !numbered.sharesLoopCPU)
+    }
+
+    @Test(arguments: [
+        (["--forwarder-cpu", "-1", "--realtime"], "--forwarder-cpu"),
+        (["--forwarder-cpu", "same"], "'same'"),
+    ])
+    func forwarderCPURefused(args: [String], message: String) {
+        do {
+            _ = try parseRun(args)
+            Issue.record("\(args) was accepted")
+        } catch {
+            #expect(Neuronctl.exitCode(for: error) == .validationFailure)
+            #expect(Neuronctl.message(for: error).contains(message), "\(Neuronctl.message(for: error))")
+        }
+    }
+
+    func parseForwardingBench(_ args: [String]) throws -> ForwardingBenchCommand {
+        try #require(try Neuronctl.parseAsRoot(["bench-forwarding"] + args) as? ForwardingBenchCommand)
+    }
+
+    @Test func forwardingBenchDefaults() throws {
+        let bench = try parseForwardingBench([])
+        #expect(bench.spikes == 5000)
+        #expect(bench.rate.frequency.hertz == 500)
+        #expect(bench.tickRate.frequency.hertz == 10_000)
+        #expect(bench.ticksPerSpike == 20)
+        #expect(bench.priority == 80)
+        #expect(bench.cpu == nil && bench.udp == nil)
+        #expect(bench.forwarderCPU.choice == .any)
+        #expect(!bench.noMlock && !bench.noRecord && !bench.json)
+        let custom = try parseForwardingBench(["--spikes", "300", "--rate", "33Hz", "--tick-rate", "20k", "--cpu", "1",
+                                               "--forwarder-cpu", "loop", "--udp", "10.0.0.2:8991", "--no-record"])
+        #expect(custom.spikes == 300 && custom.ticksPerSpike == 606 && custom.cpu == 1 && custom.noRecord)
+        #expect(custom.forwarderCPU.choice == .loop && custom.udp == "10.0.0.2:8991")
+    }
+
+    @Test(arguments: [
+        (["--spikes", "0"], "at least 1"),
+        (["--rate", "6k"], "at most half the tick rate"),
+        (["--udp", "localhost"], "HOST:PORT"),
+        (["--priority", "100"], "1-99"),
+        (["--cpu", "-2"], "--cpu"),
+    ])
+    func forwardingBenchRefused(args: [String], message: String) {
+        do {
+            _ = try parseForwardingBench(args)
+            Issue.record("\(args) was accepted")
+        } catch {
+            #expect(Neuronctl.exitCode(for: error) == .validationFailure)
+            #expect(Neuronctl.message(for: error).contains(message), "\(Neuronctl.message(for: error))")
+        }
+    }
 }
