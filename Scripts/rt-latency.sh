@@ -42,7 +42,8 @@ rate=$(( 1000000 / interval ))
 pin=()
 [ -n "$cpu" ] && pin=(--cpu "$cpu")
 # Spikes also go out as jAER datagrams to a local port nobody listens on: sendto still completes, and the UDP
-# sink measures the forwarding latency (from the end of the tick that saw the crossing to sendto returning).
+# sink measures the forwarding latency (from the loop's stamp on the crossing to sendto returning).
+# `neuronctl bench-forwarding` measures the forwarding path alone, over more spikes.
 .build/release/neuronctl run --realtime --priority "$prio" "${pin[@]}" --sample-rate "$rate" --duration "$duration" \
     --no-trace --json --udp 127.0.0.1:8991 --output "$tmp/out" > "$tmp/neuronctl.json" 2>"$tmp/neuronctl.err" || true
 
@@ -91,5 +92,8 @@ for sink in report["forwarding"]["sinks"]:
     l = sink.get("latency_micros")
     if sink["name"].startswith("udp") and l and l["count"]:
         print(f"forwarding latency, crossing to datagram sent (us): p50 {l['p50']:.1f}, p99 {l['p99']:.1f}, max {l['max']:.1f} over {l['count']} spikes (target p99 50)")
+h = report["forwarding"].get("handoff_micros")
+if h and h["count"]:
+    print(f"  of which the hand-over to the forwarding thread (us): p50 {h['p50']:.1f}, p99 {h['p99']:.1f}, max {h['max']:.1f}")
 print(f"load average while measuring: {open('/proc/loadavg').read().split()[0]} (a shared or busy machine inflates both columns)")
 PY
