@@ -94,18 +94,19 @@ public final class SimMCP3x08: SimSPITarget {
     }
 
     public func exchange(mosi: UnsafeRawBufferPointer, miso: UnsafeMutableRawBufferPointer) {
-        if mosi.count <= 8 {
-            exchangeWord(mosi: mosi, miso: miso)
-            return
+        switch mosi.count {
+        case 3 where miso.count == 3:  // the drivers' frame: unrolled for it
+            exchangeWord(mosi: mosi, miso: miso, count: 3, replyCount: 3)
+        case 0...8: exchangeWord(mosi: mosi, miso: miso, count: mosi.count, replyCount: min(mosi.count, miso.count))
+        default: exchangeBits(mosi: mosi, miso: miso)
         }
-        exchangeBits(mosi: mosi, miso: miso)
     }
 
     /// The same protocol as `exchangeBits`, computed on a 64-bit word for frames of up to 8 bytes (every frame
     /// the drivers send): the membrane is read this way 10 000 times per simulated second.
     @inline(__always)
-    private func exchangeWord(mosi: UnsafeRawBufferPointer, miso: UnsafeMutableRawBufferPointer) {
-        let count = mosi.count
+    private func exchangeWord(mosi: UnsafeRawBufferPointer, miso: UnsafeMutableRawBufferPointer, count: Int,
+                              replyCount: Int) {
         guard count > 0, let input = mosi.baseAddress, let output = miso.baseAddress else { return }
         // Masking shifts and truncating conversions throughout: every shift count is below 64 by construction
         // (count ≤ 8), and the checked forms cost more than the frame decode itself on this path.
@@ -138,7 +139,7 @@ public final class SimMCP3x08: SimSPITarget {
                 }
             }
         }
-        for i in 0..<min(count, miso.count) {
+        for i in 0..<replyCount {
             output.storeBytes(of: UInt8(truncatingIfNeeded: out &>> UInt64(truncatingIfNeeded: 56 &- 8 &* i)),
                               toByteOffset: i, as: UInt8.self)
         }
