@@ -22,12 +22,21 @@ public struct PrefaultedRunBuffers: RunBufferAllocator {
 
     public func allocate(bytes: Int) -> UnsafeMutableRawPointer {
         let length = Self.mappedLength(bytes)
-        let huge = length % Self.hugePage == 0 && bytes >= Self.hugePage / 2
-        // Over-allocate by one huge page so that an aligned start exists inside the mapping.
-        let mapped = huge ? length + Self.hugePage : length
-        guard let raw = mmap(nil, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
-              raw != UnsafeMutableRawPointer(bitPattern: -1) else {
-            fatalError("PrefaultedRunBuffers: mmap of \(mapped) bytes failed (errno \(errno)): out of memory or address space")
+        var huge = length % Self.hugePage == 0 && bytes >= Self.hugePage / 2
+        // Over-allocate by one huge page so that an aligned start exists inside the mapping. If that fails (after
+        // mlockall(MCL_FUTURE) every mapping counts against RLIMIT_MEMLOCK), the exact length without alignment.
+        var mapped = huge ? length + Self.hugePage : length
+        var mapping = Self.map(mapped)
+        if mapping == nil, huge {
+            huge = false
+            mapped = length
+            mapping = Self.map(mapped)
+        }
+        guard let raw = mapping else {
+            // Before the first tick: nothing has been applied to the DAC yet.
+            fatalError("PrefaultedRunBuffers: cannot map \(mapped) bytes for the run's trace (errno \(errno)). "
+                + "Fix: raise RLIMIT_MEMLOCK (ulimit -l, LimitMEMLOCK= in the systemd unit) for real-time runs, "
+                + "or record a shorter run or none (--no-trace).")
         }
         var start = raw
         if huge {
@@ -47,6 +56,12 @@ public struct PrefaultedRunBuffers: RunBufferAllocator {
             offset += Self.smallPage
         }
         return start
+    }
+
+    private static func map(_ length: Int) -> UnsafeMutableRawPointer? {
+        guard let p = mmap(nil, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+              p != UnsafeMutableRawPointer(bitPattern: -1) else { return nil }
+        return p
     }
 
     public func deallocate(_ buffer: UnsafeMutableRawPointer, bytes: Int) {
