@@ -27,15 +27,19 @@ public struct LatencySummary: Sendable, Hashable, Codable {
 public struct LoopTimingReport: Sendable, Hashable, Codable {
     /// Whether the run was timed (a real or paced clock); the figures are empty otherwise.
     public var timed: Bool
-    /// How late each wake-up was after its deadline.
+    /// How late each wake-up from a sleep was after its deadline (what cyclictest measures). Ticks that began late
+    /// because the one before overran are not wake-ups: they are counted in `catchUpTicks` instead.
     public var wakeLatencyMicros: LatencySummary
     /// From wake-up to the end of the tick's work.
     public var tickDurationMicros: LatencySummary
     /// Ticks that ended after the next deadline.
     public var overruns: Int
     public var maxConsecutiveOverruns: Int
+    /// Ticks whose deadline had already passed when the previous tick ended: the loop ran them at once to catch up
+    /// (every sample is taken; cyclictest, in contrast, skips the periods it missed).
+    public var catchUpTicks: Int
     public static let untimed = LoopTimingReport(timed: false, wakeLatencyMicros: .empty, tickDurationMicros: .empty,
-                                                 overruns: 0, maxConsecutiveOverruns: 0)
+                                                 overruns: 0, maxConsecutiveOverruns: 0, catchUpTicks: 0)
 }
 
 /// Timing bookkeeping inside the loop: two HDR histograms allocated before the run (recording into them
@@ -53,6 +57,9 @@ struct LoopTimer {
     private(set) var overruns = 0
     private(set) var consecutiveOverruns = 0
     private var maxConsecutive = 0
+    /// The last tick ended after the next deadline, so the next one starts late without having slept.
+    private var behind = false
+    private var catchUps = 0
 
     init(clock: (any MonotonicClock & Sendable)?, policy: OverrunPolicy) {
         self.clock = clock
@@ -83,7 +90,12 @@ struct LoopTimer {
         guard timed, let clock else { return }
         let n = clock.now.nanoseconds
         wokeAt = n
-        _ = wake.record(UInt64(Swift.max(0, n - (wallStart + deadline))))
+        if behind {
+            catchUps += 1
+            behind = false
+        } else {
+            _ = wake.record(UInt64(Swift.max(0, n - (wallStart + deadline))))
+        }
     }
 
     /// Records the tick's duration; returns true when the overrun policy says to stop.
@@ -96,6 +108,7 @@ struct LoopTimer {
             consecutiveOverruns = 0
             return false
         }
+        behind = true
         overruns += 1
         consecutiveOverruns += 1
         maxConsecutive = Swift.max(maxConsecutive, consecutiveOverruns)
@@ -106,6 +119,6 @@ struct LoopTimer {
     func report() -> LoopTimingReport {
         guard clock != nil else { return .untimed }
         return LoopTimingReport(timed: true, wakeLatencyMicros: LatencySummary(wake), tickDurationMicros: LatencySummary(tick),
-                                overruns: overruns, maxConsecutiveOverruns: maxConsecutive)
+                                overruns: overruns, maxConsecutiveOverruns: maxConsecutive, catchUpTicks: catchUps)
     }
 }

@@ -339,7 +339,7 @@ func textSummary(session: RunSession, result: RunResult, summary s: RunSummary, 
     }
     if s.timing.timed {
         let w = s.timing.wakeLatencyMicros, d = s.timing.tickDurationMicros
-        out.append("wake-up latency     p50 \(f(w.p50, 1)) us, p99 \(f(w.p99, 1)) us, max \(f(w.max, 1)) us (\(w.count) wake-ups)")
+        out.append("wake-up latency     p50 \(f(w.p50, 1)) us, p99 \(f(w.p99, 1)) us, max \(f(w.max, 1)) us (\(w.count) wake-ups; \(s.timing.catchUpTicks) ticks run late to catch up after overruns)")
         out.append("tick duration       p50 \(f(d.p50, 1)) us, p99 \(f(d.p99, 1)) us, max \(f(d.max, 1)) us; overruns \(s.timing.overruns) (max \(s.timing.maxConsecutiveOverruns) in a row)")
     }
     for sink in forwarding.sinks {

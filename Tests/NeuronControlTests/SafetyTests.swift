@@ -138,8 +138,32 @@ final class SlowWallClock: MonotonicClock, @unchecked Sendable {
     func sleep(until deadline: MonotonicInstant) {}
 }
 
+/// A timing clock that reads the simulated board's clock: every tick wakes exactly on time and takes no time.
+final class PunctualClock: MonotonicClock, @unchecked Sendable {
+    let simulated: any MonotonicClock
+    init(_ simulated: any MonotonicClock) { self.simulated = simulated }
+    var now: MonotonicInstant { simulated.now }
+    func sleep(until deadline: MonotonicInstant) {}
+}
+
 @Suite("Overrun policy")
 struct OverrunPolicyTests {
+    @Test("A punctual loop: every tick is a wake-up, none runs late, nothing overruns")
+    func punctual() throws {
+        let board = try BoardLoader.load(path: boardsDirectory + "/mock.yaml")
+        let runtime = try BoardRuntime(board)
+        let hw = try runtime.neuron(id: 0)
+        let stimulus = try SafeStimulusOutput(hw.stimulus, limits: board.limits.stimulus)
+        let config = RunConfiguration(train: train(count: 5), sampleRate: .hertz(10_000), recordTrace: false)
+        let r = ControlLoop(configuration: config, stimulus: stimulus, membrane: hw.membrane, clock: runtime.clock,
+                            realtime: RealtimeOptions(timingClock: PunctualClock(runtime.clock))).run()
+        #expect(r.termination == .completed)
+        #expect(r.timing.overruns == 0 && r.timing.catchUpTicks == 0)
+        #expect(r.timing.wakeLatencyMicros.count == r.timing.tickDurationMicros.count)
+        #expect(r.timing.wakeLatencyMicros.count > UInt64(r.samples))  // samples plus the pulse edges
+        #expect(r.timing.wakeLatencyMicros.max == 0)
+    }
+
     @Test("Safe state after N consecutive overruns; carry-on counts them and finishes")
     func overrunStorm() throws {
         let board = try BoardLoader.load(path: boardsDirectory + "/mock.yaml")
@@ -162,6 +186,9 @@ struct OverrunPolicyTests {
                 #expect(r.termination == .completed)
                 #expect(r.timing.overruns == r.timing.tickDurationMicros.count)
                 #expect(r.timing.maxConsecutiveOverruns == r.timing.overruns)
+                // Only the first tick woke from a sleep; every later one began after its deadline had passed.
+                #expect(r.timing.wakeLatencyMicros.count == 1)
+                #expect(r.timing.catchUpTicks == Int(r.timing.tickDurationMicros.count) - 1)
             }
         }
     }
