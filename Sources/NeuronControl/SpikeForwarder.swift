@@ -49,6 +49,17 @@ public struct ForwardingReport: Sendable, Hashable, Codable {
     public var handoffMicros: LatencySummary?
 }
 
+/// How the forwarding thread waits for the loop's events.
+public enum ForwarderWaiting: Sendable, Hashable {
+    /// Sleeps on a semaphore that `publish` posts: a futex wake-up when the thread is asleep, which on a VM or a
+    /// busy machine (an inter-processor interrupt through the host) is most of the forwarding latency.
+    case block
+    /// Polls the ring without ever sleeping: the hand-over is a cache-line transfer and `publish` makes no syscall.
+    /// It occupies a whole CPU: give the forwarder a CPU of its own (not the loop's), in the normal scheduling class
+    /// (the kernel throttles a real-time thread that never sleeps, by default 50 ms in every second).
+    case poll
+}
+
 /// Takes spikes from the real-time loop through a preallocated SPSC ring and fans them out to sinks on its own
 /// thread. `publish` (loop side) never blocks: a full ring counts a drop; the wake-up is one semaphore post, which
 /// makes a syscall only when the forwarding thread is asleep waiting for work.
@@ -70,11 +81,14 @@ public final class SpikeForwarder: @unchecked Sendable {
     private let clock: (any MonotonicClock & Sendable)?
     private var handoff = Histogram<UInt64>(highestTrackableValue: 10_000_000_000, numberOfSignificantValueDigits: .three)
     private var started = false
+    public let waiting: ForwarderWaiting
 
     /// `capacity`: the loop-side ring; `sinkQueueCapacity`: each blocking sink's own queue (default the same).
     /// `clock`: the loop's timing clock; given, the forwarder measures the hand-over of each event (`handoffMicros`).
+    /// `waiting`: how the forwarding thread waits for events (see `ForwarderWaiting`).
     public init(sinks: [any SpikeSink], capacity: Int = 4096, sinkQueueCapacity: Int? = nil,
-                clock: (any MonotonicClock & Sendable)? = nil) {
+                clock: (any MonotonicClock & Sendable)? = nil, waiting: ForwarderWaiting = .block) {
+        self.waiting = waiting
         ring = SPSCRing(capacity: capacity)
         let queue = sinkQueueCapacity ?? capacity
         channels = sinks.map { $0.mayBlock ? IsolatedSinkChannel(sink: $0, capacity: queue) : SinkChannel(sink: $0) }
@@ -91,17 +105,19 @@ public final class SpikeForwarder: @unchecked Sendable {
         started = true
         for c in channels { c.start() }
         let ready = DispatchSemaphore(value: 0)
+        let polling = waiting == .poll
         let thread = Thread { [self] in
             threadSetup?()
             ready.signal()
             while true {
-                wakeUp.wait()
+                if !polling { wakeUp.wait() }
                 while let event = ring.pop() {
                     if let clock, event.detectedAt > 0 {
                         _ = handoff.record(UInt64(max(0, clock.now.nanoseconds - event.detectedAt)))
                     }
                     for c in fanOut where c.wants(event.phase) { c.offer(event) }
                 }
+                // Polling: straight back to the ring (its head is one relaxed load while nothing arrives).
                 if stopping.load(ordering: .acquiring) && ring.count == 0 { break }
             }
             done.signal()
@@ -115,7 +131,7 @@ public final class SpikeForwarder: @unchecked Sendable {
     @inline(__always)
     public func publish(_ event: SpikeEvent) {
         _ = ring.push(event)
-        wakeUp.signal()
+        if waiting == .block { wakeUp.signal() }
     }
 
     /// Drains what is queued, stops the threads, finishes every sink and reports. Call once, after the loop.

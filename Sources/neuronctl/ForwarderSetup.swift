@@ -44,6 +44,18 @@ struct ForwarderCPUArgument: ExpressibleByArgument, Sendable, Hashable {
     /// Whether that CPU is the loop's (`loop`), where the forwarder goes only with a real-time priority below
     /// the loop's (`RealtimeThread.setUpHelperThread`'s `cpuNeedsPriority`). A CPU given by number is the user's call.
     var sharesLoopCPU: Bool { choice == .loop }
+
+    static let pollHelp = "With --realtime: the forwarding thread polls the ring instead of sleeping (no wake-up in the forwarding latency, no syscall in the loop per spike). It takes a whole CPU: needs --forwarder-cpu N, a CPU other than the loop's; it runs in the normal scheduling class there."
+
+    /// `--forwarder-poll` needs a CPU of its own for the forwarder: a number, and not the loop's.
+    func validatePolling(loopCPU: Int?, loopFlag: String) throws {
+        guard case .cpu(let n) = choice else {
+            throw ValidationError("--forwarder-poll needs --forwarder-cpu N: a CPU for the polling forwarder alone (it never sleeps), e.g. --forwarder-cpu 2")
+        }
+        if let loopCPU, loopCPU == n {
+            throw ValidationError("--forwarder-poll with --forwarder-cpu \(n): that is the loop's CPU (\(loopFlag) \(n)); a polling forwarder would take the loop's CPU whenever the loop sleeps. Give it another CPU.")
+        }
+    }
 }
 
 /// What the forwarding thread's setup reports, written on that thread and read after `start` returns.
@@ -61,7 +73,9 @@ func startForwarder(_ forwarder: SpikeForwarder, realtime: Bool, loopPriority: I
         forwarder.start()
         return nil
     }
-    let priority: Int32? = loopPriority.flatMap { $0 > 1 ? $0 - 1 : nil }
+    // A polling forwarder never sleeps: in a real-time class the kernel would throttle it (and everything of that
+    // class on its CPU); in the normal class on a CPU of its own it just keeps that CPU.
+    let priority: Int32? = forwarder.waiting == .poll ? nil : loopPriority.flatMap { $0 > 1 ? $0 - 1 : nil }
     let cpu = placement.resolve(loopCPU: loopCPU), needsPriority = placement.sharesLoopCPU
     let box = SetupReportBox()
     forwarder.start {

@@ -50,6 +50,9 @@ struct ForwardingBenchCommand: ParsableCommand {
     @Option(name: .customLong("forwarder-cpu"), help: ArgumentHelp("CPU of the forwarding thread: any (the scheduler's choice), loop (the producer's --cpu), or a number.", valueName: "cpu"))
     var forwarderCPU = ForwarderCPUArgument(.any)
 
+    @Flag(name: .customLong("forwarder-poll"), help: ArgumentHelp(ForwarderCPUArgument.pollHelp))
+    var forwarderPoll = false
+
     @Flag(name: .customLong("no-mlock"), help: "Do not lock the process's memory.")
     var noMlock = false
 
@@ -68,6 +71,7 @@ struct ForwardingBenchCommand: ParsableCommand {
             throw ValidationError("--priority \(priority): SCHED_FIFO priorities are 1-99 (0 keeps normal scheduling)")
         }
         if let cpu, cpu < 0 { throw ValidationError("--cpu \(cpu): CPU numbers start at 0") }
+        if forwarderPoll { try forwarderCPU.validatePolling(loopCPU: cpu, loopFlag: "--cpu") }
         guard ticksPerSpike >= 2 else {
             throw ValidationError("--rate \(formatted(rate.frequency.hertz, digits: 0)) Hz: at most half the tick rate (\(formatted(tickRate.frequency.hertz / 2, digits: 0)) Hz), as a spike and its end take two ticks")
         }
@@ -104,7 +108,7 @@ struct ForwardingBenchCommand: ParsableCommand {
         }
         receiver?.start { _, _ in received.count.add(1, ordering: .relaxed) }
 
-        let forwarder = SpikeForwarder(sinks: sinks, capacity: 4096, clock: clock)
+        let forwarder = SpikeForwarder(sinks: sinks, capacity: 4096, clock: clock, waiting: forwarderPoll ? .poll : .block)
         let forwarderReport = startForwarder(forwarder, realtime: true, loopPriority: priority == 0 ? nil : priority,
                                              loopCPU: cpu, placement: forwarderCPU)
 
@@ -132,7 +136,7 @@ struct ForwardingBenchCommand: ParsableCommand {
         let result = ForwardingBenchResult(
             spikes: spikes, rateHz: rate.frequency.hertz, tickRateHz: tickRate.frequency.hertz, seconds: Double(wall) * 1e-9,
             destination: "\(destination.host):\(destination.port)", received: receiver == nil ? nil : received.count.load(ordering: .relaxed),
-            record: !noRecord, latencyMicros: udpReport?.latencyMicros ?? .empty, handoffMicros: report.handoffMicros ?? .empty,
+            record: !noRecord, forwarderWaiting: forwarderPoll ? "poll" : "block", latencyMicros: udpReport?.latencyMicros ?? .empty, handoffMicros: report.handoffMicros ?? .empty,
             sent: udpReport?.delivered ?? 0, failures: udpReport?.failures ?? 0, lastError: udpReport?.lastError,
             droppedAtLoop: report.droppedAtLoop, producerWakeMicros: producerWake, producer: loopReport,
             forwarder: forwarderReport ?? RealtimeReport(), loadAverage: loadAverage())
@@ -236,6 +240,8 @@ struct ForwardingBenchResult: Encodable {
     /// Datagrams the bench's own receiver got (nil when sending elsewhere).
     var received: Int?
     var record: Bool
+    /// How the forwarding thread waited: "block" (semaphore) or "poll".
+    var forwarderWaiting: String
     /// Crossing stamped by the producer to `sendto` returning.
     var latencyMicros: LatencySummary
     /// Crossing stamped to the forwarding thread taking it from the ring (wake-up included).
@@ -259,7 +265,8 @@ struct ForwardingBenchResult: Encodable {
         out.append("forwarding bench: \(spikes) spikes at \(formatted(rateHz, digits: 0)) Hz, producer ticking at \(formatted(tickRateHz, digits: 0)) Hz, \(formatted(seconds, digits: 1)) s")
         out.append("sinks               udp \(destination)\(record ? ", spike record (CSV to /dev/null)" : "")")
         out.append("producer            " + (producer.applied + producer.warnings.map { "NOT APPLIED: " + $0 }).joined(separator: "; "))
-        out.append("forwarding thread   " + (forwarder.applied + forwarder.warnings.map { "NOT APPLIED: " + $0 }).joined(separator: "; "))
+        out.append("forwarding thread   " + (forwarderWaiting == "poll" ? "polling the ring (never sleeps); " : "")
+                   + (forwarder.applied + forwarder.warnings.map { "NOT APPLIED: " + $0 }).joined(separator: "; "))
         let l = latencyMicros
         out.append("crossing to sendto  p50 \(f(l.p50)) us, p99 \(f(l.p99)) us, p99.9 \(f(l.p999)) us, max \(f(l.max)) us over \(l.count) spikes")
         let h = handoffMicros

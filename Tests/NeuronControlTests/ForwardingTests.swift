@@ -125,6 +125,26 @@ struct ForwardingTests {
         }
     }
 
+    @Test("A polling forwarder delivers every event, in order, to every sink, and stops when finished")
+    func polling() async {
+        let direct = RecordingSink(name: "direct")
+        let isolated = RecordingSink(name: "isolated", mayBlock: true)
+        let forwarder = SpikeForwarder(sinks: [direct, isolated], capacity: 64, waiting: .poll)
+        #expect(forwarder.waiting == .poll)
+        forwarder.start()
+        let events = Self.spikeEvents(200)
+        // Published in bursts smaller than the ring, with pauses, so the thread is found both busy and idle.
+        for chunk in stride(from: 0, to: events.count, by: 20) {
+            for e in events[chunk..<min(chunk + 20, events.count)] { forwarder.publish(e) }
+            try? await Task.sleep(for: .milliseconds(2))
+        }
+        let report = forwarder.finish()
+        #expect(direct.events == events)
+        #expect(isolated.events == events)
+        #expect(report.droppedAtLoop == 0)
+        #expect(report.sinks.map(\.delivered) == [400, 400])  // a crossing and a complete event per spike
+    }
+
     @Test("A sink is offered only the phases it accepts, on the forwarding thread or on its own")
     func phaseFilter() {
         let crossingsOnly = RecordingSink(name: "crossings", phases: [.crossing])

@@ -160,6 +160,9 @@ import Testing
                                                "--forwarder-cpu", "loop", "--udp", "10.0.0.2:8991", "--no-record"])
         #expect(custom.spikes == 300 && custom.ticksPerSpike == 606 && custom.cpu == 1 && custom.noRecord)
         #expect(custom.forwarderCPU.choice == .loop && custom.udp == "10.0.0.2:8991")
+        #expect(!bench.forwarderPoll)
+        let polling = try parseForwardingBench(["--forwarder-poll", "--forwarder-cpu", "0", "--cpu", "1"])
+        #expect(polling.forwarderPoll && polling.forwarderCPU.choice == .cpu(0))
     }
 
     @Test(arguments: [
@@ -168,6 +171,9 @@ import Testing
         (["--udp", "localhost"], "HOST:PORT"),
         (["--priority", "100"], "1-99"),
         (["--cpu", "-2"], "--cpu"),
+        (["--forwarder-poll"], "needs --forwarder-cpu N"),
+        (["--forwarder-poll", "--forwarder-cpu", "loop", "--cpu", "1"], "needs --forwarder-cpu N"),
+        (["--forwarder-poll", "--forwarder-cpu", "1", "--cpu", "1"], "the loop's CPU"),
     ])
     func forwardingBenchRefused(args: [String], message: String) {
         do {
