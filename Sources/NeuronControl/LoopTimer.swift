@@ -1,5 +1,5 @@
 public import Histogram
-import NeuronHAL
+public import NeuronHAL
 
 /// Percentiles of one latency distribution, microseconds.
 public struct LatencySummary: Sendable, Hashable, Codable {
@@ -42,26 +42,30 @@ public struct LoopTimingReport: Sendable, Hashable, Codable {
                                                  overruns: 0, maxConsecutiveOverruns: 0, catchUpTicks: 0)
 }
 
-/// Timing bookkeeping inside the loop: two HDR histograms allocated before the run (recording into them
-/// allocates nothing) and the overrun counters.
-struct LoopTimer {
-    let clock: (any MonotonicClock & Sendable)?
+/// Timing bookkeeping inside a loop (`ControlLoop`, and `NetworkLoop` in NeuronNetwork): two HDR histograms
+/// allocated before the run (recording into them allocates nothing) and the overrun counters.
+///
+/// Use: `init` before the run, `start()` at the run's start instant, then per tick `woke(deadline:)` right after
+/// the sleep and `finishTick(nextDeadline:)` once the tick's work is done (true: the overrun policy says stop);
+/// `report()` at the end. Deadlines are nanoseconds from the run's start. Not thread-safe: the loop's thread owns it.
+public struct LoopTimer {
+    public let clock: (any MonotonicClock & Sendable)?
     /// `clock != nil`, tested first on every call: unwrapping the optional existential copies it (value witness
     /// calls on every tick), which an untimed simulated run should not pay.
-    let timed: Bool
-    let policy: OverrunPolicy
+    public let timed: Bool
+    public let policy: OverrunPolicy
     private var wallStart: Int64 = 0
     private var wokeAt: Int64 = 0
     private var wake: Histogram<UInt64>
     private var tick: Histogram<UInt64>
-    private(set) var overruns = 0
-    private(set) var consecutiveOverruns = 0
+    public private(set) var overruns = 0
+    public private(set) var consecutiveOverruns = 0
     private var maxConsecutive = 0
     /// The last tick ended after the next deadline, so the next one starts late without having slept.
     private var behind = false
     private var catchUps = 0
 
-    init(clock: (any MonotonicClock & Sendable)?, policy: OverrunPolicy) {
+    public init(clock: (any MonotonicClock & Sendable)?, policy: OverrunPolicy) {
         self.clock = clock
         self.timed = clock != nil
         self.policy = policy
@@ -73,20 +77,20 @@ struct LoopTimer {
         tick = Histogram(highestTrackableValue: highest, numberOfSignificantValueDigits: digits)
     }
 
-    mutating func start() {
+    public mutating func start() {
         if timed, let clock { wallStart = clock.now.nanoseconds }
     }
 
     /// Real-clock time now (0 when untimed).
     @inline(__always)
-    func stamp() -> Int64 {
+    public func stamp() -> Int64 {
         guard timed, let clock else { return 0 }
         return clock.now.nanoseconds
     }
 
     /// Records how late the wake-up for `deadline` (ns from the start) was.
     @inline(__always)
-    mutating func woke(deadline: Int64) {
+    public mutating func woke(deadline: Int64) {
         guard timed, let clock else { return }
         let n = clock.now.nanoseconds
         wokeAt = n
@@ -100,7 +104,7 @@ struct LoopTimer {
 
     /// Records the tick's duration; returns true when the overrun policy says to stop.
     @inline(__always)
-    mutating func finishTick(nextDeadline: Int64) -> Bool {
+    public mutating func finishTick(nextDeadline: Int64) -> Bool {
         guard timed, let clock else { return false }
         let n = clock.now.nanoseconds
         _ = tick.record(UInt64(Swift.max(0, n - wokeAt)))
@@ -116,7 +120,7 @@ struct LoopTimer {
         return false
     }
 
-    func report() -> LoopTimingReport {
+    public func report() -> LoopTimingReport {
         guard clock != nil else { return .untimed }
         return LoopTimingReport(timed: true, wakeLatencyMicros: LatencySummary(wake), tickDurationMicros: LatencySummary(tick),
                                 overruns: overruns, maxConsecutiveOverruns: maxConsecutive, catchUpTicks: catchUps)
