@@ -6,6 +6,7 @@ import Musl
 import Darwin
 #endif
 import Foundation
+import NeuronControl
 import Synchronization
 
 /// A UDP socket bound to `host:port` (127.0.0.1 unless told otherwise: nothing off the machine can inject
@@ -144,19 +145,22 @@ public enum JAERPacket {
     }
 }
 
-/// Spikes received over UDP, queued for the loop (which drains them at its own pace).
+/// Spikes received over UDP, queued for the loop (which takes them at its own pace).
+///
+/// The addresses go through a preallocated single-producer/single-consumer ring (`SPSCRing`): the receiving thread
+/// pushes, the loop pops, neither locks or allocates. When the loop falls behind by `capacity` addresses, further
+/// ones are dropped and counted (`counts.dropped`). One thread at a time may call `accept` (the receiver's).
 public final class ExternalSpikeInbox: Sendable {
-    private let state = Mutex<(addresses: [Int32], received: Int, rejected: Int, lastError: String?)>(([], 0, 0, nil))
-    public init() {}
+    private let ring: SPSCRing<Int32>
+    private let state = Mutex<(received: Int, rejected: Int, lastError: String?)>((0, 0, nil))
+    public init(capacity: Int = 4096) { ring = SPSCRing(capacity: capacity) }
 
     /// Receiver side: decodes a datagram and queues its addresses; a bad datagram is counted and remembered.
     public func accept(_ bytes: [UInt8], sender: String) {
         do {
             let packet = try JAERPacket.decode(bytes, sender: sender)
-            state.withLock {
-                $0.addresses += packet.events.map(\.address)
-                $0.received += packet.events.count
-            }
+            for e in packet.events { _ = ring.push(e.address) }
+            state.withLock { $0.received += packet.events.count }
         } catch {
             state.withLock {
                 $0.rejected += 1
@@ -165,14 +169,21 @@ public final class ExternalSpikeInbox: Sendable {
         }
     }
 
-    /// Loop side: takes what has arrived.
+    /// Loop side: the next address that has arrived, or nil. No lock, no allocation.
+    @inline(__always)
+    public func next() -> Int32? { ring.pop() }
+
+    /// Loop side: takes everything that has arrived (allocates the array; the loop uses `next()`).
     public func drain() -> [Int32] {
-        state.withLock {
-            let a = $0.addresses
-            $0.addresses.removeAll(keepingCapacity: true)
-            return a
-        }
+        var out: [Int32] = []
+        while let a = ring.pop() { out.append(a) }
+        return out
     }
 
-    public var counts: (received: Int, rejected: Int, lastError: String?) { state.withLock { ($0.received, $0.rejected, $0.lastError) } }
+    /// Datagrams' events received, datagrams refused (and the last reason), and events dropped because the loop
+    /// was `capacity` behind.
+    public var counts: (received: Int, rejected: Int, lastError: String?, dropped: Int) {
+        let d = ring.dropped
+        return state.withLock { ($0.received, $0.rejected, $0.lastError, d) }
+    }
 }
