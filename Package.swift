@@ -83,12 +83,12 @@ let package = Package(
             ],
             swiftSettings: strict),
 
-        // Counts heap allocations per loop tick on the mock board and per spike through the forwarder and the UDP
+        // Counts heap allocations per loop tick on the mock board (ControlLoop and NetworkLoop) and per spike through the forwarder and the UDP
         // sink (both must be 0). Links ordo-one's malloc interposer.
         .executableTarget(
             name: "neuronhil-alloc-bench",
             dependencies: [
-                "NeuronHAL", "NeuronBoard", "NeuronControl", "NeuronSinks",
+                "NeuronHAL", "NeuronBoard", "NeuronControl", "NeuronSinks", "NeuronNetwork",
                 .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
             ],
             path: "Benchmarks/LoopAllocations",

@@ -7,6 +7,10 @@
 //     allocations per tick = (mallocs(long) − mallocs(short)) / (ticks(long) − ticks(short)).
 // The simulated chips' logs are off (`recordsHistory: false`), as in `neuronctl run`.
 //
+// Then a network run the same way (`NetworkLoop`: Boards/networks/two-neuron-loop.yaml on
+// Boards/mock-two-neurons.yaml, neuron A driven at 33 Hz, each of its spikes routed to B, every sample of both
+// channels recorded, ticks timed): 3 s against 6 s of run; the difference must be 0 allocations.
+//
 // Then the forwarding path on its own, the same way: the forwarder (ring pop, fan-out) and the UDP sink (encode,
 // sendto, latency histogram), fed directly, for N and 2N spikes; the difference must be 0 allocations.
 // Build in release mode: swift run -c release neuronhil-alloc-bench
@@ -14,6 +18,7 @@ import MallocInterposerSwift
 import NeuronBoard
 import NeuronControl
 import NeuronHAL
+import NeuronNetwork
 import NeuronSinks
 import Synchronization
 
@@ -34,14 +39,6 @@ func measure(pulses: Int, path: String, forwarded: Bool) throws -> Measurement {
     let stimulus = try SafeStimulusOutput(hw.stimulus, limits: board.limits.stimulus)
     let train = PulseTrain.fig2c(count: pulses)
     let config = RunConfiguration(train: train, sampleRate: .hertz(10_000), recordTrace: true)
-    // A forwarder with a sink that does nothing: what the loop does per spike (ring push, semaphore post) is
-    // counted; the forwarding thread's own work is not the loop's and is stopped before counting ends.
-    final class NullSink: SpikeSink, @unchecked Sendable {
-        let name = "null"
-        let mayBlock = false
-        func deliver(_ event: SpikeEvent) throws {}
-        func finish() throws {}
-    }
     let forwarder = forwarded ? SpikeForwarder(sinks: [NullSink()]) : nil
     forwarder?.start()
     let loop = ControlLoop(configuration: config, stimulus: stimulus, membrane: hw.membrane, clock: runtime.clock,
@@ -54,6 +51,46 @@ func measure(pulses: Int, path: String, forwarded: Bool) throws -> Measurement {
     let stats = MallocInterposerSwift.getStatistics()
     _ = forwarder?.finish()
     return Measurement(mallocs: stats.mallocCount, ticks: result.samples + 2 * result.pulsesApplied, spikes: result.spikes.count)
+}
+
+/// A forwarder with a sink that does nothing: what the loop does per spike (ring push, semaphore post) is counted;
+/// the forwarding thread's own work is not the loop's and is stopped before counting ends.
+final class NullSink: SpikeSink, @unchecked Sendable {
+    let name = "null"
+    let mayBlock = false
+    func deliver(_ event: SpikeEvent) throws {}
+    func finish() throws {}
+}
+
+/// Allocations of a network run of `seconds` (see the header), with its tick count (samples plus pulse edges).
+func measureNetwork(seconds: Double, boardPath: String, networkPath: String) throws -> Measurement {
+    let board = try BoardLoader.load(path: boardPath)
+    let runtime = try BoardRuntime(board, overrides: .init(seed: 7, recordsHistory: false))
+    let file = try NetworkFile.load(path: networkPath)
+    let duration = Duration.seconds(seconds)
+    var channels: [NetworkChannel] = []
+    for neuron in board.neurons {
+        let generator = file.drives.first { $0.neuron == neuron.id }.map {
+            TrainPulses(PulseTrain(amplitude: $0.amplitude, width: $0.width, frequency: $0.frequency,
+                                   count: $0.pulses ?? max(1, Int(seconds * $0.frequency.hertz))))
+        }
+        channels.append(try NetworkChannel.onBoard(runtime, id: neuron.id, generator: generator))
+    }
+    let forwarder = SpikeForwarder(sinks: [NullSink()])
+    forwarder.start()
+    let loop = try NetworkLoop(channels: channels, routes: file.routes,
+                               configuration: .init(sampleRate: .hertz(10_000), duration: duration, recordTrace: true),
+                               clock: runtime.clock, forwarder: forwarder, realtime: RealtimeOptions(timingClock: SystemClock()))
+    MallocInterposerSwift.reset()
+    MallocInterposerSwift.hook()
+    let result = loop.run()
+    MallocInterposerSwift.unhook()
+    let stats = MallocInterposerSwift.getStatistics()
+    _ = forwarder.finish()
+    guard result.termination == .completed, result.safeState == .reached else {
+        throw NetworkError(source: networkPath, key: "run", problem: "ended \(result.termination), safe state \(result.safeState).", fix: "see the loop's tests")
+    }
+    return Measurement(mallocs: stats.mallocCount, ticks: result.samples + 2 * result.pulses.count, spikes: result.spikes.count)
 }
 
 /// Counts the events the forwarder handed over (last in the fan-out, so the UDP sink is done with each one).
@@ -97,6 +134,8 @@ func forwardingAllocations(spikes: Int) throws -> Int {
 }
 
 let path = CommandLine.arguments.dropFirst().first ?? "Boards/mock.yaml"
+let networkBoard = CommandLine.arguments.dropFirst(2).first ?? "Boards/mock-two-neurons.yaml"
+let networkFile = CommandLine.arguments.dropFirst(3).first ?? "Boards/networks/two-neuron-loop.yaml"
 MallocInterposerSwift.initialize()
 do {
     _ = try measure(pulses: 10, path: path, forwarded: true)  // warm-up: lazy runtime metadata, first-use caches
@@ -106,11 +145,20 @@ do {
     print("run of 330 pulses: \(short.ticks) ticks, \(short.spikes) spikes, \(short.mallocs) allocations (fixed per run)")
     print("run of 660 pulses: \(long.ticks) ticks, \(long.spikes) spikes, \(long.mallocs) allocations (fixed per run)")
     print("allocations per tick: \(perTick == 0 ? "0" : String(perTick)) (target 0)")
+    _ = try measureNetwork(seconds: 0.2, boardPath: networkBoard, networkPath: networkFile)  // warm-up
+    let netShort = try measureNetwork(seconds: 3, boardPath: networkBoard, networkPath: networkFile)
+    let netLong = try measureNetwork(seconds: 6, boardPath: networkBoard, networkPath: networkFile)
+    let perNetworkTick = Double(netLong.mallocs - netShort.mallocs) / Double(netLong.ticks - netShort.ticks)
+    print("network run of 3 s (\(networkFile) on \(networkBoard)): \(netShort.ticks) ticks, \(netShort.spikes) spikes, \(netShort.mallocs) allocations (fixed per run)")
+    print("network run of 6 s: \(netLong.ticks) ticks, \(netLong.spikes) spikes, \(netLong.mallocs) allocations (fixed per run)")
+    print("allocations per network tick: \(perNetworkTick == 0 ? "0" : String(perNetworkTick)) (target 0)")
     let fewer = try forwardingAllocations(spikes: 500), more = try forwardingAllocations(spikes: 1000)
     let perSpike = Double(more - fewer) / 500
     print("forwarding 500 / 1000 spikes through the UDP sink: \(fewer) / \(more) allocations")
     print("allocations per forwarded spike: \(perSpike == 0 ? "0" : String(perSpike)) (target 0)")
-    exit(perTick == 0 && perSpike == 0 ? 0 : 1)
+    let ok = perTick == 0 && perNetworkTick == 0 && perSpike == 0
+    if !ok { print("FAILED: a figure above is not 0") }
+    exit(ok ? 0 : 1)
 } catch {
     print("error: \(error)")
     exit(2)
