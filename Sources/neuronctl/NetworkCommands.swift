@@ -3,6 +3,7 @@ import Foundation
 import NeuronBoard
 import NeuronControl
 import NeuronHAL
+import NeuronLinux
 import NeuronNetwork
 import NeuronSinks
 
@@ -32,8 +33,8 @@ enum MappingOption: String, ExpressibleByArgument, CaseIterable, Sendable {
     var mapping: Mapping { Mapping(rawValue: rawValue)! }
 }
 
-/// Options shared by the commands that run a `NetworkLoop` on a board: the groups `run` takes too, and the two
-/// flags whose meaning differs from `run`'s (`--spikes` is written only when given; `--realtime` only paces).
+/// Options shared by the commands that run a `NetworkLoop` on a board: the groups `run` takes too (the real-time
+/// ones included), and `--spikes`, whose meaning differs from `run`'s (written only when given).
 struct NetworkRunOptions: ParsableArguments {
     @OptionGroup var sampling: SamplingOptions
     @OptionGroup var reporting: ReportOptions
@@ -41,8 +42,7 @@ struct NetworkRunOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Write the complete spikes as CSV to this file.", valueName: "file"))
     var spikes: String?
 
-    @Flag(help: "Pace the simulated board by the real clock (needed when spikes or values arrive over UDP).")
-    var realtime = false
+    @OptionGroup var realtimeFlags: RealtimeFlags
 }
 
 /// A board brought up for a network run.
@@ -72,13 +72,39 @@ struct NetworkBoard {
         { realtime in realtime ? self.runtime.simulation.map { PacedClock($0.clock) } ?? self.runtime.clock : self.runtime.clock }
     }
 
-    /// Runs the loop with the forwarder's sinks, then writes the recording and spike file, and prints the summary.
+    /// Whether the loop runs real-time grade (`--realtime`, or always on a hardware board): on a `RealtimeThread`,
+    /// its ticks timed against the real clock with the overrun policy.
+    func isTimed(_ options: NetworkRunOptions) -> Bool { options.realtimeFlags.realtime || runtime.simulation == nil }
+
+    /// The real clock a timed run's ticks are measured with (nil when not timed), and the overrun policy.
+    func realtimeOptions(_ options: NetworkRunOptions) -> RealtimeOptions {
+        RealtimeOptions(timingClock: isTimed(options) ? LinuxClock() : nil, overrunPolicy: options.realtimeFlags.overrunPolicy.policy)
+    }
+
+    /// Runs the loop (on a real-time thread when timed) with the forwarder's sinks, then writes the recording and
+    /// spike file, and prints the summary.
     func execute(loop: NetworkLoop, forwarder: SpikeForwarder?, options: NetworkRunOptions, protocolInfo: [String: String],
                  detector: DetectorConfiguration) throws -> NetworkRunResult {
         installStopHandlers()
-        forwarder?.start()
-        let result = loop.run()
+        let rt = options.realtimeFlags, timed = isTimed(options)
+        var forwarderReport: RealtimeReport?
+        if let forwarder {
+            forwarderReport = startForwarder(forwarder, realtime: timed, loopPriority: rt.loopPriority, loopCPU: rt.cpu,
+                                             placement: rt.forwarderCPU)
+        }
+        let (result, realtimeReport) = rt.runLoop(timed: timed, forwarder: forwarderReport) { loop.run() }
         let forwarding = forwarder?.finish()
+        // Read every DAC back over its bus: the summary says what the chips hold, not what was asked for.
+        var readBack: [(id: Int, volts: Double?, text: String)] = []
+        for neuron in description.neurons {
+            guard let hw = try? runtime.neuron(id: neuron.id) else { continue }
+            do {
+                let r = try hw.readBackStimulus()
+                readBack.append((neuron.id, r.voltage.volts, "neuron \(neuron.id) DAC reads back \(r.voltage)\(r.poweredDown ? ", powered down" : "")"))
+            } catch {
+                readBack.append((neuron.id, nil, "neuron \(neuron.id) DAC read-back FAILED: \(error)"))
+            }
+        }
         if let path = options.reporting.record {
             let recording = Recording(tool: "neuronctl \(Neuronctl.version)", board: .init(path: self.path, runtime: runtime),
                                       protocolInfo: protocolInfo, sampleInterval: options.sampling.sampleRate.frequency.period,
@@ -90,7 +116,9 @@ struct NetworkBoard {
                 + protocolInfo.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
             try write(RunRecords.spikesCSV(result.spikes, metadata: meta), to: path, flag: "--spikes")
         }
-        let summary = NetworkSummary(result: result, forwarding: forwarding)
+        var summary = NetworkSummary(result: result, forwarding: forwarding)
+        summary.realtime = realtimeReport
+        summary.readBack(readBack)
         if options.reporting.json {
             let e = JSONEncoder()
             e.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -120,9 +148,21 @@ struct NetworkSummary: Encodable {
     var channels: [Channel]
     var externalSpikesReceived: Int
     var routedPulsesDropped: Int
+    var pulsesNotRecorded: Int
+    var spikesNotRecorded: Int
+    var timing: LoopTimingReport
+    var realtime: RealtimeReport?
     var termination: String
     var safeState: String
+    /// Per neuron id, what its DAC holds after the safe state, read back over the bus (nil: the read failed).
+    var dacReadBackVolts: [String: Double?] = [:]
+    var readBackText: [String] = []
     var sinks: [SinkReport]
+
+    enum CodingKeys: String, CodingKey {
+        case elapsedSeconds, samples, channels, externalSpikesReceived, routedPulsesDropped, pulsesNotRecorded,
+             spikesNotRecorded, timing, realtime, termination, safeState, dacReadBackVolts, sinks
+    }
 
     init(result r: NetworkRunResult, forwarding: ForwardingReport?) {
         elapsedSeconds = r.elapsed.seconds
@@ -134,9 +174,19 @@ struct NetworkSummary: Encodable {
         }
         externalSpikesReceived = r.externalSpikes
         routedPulsesDropped = r.droppedPulses
+        pulsesNotRecorded = r.pulsesNotRecorded
+        spikesNotRecorded = r.spikesNotRecorded
+        timing = r.timing
         termination = RunSummary.describe(r.termination)
         safeState = r.safeState == .reached ? "reached (every DAC at 0 V, powered down)" : "FAILED: \(r.safeState)"
         sinks = forwarding?.sinks ?? []
+    }
+
+    mutating func readBack(_ values: [(id: Int, volts: Double?, text: String)]) {
+        for v in values {
+            dacReadBackVolts[String(v.id)] = .some(v.volts)
+            readBackText.append(v.text)
+        }
     }
 
     var text: String {
@@ -146,9 +196,14 @@ struct NetworkSummary: Encodable {
         }
         if externalSpikesReceived > 0 { out.append("external spikes     \(externalSpikesReceived) received") }
         if routedPulsesDropped > 0 { out.append("routed pulses       \(routedPulsesDropped) dropped (queue full)") }
+        if pulsesNotRecorded > 0 || spikesNotRecorded > 0 {
+            out.append("records             \(pulsesNotRecorded) pulses and \(spikesNotRecorded) spikes beyond the preallocated records (applied and forwarded, not listed)")
+        }
+        out += timingLines(timing)
         for s in sinks { out.append("sink \(s.name): delivered \(s.delivered), failed \(s.failures)\(s.lastError.map { "; last error: \($0)" } ?? "")") }
         out.append("ended               \(termination)")
-        out.append("safe state          \(safeState)")
+        out.append("safe state          \(([safeState] + readBackText).joined(separator: "; "))")
+        if let realtime { out.append(realtimeLine(realtime)) }
         return out.joined(separator: "\n")
     }
 }
@@ -307,7 +362,8 @@ struct SenseCommand: ParsableCommand {
         do {
             channel = try NetworkChannel.onBoard(board.runtime, id: neuronID, generator: EncodedPulses(encoder: encoder, feed: feed))
             loop = try NetworkLoop(channels: [channel], configuration: .init(sampleRate: runOptions.sampling.sampleRate.frequency, duration: runLength),
-                                   clock: board.clockForRun(runOptions.realtime || listen != nil || (input == "-" && duration != nil)), stop: processStop)
+                                   clock: board.clockForRun(runOptions.realtimeFlags.realtime || listen != nil || (input == "-" && duration != nil)),
+                                   stop: processStop, realtime: board.realtimeOptions(runOptions))
         } catch {
             printError("\(board.path): \(error)")
             throw ExitCode(2)
@@ -385,13 +441,14 @@ struct NetworkCommand: ParsableCommand {
         }
         defer { receiver?.stop() }
         var sinks: [any SpikeSink] = []
+        let realtime = board.realtimeOptions(runOptions)
         if let s = file.send {
-            do { sinks.append(try UDPJAERSink(host: s.host, port: s.port)) } catch {
+            do { sinks.append(try UDPJAERSink(host: s.host, port: s.port, clock: realtime.timingClock)) } catch {
                 printError("\(network): send: \(error.description)")
                 throw ExitCode(2)
             }
         }
-        let forwarder = sinks.isEmpty ? nil : SpikeForwarder(sinks: sinks)
+        let forwarder = sinks.isEmpty ? nil : SpikeForwarder(sinks: sinks, clock: realtime.timingClock)
         let loop: NetworkLoop
         var detector = DetectorConfiguration()
         do {
@@ -407,8 +464,8 @@ struct NetworkCommand: ParsableCommand {
             detector = channels[0].detector
             loop = try NetworkLoop(channels: channels, routes: file.routes,
                                    configuration: .init(sampleRate: runOptions.sampling.sampleRate.frequency, duration: duration.duration),
-                                   clock: board.clockForRun(runOptions.realtime || file.listen != nil || file.send != nil),
-                                   stop: processStop, forwarder: forwarder, inbox: inbox, source: network)
+                                   clock: board.clockForRun(runOptions.realtimeFlags.realtime || file.listen != nil || file.send != nil),
+                                   stop: processStop, forwarder: forwarder, inbox: inbox, realtime: realtime, source: network)
         } catch {
             printError("\(error)")
             throw ExitCode(2)
@@ -417,8 +474,9 @@ struct NetworkCommand: ParsableCommand {
         if let l = file.listen { info["listen"] = l.description }
         if let s = file.send { info["send"] = s.description }
         let result = try board.execute(loop: loop, forwarder: forwarder, options: runOptions, protocolInfo: info, detector: detector)
-        if let inbox, inbox.counts.rejected > 0 {
-            printError("\(inbox.counts.rejected) datagrams refused; last: \(inbox.counts.lastError ?? "")")
+        if let counts = inbox?.counts {
+            if counts.rejected > 0 { printError("\(counts.rejected) datagrams refused; last: \(counts.lastError ?? "")") }
+            if counts.dropped > 0 { printError("\(counts.dropped) received spikes dropped: the loop was behind by the inbox's capacity") }
         }
         _ = result
     }

@@ -63,3 +63,37 @@ struct ReportOptions: ParsableArguments {
         try? FileManager.default.removeItem(atPath: probe)
     }
 }
+
+/// `--realtime`, `--priority`, `--cpu`, `--forwarder-cpu`, `--no-mlock`, `--overrun-policy`: how a run's loop keeps
+/// real time (`run`, `sense`, `network`). With `--realtime` (always on a hardware board) the loop runs on a
+/// `RealtimeThread` set up with these settings, each where permitted (what is refused is printed with the fix), and
+/// its ticks are timed against the real clock with the overrun policy; a simulated board is paced by that clock.
+struct RealtimeFlags: ParsableArguments {
+    @Flag(help: "Run the loop on a real-time thread (SCHED_FIFO, --cpu, locked memory, each where permitted) and time its ticks; a simulated board is paced by the real clock, as hardware would run.")
+    var realtime = false
+
+    @Option(help: ArgumentHelp("SCHED_FIFO priority of the loop thread with --realtime (1-99; 0: normal scheduling).", valueName: "n"))
+    var priority: Int32 = 80
+
+    @Option(help: ArgumentHelp("Pin the loop thread to this CPU with --realtime.", valueName: "n"))
+    var cpu: Int?
+
+    @Option(name: .customLong("forwarder-cpu"), help: ArgumentHelp(ForwarderCPUArgument.help, valueName: "cpu"))
+    var forwarderCPU = ForwarderCPUArgument(.any)
+
+    @Flag(name: .customLong("no-mlock"), help: "With --realtime, do not lock the process's memory.")
+    var noMlock = false
+
+    @Option(name: .customLong("overrun-policy"), help: ArgumentHelp("carry-on, or safe-state:N to stop after N consecutive overruns.", valueName: "policy"))
+    var overrunPolicy = OverrunPolicyArgument(.carryOn)
+
+    func validate() throws {
+        guard (0...99).contains(priority) else {
+            throw ValidationError("--priority \(priority): SCHED_FIFO priorities are 1-99 (0 keeps normal scheduling)")
+        }
+        if let cpu, cpu < 0 { throw ValidationError("--cpu \(cpu): CPU numbers start at 0") }
+    }
+
+    /// The loop thread's SCHED_FIFO priority; nil for normal scheduling (`--priority 0`).
+    var loopPriority: Int32? { priority == 0 ? nil : priority }
+}

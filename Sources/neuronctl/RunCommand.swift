@@ -48,8 +48,7 @@ struct RunCommand: ParsableCommand {
 
     @OptionGroup var reporting: ReportOptions
 
-    @Flag(help: "Pace the simulated board by the real clock, as hardware would run; ticks are timed.")
-    var realtime = false
+    @OptionGroup var realtimeFlags: RealtimeFlags
 
     @Option(help: ArgumentHelp("Also send each spike as a jAER UDP datagram to HOST:PORT (e.g. 127.0.0.1:8991).", valueName: "host:port"))
     var udp: String?
@@ -59,21 +58,6 @@ struct RunCommand: ParsableCommand {
 
     @Option(name: .customLong("spike-out-width"), help: ArgumentHelp("Width of the pulse on the board's spike-out line per spike (0 disables it).", valueName: "us"))
     var spikeOutWidth = DurationArgument<Microseconds>(.microseconds(500))
-
-    @Option(help: ArgumentHelp("SCHED_FIFO priority of the loop thread with --realtime (1-99; 0: normal scheduling).", valueName: "n"))
-    var priority: Int32 = 80
-
-    @Option(help: ArgumentHelp("Pin the loop thread to this CPU with --realtime.", valueName: "n"))
-    var cpu: Int?
-
-    @Option(name: .customLong("forwarder-cpu"), help: ArgumentHelp(ForwarderCPUArgument.help, valueName: "cpu"))
-    var forwarderCPU = ForwarderCPUArgument(.any)
-
-    @Flag(name: .customLong("no-mlock"), help: "With --realtime, do not lock the process's memory.")
-    var noMlock = false
-
-    @Option(name: .customLong("overrun-policy"), help: ArgumentHelp("carry-on, or safe-state:N to stop after N consecutive overruns.", valueName: "policy"))
-    var overrunPolicy = OverrunPolicyArgument(.carryOn)
 
     @Option(name: .customLong("bus-fault-policy"), help: ArgumentHelp(BusFaultPolicyArgument.help, valueName: "policy"))
     var busFaultPolicy = BusFaultPolicyArgument(.tolerant)
@@ -88,10 +72,6 @@ struct RunCommand: ParsableCommand {
         if let udp, UDPDestination(udp) == nil {
             throw ValidationError("--udp \(udp): expected HOST:PORT with an IPv4 address and a port 1-65535, e.g. 127.0.0.1:8991")
         }
-        guard (0...99).contains(priority) else {
-            throw ValidationError("--priority \(priority): SCHED_FIFO priorities are 1-99 (0 keeps normal scheduling)")
-        }
-        if let cpu, cpu < 0 { throw ValidationError("--cpu \(cpu): CPU numbers start at 0") }
         if pulses != nil && duration != nil {
             throw ValidationError("give either --pulses or --duration, not both")
         }
@@ -132,7 +112,8 @@ struct RunCommand: ParsableCommand {
         try reporting.checkRecordPath()
         // A hardware board always runs against the real clock; a simulated one only with --realtime (paced).
         let onHardware = session.runtime.simulation == nil
-        let timed = realtime || onHardware
+        let rt = realtimeFlags
+        let timed = rt.realtime || onHardware
         let timingClock: (any MonotonicClock & Sendable)? = timed ? LinuxClock() : nil
         var sinks: [any SpikeSink] = []
         // The trace streams to its file during the run (at most 50 ms + one batch at risk on kill -9); an unpaced
@@ -159,35 +140,19 @@ struct RunCommand: ParsableCommand {
         let outputs = SpikeOutputs(forwarder: forwarder, spikeOut: spikeOut, spikeOutWidth: spikeOutWidth.duration)
 
         installStopHandlers()
-        let clock: (any MonotonicClock)? = realtime ? session.runtime.simulation.map { PacedClock($0.clock) } : nil
-        let options = RealtimeOptions(timingClock: timingClock, overrunPolicy: overrunPolicy.policy)
+        let clock: (any MonotonicClock)? = rt.realtime ? session.runtime.simulation.map { PacedClock($0.clock) } : nil
+        let options = RealtimeOptions(timingClock: timingClock, overrunPolicy: rt.overrunPolicy.policy)
         // The forwarding thread: SCHED_FIFO one below the loop, placed by `--forwarder-cpu` (free by default).
-        let forwarderReport = startForwarder(forwarder, realtime: timed, loopPriority: priority == 0 ? nil : priority,
-                                             loopCPU: cpu, placement: forwarderCPU)
+        let forwarderReport = startForwarder(forwarder, realtime: timed, loopPriority: rt.loopPriority,
+                                             loopCPU: rt.cpu, placement: rt.forwarderCPU)
         traceWriter?.start()
         let faultPolicy = busFaultPolicy.policy
         let traceStream = traceWriter?.stream
-        let result: RunResult
-        var realtimeReport: RealtimeReport?
-        if timed {
-            // The loop runs on its own thread with SCHED_FIFO, affinity, locked memory and the DMA-latency request,
-            // each where permitted; this thread waits.
-            let settings = RealtimeSettings(priority: priority == 0 ? nil : priority, cpu: cpu, lockMemory: !noMlock)
-            let job = Handover(value: (session, clock, outputs, options))
-            let (value, report) = RealtimeThread.run(settings) {
-                let (session, clock, outputs, options) = job.value
-                return Handover(value: session.execute(clock: clock, stop: processStop, outputs: outputs, realtime: options,
-                                                       faultPolicy: faultPolicy, traceStream: traceStream))
-            }
-            result = value.value
-            var merged = report
-            merged.applied += forwarderReport?.applied ?? []
-            merged.warnings += forwarderReport?.warnings ?? []
-            realtimeReport = merged
-            for w in merged.warnings { printError("real-time: \(w)") }
-        } else {
-            result = session.execute(clock: clock, stop: processStop, outputs: outputs, realtime: options,
-                                     faultPolicy: faultPolicy, traceStream: traceStream)
+        // When timed, the loop runs on its own thread with SCHED_FIFO, affinity, locked memory and the DMA-latency
+        // request, each where permitted; this thread waits.
+        let (result, realtimeReport) = rt.runLoop(timed: timed, forwarder: forwarderReport) {
+            session.execute(clock: clock, stop: processStop, outputs: outputs, realtime: options,
+                            faultPolicy: faultPolicy, traceStream: traceStream)
         }
         let forwarding = forwarder.finish()
         if let traceWriter, let error = traceWriter.finish().error {
@@ -215,7 +180,7 @@ struct RunCommand: ParsableCommand {
             print(try report.jsonText())
         } else {
             var text = textSummary(session: session, result: result, summary: summary, forwarding: forwarding, readBack: readBack, files: files)
-            if let r = realtimeReport { text += "\nreal-time           " + (r.applied + r.warnings.map { "NOT APPLIED: " + $0 }).joined(separator: "; ") }
+            if let r = realtimeReport { text += "\n" + realtimeLine(r) }
             print(text)
         }
         switch (result.termination, result.safeState) {
@@ -337,11 +302,7 @@ func textSummary(session: RunSession, result: RunResult, summary s: RunSummary, 
         if result.spikes.count > shown.count { out.append("  ... \(result.spikes.count - shown.count) more in \(files["spikes"] ?? "spikes.csv")") }
         out.append("")
     }
-    if s.timing.timed {
-        let w = s.timing.wakeLatencyMicros, d = s.timing.tickDurationMicros
-        out.append("wake-up latency     p50 \(f(w.p50, 1)) us, p99 \(f(w.p99, 1)) us, max \(f(w.max, 1)) us (\(w.count) wake-ups; \(s.timing.catchUpTicks) ticks run late to catch up after overruns)")
-        out.append("tick duration       p50 \(f(d.p50, 1)) us, p99 \(f(d.p99, 1)) us, max \(f(d.max, 1)) us; overruns \(s.timing.overruns) (max \(s.timing.maxConsecutiveOverruns) in a row)")
-    }
+    out += timingLines(s.timing)
     for sink in forwarding.sinks {
         var line = "sink \(sink.name): delivered \(sink.delivered), dropped \(sink.dropped), failed \(sink.failures)"
         if let l = sink.latencyMicros, l.count > 0 { line += "; latency p50 \(f(l.p50, 1)) us, p99 \(f(l.p99, 1)) us, max \(f(l.max, 1)) us" }

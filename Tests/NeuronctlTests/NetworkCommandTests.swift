@@ -64,6 +64,61 @@ struct NetworkCommandTests {
         #expect(replay.exited(0) && replay.stdout.contains("matches the recording"), "\(replay.description)")
     }
 
+    @Test("a real-time network run stopped by SIGINT leaves every DAC at 0 V and reports its timing")
+    func realtimeNetworkStoppedBySIGINT() async throws {
+        let dir = try TemporaryDirectory()
+        let child = try CLI.Child(
+            ["network", "--board", Self.path("Boards/mock-two-neurons.yaml"), "--network", Self.path("Boards/networks/two-neuron-loop.yaml"),
+             "--realtime", "--duration", "20", "--json", "--record", dir.path("rt.json")], in: dir.url)
+        defer { child.kill() }
+        // Signal only once the handler is installed (before that SIGINT would kill it by default action).
+        try await Task.sleep(for: .milliseconds(700))
+        let handlerDeadline = ContinuousClock.now + .seconds(10)
+        while !child.catches(SIGINT) {
+            guard ContinuousClock.now < handlerDeadline, child.process.isRunning else {
+                Issue.record("neuronctl did not install a SIGINT handler within 10 s")
+                return
+            }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        try #require(child.process.isRunning, "the 20 s real-time run ended before it was signalled")
+        _ = kill(child.pid, SIGINT)
+        guard try await child.wait(timeout: .seconds(15)) else {
+            Issue.record("neuronctl still running 15 s after SIGINT; killed")
+            return
+        }
+        let r = child.outcome()
+        #expect(r.exited(0), "\(r.description)")
+        struct Summary: Decodable {
+            struct Timing: Decodable {
+                struct Latency: Decodable { var count: Int }
+                var timed: Bool
+                var wakeLatencyMicros: Latency
+                var tickDurationMicros: Latency
+                var overruns: Int
+            }
+            var elapsedSeconds: Double
+            var termination: String
+            var safeState: String
+            var dacReadBackVolts: [String: Double?]
+            var timing: Timing
+        }
+        let d = JSONDecoder()
+        d.keyDecodingStrategy = .convertFromSnakeCase
+        let s = try d.decode(Summary.self, from: Data(r.stdout.utf8))
+        #expect(s.termination == "stopped by signal 2")
+        #expect(s.safeState.hasPrefix("reached"))
+        // Both DACs, read back over their buses after the safe state.
+        #expect(s.dacReadBackVolts == ["0": 0, "1": 0], "\(s.dacReadBackVolts)")
+        #expect(s.elapsedSeconds > 0.05 && s.elapsedSeconds < 19, "\(s.elapsedSeconds)")
+        // Timed on the real-time path (what the system refused is on stderr, and the run went on).
+        #expect(s.timing.timed && s.timing.wakeLatencyMicros.count > 0 && s.timing.wakeLatencyMicros.count == s.timing.tickDurationMicros.count)
+        // The recording is written however the run ends.
+        let replay = try await CLI.run(["replay", dir.path("rt.json")], in: dir.url)
+        #expect(replay.exited(0) && replay.stdout.contains("matches the recording"), "\(replay.description)")
+    }
+
     @Test("replay: 0 on the golden recording, 1 with a changed detector")
     func replay() async throws {
         let golden = Self.path("Tests/NeuronNetworkTests/Fixtures/two-neuron-loop.json")

@@ -21,7 +21,7 @@ import Testing
         #expect(run.pulseCount == 100)
         #expect(run.boardOptions.board == "Boards/mock.yaml")
         #expect(run.output == "neuronhil-out")
-        #expect(!run.reporting.json && !run.realtime && !run.noTrace)
+        #expect(!run.reporting.json && !run.realtimeFlags.realtime && !run.noTrace)
         #expect(run.sampling.seed == nil && run.sampling.model == nil)
     }
 
@@ -120,11 +120,11 @@ import Testing
 
     @Test func forwarderCPUIsFreeByDefault() throws {
         let run = try parseRun(["--realtime", "--cpu", "1"])
-        #expect(run.forwarderCPU.choice == .any)
-        #expect(run.forwarderCPU.resolve(loopCPU: run.cpu) == nil)
-        let loop = try parseRun(["--realtime", "--cpu", "1", "--forwarder-cpu", "loop"]).forwarderCPU
+        #expect(run.realtimeFlags.forwarderCPU.choice == .any)
+        #expect(run.realtimeFlags.forwarderCPU.resolve(loopCPU: run.realtimeFlags.cpu) == nil)
+        let loop = try parseRun(["--realtime", "--cpu", "1", "--forwarder-cpu", "loop"]).realtimeFlags.forwarderCPU
         #expect(loop.resolve(loopCPU: 1) == 1 && loop.resolve(loopCPU: nil) == nil && loop.sharesLoopCPU)
-        let numbered = try parseRun(["--realtime", "--forwarder-cpu", "0"]).forwarderCPU
+        let numbered = try parseRun(["--realtime", "--forwarder-cpu", "0"]).realtimeFlags.forwarderCPU
         #expect(numbered.resolve(loopCPU: 1) == 0 && !numbered.sharesLoopCPU)
     }
 
@@ -178,6 +178,41 @@ import Testing
     func forwardingBenchRefused(args: [String], message: String) {
         do {
             _ = try parseForwardingBench(args)
+            Issue.record("\(args) was accepted")
+        } catch {
+            #expect(Neuronctl.exitCode(for: error) == .validationFailure)
+            #expect(Neuronctl.message(for: error).contains(message), "\(Neuronctl.message(for: error))")
+        }
+    }
+
+    /// `network` and `sense` take `run`'s real-time flags, from the same group, with the same defaults and checks.
+    @Test func networkAndSenseTakeTheRealtimeFlags() throws {
+        let network = try #require(try Neuronctl.parseAsRoot(
+            ["network", "--network", "n.yaml", "--duration", "1", "--realtime", "--priority", "70", "--cpu", "1",
+             "--forwarder-cpu", "loop", "--no-mlock", "--overrun-policy", "safe-state:3"]) as? NetworkCommand)
+        let rt = network.runOptions.realtimeFlags
+        #expect(rt.realtime && rt.priority == 70 && rt.loopPriority == 70 && rt.cpu == 1 && rt.noMlock)
+        #expect(rt.forwarderCPU.choice == .loop && rt.overrunPolicy.policy == .safeStateAfter(3))
+        let sense = try #require(try Neuronctl.parseAsRoot(
+            ["sense", "--input", "v.csv", "--realtime", "--priority", "0", "--overrun-policy", "carry-on"]) as? SenseCommand)
+        let srt = sense.runOptions.realtimeFlags
+        #expect(srt.realtime && srt.loopPriority == nil && srt.cpu == nil && !srt.noMlock && srt.overrunPolicy.policy == .carryOn)
+        // Defaults, as for `run`.
+        let plain = try #require(try Neuronctl.parseAsRoot(["network", "--network", "n.yaml", "--duration", "1"]) as? NetworkCommand)
+        let d = plain.runOptions.realtimeFlags, r = try parseRun([]).realtimeFlags
+        #expect(!d.realtime && d.priority == 80 && d.cpu == nil && d.forwarderCPU.choice == .any && !d.noMlock && d.overrunPolicy.policy == .carryOn)
+        #expect(r.priority == d.priority && r.cpu == d.cpu && r.noMlock == d.noMlock && r.overrunPolicy.policy == d.overrunPolicy.policy)
+    }
+
+    @Test(arguments: [
+        (["network", "--network", "n.yaml", "--duration", "1", "--priority", "100"], "1-99"),
+        (["network", "--network", "n.yaml", "--duration", "1", "--cpu", "-1"], "--cpu"),
+        (["sense", "--input", "v.csv", "--overrun-policy", "safe-state:0"], "--overrun-policy"),
+        (["sense", "--input", "v.csv", "--forwarder-cpu", "same"], "'same'"),
+    ])
+    func networkRealtimeFlagsRefused(args: [String], message: String) {
+        do {
+            _ = try Neuronctl.parseAsRoot(args)
             Issue.record("\(args) was accepted")
         } catch {
             #expect(Neuronctl.exitCode(for: error) == .validationFailure)
