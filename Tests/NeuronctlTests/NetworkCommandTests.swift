@@ -69,8 +69,12 @@ struct NetworkCommandTests {
         let dir = try TemporaryDirectory()
         let child = try CLI.Child(
             ["network", "--board", Self.path("Boards/mock-two-neurons.yaml"), "--network", Self.path("Boards/networks/two-neuron-loop.yaml"),
-             "--realtime", "--duration", "20", "--json", "--record", dir.path("rt.json")], in: dir.url)
+             "--realtime", "--priority", "0", "--no-mlock", "--duration", "120", "--json", "--record", dir.path("rt.json")],
+            in: dir.url)
         defer { child.kill() }
+        // On the real-time thread, timed, but in the normal scheduling class and without locking memory: the suite's
+        // other real-time runs (Signals) go on in parallel on a shared machine, and a SCHED_FIFO loop here would
+        // starve them. The settings themselves are `run`'s, tested there and in RealtimeHelperTests.
         // Signal only once the handler is installed (before that SIGINT would kill it by default action).
         try await Task.sleep(for: .milliseconds(700))
         let handlerDeadline = ContinuousClock.now + .seconds(10)
@@ -82,7 +86,8 @@ struct NetworkCommandTests {
             try await Task.sleep(for: .milliseconds(10))
         }
         try await Task.sleep(for: .milliseconds(300))
-        try #require(child.process.isRunning, "the 20 s real-time run ended before it was signalled")
+        // 120 s asked for: a loaded machine (the whole suite runs in parallel) may take long to get here.
+        try #require(child.process.isRunning, "the 120 s real-time run ended before it was signalled")
         _ = kill(child.pid, SIGINT)
         guard try await child.wait(timeout: .seconds(15)) else {
             Issue.record("neuronctl still running 15 s after SIGINT; killed")
@@ -111,7 +116,7 @@ struct NetworkCommandTests {
         #expect(s.safeState.hasPrefix("reached"))
         // Both DACs, read back over their buses after the safe state.
         #expect(s.dacReadBackVolts == ["0": 0, "1": 0], "\(s.dacReadBackVolts)")
-        #expect(s.elapsedSeconds > 0.05 && s.elapsedSeconds < 19, "\(s.elapsedSeconds)")
+        #expect(s.elapsedSeconds > 0.05 && s.elapsedSeconds < 119, "\(s.elapsedSeconds)")
         // Timed on the real-time path (what the system refused is on stderr, and the run went on).
         #expect(s.timing.timed && s.timing.wakeLatencyMicros.count > 0 && s.timing.wakeLatencyMicros.count == s.timing.tickDurationMicros.count)
         // The recording is written however the run ends.
