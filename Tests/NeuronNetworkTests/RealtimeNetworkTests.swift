@@ -60,8 +60,9 @@ struct RealtimeNetworkTests {
         #expect(r.termination == .completed && r.safeState == .reached)
         let t = r.timing
         #expect(t.timed)
-        // One wake-up and one tick per sample or edge instant.
-        #expect(t.wakeLatencyMicros.count == t.tickDurationMicros.count)
+        // One tick per sample or edge instant; each is a wake-up, or a catch-up after an overrun.
+        #expect(Int(t.wakeLatencyMicros.count) + t.catchUpTicks == Int(t.tickDurationMicros.count))
+        #expect(t.catchUpTicks == t.overruns)
         let edgeTicks = Int(t.tickDurationMicros.count) - r.samples
         #expect(edgeTicks > 0 && edgeTicks <= 2 * r.pulses.count)
         #expect(abs(t.wakeLatencyMicros.p50 - 7) < 0.05 && abs(t.wakeLatencyMicros.max - 7) < 0.05, "\(t.wakeLatencyMicros)")
@@ -94,6 +95,9 @@ struct RealtimeNetworkTests {
         case .carryOn:
             #expect(r.termination == .completed)
             #expect(r.timing.overruns > 0 && r.timing.overruns == r.timing.maxConsecutiveOverruns)
+            // Only the first tick woke from a sleep; every later one began after its deadline had passed.
+            #expect(r.timing.wakeLatencyMicros.count == 1)
+            #expect(r.timing.catchUpTicks == Int(r.timing.tickDurationMicros.count) - 1)
         }
     }
 
