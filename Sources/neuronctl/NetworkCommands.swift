@@ -448,7 +448,9 @@ struct NetworkCommand: ParsableCommand {
                 throw ExitCode(2)
             }
         }
-        let forwarder = sinks.isEmpty ? nil : SpikeForwarder(sinks: sinks, clock: realtime.timingClock)
+        let forwarder = sinks.isEmpty ? nil : SpikeForwarder(
+            sinks: sinks, clock: realtime.timingClock,
+            waiting: runOptions.realtimeFlags.forwarderWaiting(timed: board.isTimed(runOptions)))
         let loop: NetworkLoop
         var detector = DetectorConfiguration()
         do {

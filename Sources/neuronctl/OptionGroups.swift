@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import NeuronControl
 
 // Option groups shared by the commands that run neurons (house style §9, argument-parser's `@OptionGroup`): a flag
 // declared here has the same name, help text, default and parsing in every command that takes it. `BoardOptions`
@@ -81,6 +82,9 @@ struct RealtimeFlags: ParsableArguments {
     @Option(name: .customLong("forwarder-cpu"), help: ArgumentHelp(ForwarderCPUArgument.help, valueName: "cpu"))
     var forwarderCPU = ForwarderCPUArgument(.any)
 
+    @Flag(name: .customLong("forwarder-poll"), help: ArgumentHelp(ForwarderCPUArgument.pollHelp))
+    var forwarderPoll = false
+
     @Flag(name: .customLong("no-mlock"), help: "With --realtime, do not lock the process's memory.")
     var noMlock = false
 
@@ -92,7 +96,12 @@ struct RealtimeFlags: ParsableArguments {
             throw ValidationError("--priority \(priority): SCHED_FIFO priorities are 1-99 (0 keeps normal scheduling)")
         }
         if let cpu, cpu < 0 { throw ValidationError("--cpu \(cpu): CPU numbers start at 0") }
+        if forwarderPoll { try forwarderCPU.validatePolling(loopCPU: cpu, loopFlag: "--cpu") }
     }
+
+    /// How the forwarding thread waits: polling only when the run is timed, i.e. when the forwarder's thread is set
+    /// up and placed on its CPU (an unplaced poller would spin wherever the scheduler put it).
+    func forwarderWaiting(timed: Bool) -> ForwarderWaiting { forwarderPoll && timed ? .poll : .block }
 
     /// The loop thread's SCHED_FIFO priority; nil for normal scheduling (`--priority 0`).
     var loopPriority: Int32? { priority == 0 ? nil : priority }

@@ -135,7 +135,8 @@ struct RunCommand: ParsableCommand {
         }
         // Room for every event of the run (at most one spike, two events, per pulse), up to 2^18: a simulated run
         // outpaces real time, and a forwarding thread kept off the CPU by a busy machine must not cost records.
-        let forwarder = SpikeForwarder(sinks: sinks, capacity: min(max(4096, 2 * pulseCount + 64), 1 << 18), clock: timingClock)
+        let forwarder = SpikeForwarder(sinks: sinks, capacity: min(max(4096, 2 * pulseCount + 64), 1 << 18), clock: timingClock,
+                                       waiting: rt.forwarderWaiting(timed: timed))
         let spikeOut = spikeOutWidth.duration > .zero ? session.hardware.spikeOut : nil
         let outputs = SpikeOutputs(forwarder: forwarder, spikeOut: spikeOut, spikeOutWidth: spikeOutWidth.duration)
 

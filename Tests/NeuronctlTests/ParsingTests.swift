@@ -128,9 +128,23 @@ import Testing
         #expect(numbered.resolve(loopCPU: 1) == 0 && !numbered.sharesLoopCPU)
     }
 
+    @Test func forwarderPollsOnlyWhenAskedAndTimed() throws {
+        let plain = try parseRun(["--realtime", "--cpu", "1"]).realtimeFlags
+        #expect(!plain.forwarderPoll && plain.forwarderWaiting(timed: true) == .block)
+        let polling = try parseRun(["--realtime", "--cpu", "1", "--forwarder-cpu", "0", "--forwarder-poll"]).realtimeFlags
+        #expect(polling.forwarderWaiting(timed: true) == .poll)
+        #expect(polling.forwarderWaiting(timed: false) == .block, "an untimed run does not place the forwarder")
+        let network = try #require(try Neuronctl.parseAsRoot(
+            ["network", "--network", "Boards/networks/two-neuron-loop.yaml", "--duration", "1", "--realtime", "--forwarder-cpu", "1",
+             "--forwarder-poll"]) as? NetworkCommand)
+        #expect(network.runOptions.realtimeFlags.forwarderPoll)
+    }
+
     @Test(arguments: [
         (["--forwarder-cpu", "-1", "--realtime"], "--forwarder-cpu"),
         (["--forwarder-cpu", "same"], "'same'"),
+        (["--realtime", "--forwarder-poll"], "needs --forwarder-cpu N"),
+        (["--realtime", "--cpu", "0", "--forwarder-cpu", "0", "--forwarder-poll"], "the loop's CPU"),
     ])
     func forwarderCPURefused(args: [String], message: String) {
         do {
