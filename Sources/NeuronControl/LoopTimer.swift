@@ -61,8 +61,6 @@ public struct LoopTimer {
     public private(set) var overruns = 0
     public private(set) var consecutiveOverruns = 0
     private var maxConsecutive = 0
-    /// The last tick ended after the next deadline, so the next one starts late without having slept.
-    private var behind = false
     private var catchUps = 0
 
     public init(clock: (any MonotonicClock & Sendable)?, policy: OverrunPolicy) {
@@ -88,15 +86,16 @@ public struct LoopTimer {
         return clock.now.nanoseconds
     }
 
-    /// Records how late the wake-up for `deadline` (ns from the start) was.
+    /// Records how late the wake-up for `deadline` (ns from the start) was. Call once per tick, before
+    /// `finishTick`: when the previous tick overran, this tick's deadline had passed before the loop slept, so it
+    /// is a catch-up tick, not a wake-up.
     @inline(__always)
     public mutating func woke(deadline: Int64) {
         guard timed, let clock else { return }
         let n = clock.now.nanoseconds
         wokeAt = n
-        if behind {
+        if consecutiveOverruns > 0 {
             catchUps += 1
-            behind = false
         } else {
             _ = wake.record(UInt64(Swift.max(0, n - (wallStart + deadline))))
         }
@@ -112,7 +111,6 @@ public struct LoopTimer {
             consecutiveOverruns = 0
             return false
         }
-        behind = true
         overruns += 1
         consecutiveOverruns += 1
         maxConsecutive = Swift.max(maxConsecutive, consecutiveOverruns)
