@@ -70,7 +70,7 @@ let package = Package(
         // (on the board and over UDP in jAER's format), recordings and their replay.
         .target(
             name: "NeuronNetwork",
-            dependencies: ["NeuronHAL", "NeuronControl", "NeuronBoard", .product(name: "Yams", package: "Yams")],
+            dependencies: ["NeuronHAL", "NeuronControl", "NeuronBoard", "NeuronSinks", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict),
         // Scripted buses and trace assertions for tests only.
         .target(name: "NeuronTestSupport", dependencies: ["NeuronHAL"], swiftSettings: strict),
@@ -104,7 +104,7 @@ let package = Package(
         .testTarget(name: "NeuronctlTests", dependencies: ["neuronctl"]),
         .testTarget(name: "NeuronLinuxTests", dependencies: ["NeuronLinux", "NeuronDrivers", "NeuronBoard", "NeuronHAL"]),
         .testTarget(
-            name: "NeuronNetworkTests", dependencies: ["NeuronNetwork", "NeuronControl", "NeuronBoard", "NeuronHAL", "NeuronTestSupport"],
+            name: "NeuronNetworkTests", dependencies: ["NeuronNetwork", "NeuronControl", "NeuronBoard", "NeuronHAL", "NeuronSinks", "NeuronTestSupport"],
             exclude: ["Fixtures"]),
         .testTarget(name: "NeuronExperimentsTests", dependencies: ["NeuronExperiments", "NeuronBoard", "NeuronControl", "NeuronPhysics"]),
     ]

@@ -7,6 +7,7 @@ import Darwin
 #endif
 import Foundation
 import NeuronControl
+import NeuronSinks  // JAERPacket: the wire format UDPJAERSink sends
 import Synchronization
 
 /// A UDP socket bound to `host:port` (127.0.0.1 unless told otherwise: nothing off the machine can inject
@@ -101,50 +102,6 @@ public final class UDPReceiver: @unchecked Sendable {  // fd and thread owned he
     }
 }
 
-/// jAER's network event format, as `UDPJAERSink` sends it: a big-endian int32 sequence number, then per event a
-/// big-endian int32 address and int32 timestamp in µs.
-public enum JAERPacket {
-    public struct Event: Sendable, Hashable {
-        public var address: Int32
-        public var timestampMicros: Int32
-        public init(address: Int32, timestampMicros: Int32) {
-            self.address = address
-            self.timestampMicros = timestampMicros
-        }
-    }
-
-    /// Decodes one datagram; throws naming the sender and what is wrong. Pure; tested on its own.
-    public static func decode(_ bytes: [UInt8], sender: String) throws(InputError) -> (sequence: Int32, events: [Event]) {
-        guard bytes.count >= 4, (bytes.count - 4) % 8 == 0 else {
-            throw InputError(source: "jAER udp from \(sender)", line: nil,
-                             problem: "\(bytes.count) bytes is not a jAER packet (4-byte sequence number + 8 bytes per event).",
-                             fix: "send jAER's network format: int32 sequence, then int32 address + int32 timestamp per event, big-endian")
-        }
-        func int32(_ i: Int) -> Int32 {
-            Int32(bitPattern: (UInt32(bytes[i]) << 24) | (UInt32(bytes[i + 1]) << 16) | (UInt32(bytes[i + 2]) << 8) | UInt32(bytes[i + 3]))
-        }
-        var events: [Event] = []
-        var i = 4
-        while i < bytes.count {
-            events.append(Event(address: int32(i), timestampMicros: int32(i + 4)))
-            i += 8
-        }
-        return (int32(0), events)
-    }
-
-    /// Encodes events in the same format (for tests and for tools that inject spikes).
-    public static func encode(sequence: Int32, events: [Event]) -> [UInt8] {
-        var out: [UInt8] = []
-        func put(_ v: Int32) {
-            let u = UInt32(bitPattern: v)
-            out += [UInt8(u >> 24), UInt8((u >> 16) & 0xFF), UInt8((u >> 8) & 0xFF), UInt8(u & 0xFF)]
-        }
-        put(sequence)
-        for e in events { put(e.address); put(e.timestampMicros) }
-        return out
-    }
-}
-
 /// Spikes received over UDP, queued for the loop (which takes them at its own pace).
 ///
 /// The addresses go through a preallocated single-producer/single-consumer ring (`SPSCRing`): the receiving thread
@@ -158,7 +115,7 @@ public final class ExternalSpikeInbox: Sendable {
     /// Receiver side: decodes a datagram and queues its addresses; a bad datagram is counted and remembered.
     public func accept(_ bytes: [UInt8], sender: String) {
         do {
-            let packet = try JAERPacket.decode(bytes, sender: sender)
+            let packet = try JAERPacket.decode(bytes, source: "jAER udp from \(sender)")
             for e in packet.events { _ = ring.push(e.address) }
             state.withLock { $0.received += packet.events.count }
         } catch {

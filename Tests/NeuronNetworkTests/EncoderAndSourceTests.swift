@@ -3,6 +3,7 @@ import NeuronBoard
 import NeuronControl
 import NeuronHAL
 import NeuronNetwork
+import NeuronSinks
 import Testing
 
 /// The repository root, found from this file so tests run from any working directory.
@@ -112,11 +113,11 @@ struct ValueSourceTests {
     @Test("jAER packets round-trip; short packets are refused")
     func jaer() throws {
         let events = [JAERPacket.Event(address: 1, timestampMicros: 1234), .init(address: -2, timestampMicros: 0x0102_0304)]
-        let bytes = JAERPacket.encode(sequence: 7, events: events)
+        let bytes = JAERPacket(sequence: 7, events: events).encoded()
         #expect(bytes.prefix(8) == [0, 0, 0, 7, 0, 0, 0, 1])
-        let d = try JAERPacket.decode(bytes, sender: "x")
+        let d = try JAERPacket.decode(bytes, source: "x")
         #expect(d.sequence == 7 && d.events == events)
-        #expect(throws: InputError.self) { try JAERPacket.decode([0, 0, 0, 1, 0, 0], sender: "x") }
+        #expect(throws: JAERPacket.DecodeError.self) { try JAERPacket.decode([0, 0, 0, 1, 0, 0], source: "x") }
     }
 }
 

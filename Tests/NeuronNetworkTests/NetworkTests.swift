@@ -3,6 +3,7 @@ import NeuronBoard
 import NeuronControl
 import NeuronHAL
 import NeuronNetwork
+import NeuronSinks
 import Testing
 
 /// Runs a network file's routes on the two-neuron mock board with neuron A (id 0) driven at `hertz`.
@@ -51,7 +52,7 @@ struct ClosedLoopTests {
         let runtime = try BoardRuntime(board, overrides: .init(seed: 2, recordsHistory: false))
         let inbox = ExternalSpikeInbox()
         // Ten spikes from address 7 arrive before the run (they are taken at the first sample).
-        for i in 0..<10 { inbox.accept(JAERPacket.encode(sequence: Int32(i), events: [.init(address: 7, timestampMicros: 0)]), sender: "test") }
+        for i in 0..<10 { inbox.accept(JAERPacket(sequence: Int32(i), events: [.init(address: 7, timestampMicros: 0)]).encoded(), sender: "test") }
         inbox.accept([1, 2, 3], sender: "test")  // garbage: counted, not routed
         let route = Route(source: .external(7), target: 0, pulses: 2, interval: .milliseconds(10))
         let loop = try NetworkLoop(channels: [try NetworkChannel.onBoard(runtime, id: 0)], routes: [route],

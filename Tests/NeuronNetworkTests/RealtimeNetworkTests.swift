@@ -2,6 +2,7 @@ import NeuronBoard
 import NeuronControl
 import NeuronHAL
 @testable import NeuronNetwork
+import NeuronSinks
 import Testing
 
 /// A timing clock that moves by `step` at every reading and never waits: a tick's duration is exactly one step, and
@@ -107,7 +108,7 @@ struct RealtimeNetworkTests {
         let runtime = try BoardRuntime(board, overrides: .init(seed: 2, recordsHistory: false))
         let inbox = ExternalSpikeInbox()
         // Ten spikes from address 7 are waiting at the first sample: 10 x 5 routed pulses at once, into a queue of 8.
-        for i in 0..<10 { inbox.accept(JAERPacket.encode(sequence: Int32(i), events: [.init(address: 7, timestampMicros: 0)]), sender: "test") }
+        for i in 0..<10 { inbox.accept(JAERPacket(sequence: Int32(i), events: [.init(address: 7, timestampMicros: 0)]).encoded(), sender: "test") }
         let route = Route(source: .external(7), target: 0, pulses: 5, interval: .milliseconds(10))
         let loop = try NetworkLoop(channels: [try NetworkChannel.onBoard(runtime, id: 0)], routes: [route],
                                    configuration: .init(sampleRate: .hertz(5000), duration: .seconds(1), recordTrace: false,
@@ -141,7 +142,7 @@ struct RealtimeNetworkTests {
     @Test("the inbox counts what the loop did not take in time")
     func inboxOverflow() {
         let inbox = ExternalSpikeInbox(capacity: 4)
-        for i in 0..<6 { inbox.accept(JAERPacket.encode(sequence: Int32(i), events: [.init(address: Int32(i), timestampMicros: 0)]), sender: "t") }
+        for i in 0..<6 { inbox.accept(JAERPacket(sequence: Int32(i), events: [.init(address: Int32(i), timestampMicros: 0)]).encoded(), sender: "t") }
         #expect(inbox.counts.received == 6 && inbox.counts.dropped == 2)
         var got: [Int32] = []
         while let a = inbox.next() { got.append(a) }
