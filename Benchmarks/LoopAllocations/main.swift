@@ -11,9 +11,13 @@
 // Boards/mock-two-neurons.yaml, neuron A driven at 33 Hz, each of its spikes routed to B, every sample of both
 // channels recorded, ticks timed): 3 s against 6 s of run; the difference must be 0 allocations.
 //
+// Then a live `sense` run the same way: one neuron whose rate-coded pulses follow a `LiveValueFeed` that another
+// thread posts to all along (as `sense --listen` or live standard input do): 3 s against 6 s; 0 allocations.
+//
 // Then the forwarding path on its own, the same way: the forwarder (ring pop, fan-out) and the UDP sink (encode,
 // sendto, latency histogram), fed directly, for N and 2N spikes; the difference must be 0 allocations.
 // Build in release mode: swift run -c release neuronhil-alloc-bench
+import Foundation
 import MallocInterposerSwift
 import NeuronBoard
 import NeuronControl
@@ -93,6 +97,45 @@ func measureNetwork(seconds: Double, boardPath: String, networkPath: String) thr
     return Measurement(mallocs: stats.mallocCount, ticks: result.samples + 2 * result.pulses.count, spikes: result.spikes.count)
 }
 
+/// Allocations of a `sense`-like run of `seconds` on the first neuron of `boardPath`: rate-coded pulses from a live
+/// feed that a second thread keeps posting a sweeping value to (every 100 µs) while the loop runs.
+func measureLiveSense(seconds: Double, boardPath: String) throws -> Measurement {
+    let board = try BoardLoader.load(path: boardPath)
+    let runtime = try BoardRuntime(board, overrides: .init(seed: 7, recordsHistory: false))
+    let feed = LiveValueFeed()
+    let encoder = try StimulusEncoder(EncoderConfiguration(coding: .rate, input: 0...1), limits: board.stimulusLimits)
+    let channel = try NetworkChannel.onBoard(runtime, id: board.neurons[0].id, generator: EncodedPulses(encoder: encoder, feed: feed))
+    let forwarder = SpikeForwarder(sinks: [NullSink()])
+    forwarder.start()
+    let loop = try NetworkLoop(channels: [channel],
+                               configuration: .init(sampleRate: .hertz(10_000), duration: .seconds(seconds), recordTrace: true),
+                               clock: runtime.clock, forwarder: forwarder, realtime: RealtimeOptions(timingClock: SystemClock()))
+    let posting = Atomic<Bool>(true)
+    let posted = Atomic<Int>(0)
+    feed.post(0.5)
+    let poster = Thread {
+        var i = 0
+        while posting.load(ordering: .acquiring) {
+            feed.post(Double(i % 1000) / 1000)
+            posted.add(1, ordering: .relaxed)
+            i += 1
+            usleep(100)
+        }
+    }
+    poster.start()
+    MallocInterposerSwift.reset()
+    MallocInterposerSwift.hook()
+    let result = loop.run()
+    MallocInterposerSwift.unhook()
+    let stats = MallocInterposerSwift.getStatistics()
+    posting.store(false, ordering: .releasing)
+    _ = forwarder.finish()
+    guard result.termination == .completed, result.safeState == .reached, posted.load(ordering: .relaxed) > 0 else {
+        throw NetworkError(source: boardPath, key: "sense", problem: "ended \(result.termination), safe state \(result.safeState).", fix: "see the loop's tests")
+    }
+    return Measurement(mallocs: stats.mallocCount, ticks: result.samples + 2 * result.pulses.count, spikes: result.spikes.count)
+}
+
 /// Counts the events the forwarder handed over (last in the fan-out, so the UDP sink is done with each one).
 final class CountingSink: SpikeSink, @unchecked Sendable {
     let name = "count"
@@ -165,11 +208,18 @@ do {
     print("network run of 3 s (\(networkFile) on \(networkBoard)): \(netShort.ticks) ticks, \(netShort.spikes) spikes, \(netShort.mallocs) allocations (fixed per run)")
     print("network run of 6 s: \(netLong.ticks) ticks, \(netLong.spikes) spikes, \(netLong.mallocs) allocations (fixed per run)")
     print("allocations per network tick: \(perNetworkTick == 0 ? "0" : String(perNetworkTick)) (target 0)")
+    _ = try measureLiveSense(seconds: 0.2, boardPath: path)  // warm-up
+    let senseShort = try fewest(3) { try measureLiveSense(seconds: 3, boardPath: path) }
+    let senseLong = try fewest(3) { try measureLiveSense(seconds: 6, boardPath: path) }
+    let perSenseTick = Double(senseLong.mallocs - senseShort.mallocs) / Double(senseLong.ticks - senseShort.ticks)
+    print("live sense run of 3 s (rate-coded from a feed posted to by another thread): \(senseShort.ticks) ticks, \(senseShort.spikes) spikes, \(senseShort.mallocs) allocations (fixed per run)")
+    print("live sense run of 6 s: \(senseLong.ticks) ticks, \(senseLong.spikes) spikes, \(senseLong.mallocs) allocations (fixed per run)")
+    print("allocations per live sense tick: \(perSenseTick == 0 ? "0" : String(perSenseTick)) (target 0)")
     let fewer = try forwardingAllocations(spikes: 500), more = try forwardingAllocations(spikes: 1000)
     let perSpike = Double(more - fewer) / 500
     print("forwarding 500 / 1000 spikes through the UDP sink: \(fewer) / \(more) allocations")
     print("allocations per forwarded spike: \(perSpike == 0 ? "0" : String(perSpike)) (target 0)")
-    let ok = perTick == 0 && perNetworkTick == 0 && perSpike == 0
+    let ok = perTick == 0 && perNetworkTick == 0 && perSenseTick == 0 && perSpike == 0
     if !ok { print("FAILED: a figure above is not 0") }
     exit(ok ? 0 : 1)
 } catch {

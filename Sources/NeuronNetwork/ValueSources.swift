@@ -128,16 +128,33 @@ public final class TimedValueFeed: ValueFeed {
     }
 }
 
-/// Values that arrive while the run goes on (UDP datagrams): the latest one holds. Thread-safe: a receiver thread
-/// calls `post`, the loop calls `value(at:)`.
+/// Values that arrive while the run goes on (UDP datagrams, live standard input): the latest one holds. A receiver
+/// thread calls `post`, the loop calls `value(at:)` and `finished(at:)`: two atomics, so the loop's side is a load
+/// that never locks, blocks or waits on the receiver (a lock here could put the real-time loop to sleep behind a
+/// normal-priority thread holding it).
 public final class LiveValueFeed: ValueFeed, Sendable {
-    private let state = Mutex<(value: Double?, closed: Bool)>((nil, false))
+    /// The latest value's bit pattern; NaN's (never a value: sources refuse non-finite numbers) until the first.
+    private let latest = Atomic<UInt64>(LiveValueFeed.none)
+    private let closed = Atomic<Bool>(false)
+    private static let none = Double.nan.bitPattern
+
     public init() {}
-    public func post(_ value: Double) { state.withLock { $0.value = value } }
+
+    /// Receiver side. A non-finite value is refused by the parsers before it gets here; one that did is ignored.
+    public func post(_ value: Double) {
+        guard value.isFinite else { return }
+        latest.store(value.bitPattern, ordering: .releasing)
+    }
+
     /// No more values will come (the loop may end once the run's duration allows).
-    public func close() { state.withLock { $0.closed = true } }
-    public func value(at time: Int64) -> Double? { state.withLock { $0.value } }
-    public func finished(at time: Int64) -> Bool { state.withLock { $0.closed } }
+    public func close() { closed.store(true, ordering: .releasing) }
+
+    public func value(at time: Int64) -> Double? {
+        let bits = latest.load(ordering: .acquiring)
+        return bits == Self.none ? nil : Double(bitPattern: bits)
+    }
+
+    public func finished(at time: Int64) -> Bool { closed.load(ordering: .acquiring) }
 }
 
 /// Parses one line of a live value stream (standard input while the run goes on): a number, or `time_s,value`

@@ -154,3 +154,45 @@ struct SenseTests {
         }
     }
 }
+
+@Suite("Live value feed")
+struct LiveValueFeedTests {
+    @Test("no value before the first post, then the latest one holds until closed")
+    func latestHolds() {
+        let feed = LiveValueFeed()
+        #expect(feed.value(at: 0) == nil && !feed.finished(at: 0))
+        feed.post(0.25)
+        feed.post(-3.5)
+        #expect(feed.value(at: 1_000) == -3.5)
+        feed.post(.infinity)  // refused by every parser; ignored if one got through
+        #expect(feed.value(at: 2_000) == -3.5)
+        feed.post(0)  // zero is a value, not "none"
+        #expect(feed.value(at: 3_000) == 0)
+        feed.close()
+        #expect(feed.finished(at: 4_000) && feed.value(at: 4_000) == 0)
+    }
+
+    @Test("values posted from another thread arrive whole and in order")
+    func concurrentPosts() async {
+        let feed = LiveValueFeed()
+        let n = 200_000
+        // Values whose two 32-bit halves both change, so a torn read would show up as a value never posted.
+        let poster = Task.detached {
+            for i in 1...n { feed.post(Double(i) * 1.000_000_1) }
+            feed.close()
+        }
+        var last = 0.0, reads = 0, torn = 0, backwards = 0
+        while !feed.finished(at: 0) || reads == 0 {
+            if let v = feed.value(at: 0) {
+                let i = (v / 1.000_000_1).rounded()
+                if i < 1 || i > Double(n) || Double(i) * 1.000_000_1 != v { torn += 1 }
+                if v < last { backwards += 1 }
+                last = v
+            }
+            reads += 1
+        }
+        await poster.value
+        #expect(torn == 0 && backwards == 0, "\(torn) torn, \(backwards) out of order in \(reads) reads")
+        #expect(feed.value(at: 0) == Double(n) * 1.000_000_1)
+    }
+}
