@@ -73,7 +73,7 @@ let package = Package(
             dependencies: ["NeuronHAL", "NeuronControl", "NeuronBoard", "NeuronSinks", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict),
         // Scripted buses and trace assertions for tests only.
-        .target(name: "NeuronTestSupport", dependencies: ["NeuronHAL"], swiftSettings: strict),
+        .target(name: "NeuronTestSupport", dependencies: ["NeuronHAL", "NeuronPhysics"], swiftSettings: strict),
         .executableTarget(
             name: "neuronctl",
             dependencies: [

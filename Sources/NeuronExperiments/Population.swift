@@ -189,12 +189,7 @@ public struct PopulationSimulator: Sendable {
 /// A seed for simulation `s`, neuron `i` of a population of `kind`: SplitMix64 finalisers over the inputs, so
 /// streams for different simulations, neurons and models do not overlap in any way that matters.
 func populationSeed(_ seed: UInt64, kind: NeuronModelKind, simulation: Int, neuron: Int) -> UInt64 {
-    func mix(_ x: UInt64) -> UInt64 {
-        var z = x &+ 0x9E37_79B9_7F4A_7C15
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    func mix(_ x: UInt64) -> UInt64 { SplitMix64.finalize(x &+ SplitMix64.increment) }
     let tag: UInt64 = switch kind {
     case .device: 1
     case .paper: 2

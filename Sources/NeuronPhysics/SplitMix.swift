@@ -6,6 +6,35 @@ import Musl
 import Darwin
 #endif
 
+/// SplitMix64 (Steele, Lea and Flood 2014): the seeding generator of xoshiro, and on its own a small, fast,
+/// seeded generator whose whole sequence is fixed by the seed on every platform. The one copy in the package:
+/// `SeededGenerator` seeds from it, the simulated bus faults (`SimRandom`) and the fuzzing mutator draw from it,
+/// population seeds are mixed with its finaliser. Not for cryptography.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    @usableFromInline var state: UInt64
+
+    public init(seed: UInt64) { state = seed }
+
+    /// The next 64 random bits.
+    @inlinable
+    public mutating func next() -> UInt64 {
+        state &+= Self.increment
+        return Self.finalize(state)
+    }
+
+    /// The golden-ratio step between states.
+    public static let increment: UInt64 = 0x9E37_79B9_7F4A_7C15
+
+    /// The output function: a bijective mix of 64 bits (also a good hash for combining seeds).
+    @inlinable
+    public static func finalize(_ x: UInt64) -> UInt64 {
+        var z = x
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
 /// A small, fast, seedable generator (xoshiro256** seeded through SplitMix64), so that every simulated run is
 /// reproducible byte for byte from its seed on every platform. Not for cryptography.
 public struct SeededGenerator: RandomNumberGenerator, Sendable {
@@ -14,15 +43,8 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
     private var spareGaussian = Double.nan
 
     public init(seed: UInt64) {
-        var x = seed
-        func splitMix(_ x: inout UInt64) -> UInt64 {
-            x &+= 0x9E37_79B9_7F4A_7C15
-            var z = x
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        s0 = splitMix(&x); s1 = splitMix(&x); s2 = splitMix(&x); s3 = splitMix(&x)
+        var seeder = SplitMix64(seed: seed)
+        s0 = seeder.next(); s1 = seeder.next(); s2 = seeder.next(); s3 = seeder.next()
     }
 
     @inlinable static func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }

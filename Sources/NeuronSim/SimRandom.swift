@@ -1,22 +1,18 @@
-/// A small, fast, seeded pseudo-random generator (SplitMix64, Steele, Lea and Flood 2014, the seeding generator
-/// of xoshiro), so fault injection is reproducible from a seed on every platform. Deliberately not
-/// `SystemRandomNumberGenerator` and not Foundation: the same seed must give the same faults in every run.
+import NeuronPhysics
+
+/// The fault injector's seeded generator (NeuronPhysics' `SplitMix64`), so fault injection is reproducible from a
+/// seed on every platform. Deliberately not `SystemRandomNumberGenerator` and not Foundation: the same seed must
+/// give the same faults in every run.
 public struct SimRandom: RandomNumberGenerator, Sendable {
-    private var state: UInt64
+    private var generator: SplitMix64
 
     /// A generator whose whole sequence is fixed by `seed`.
     public init(seed: UInt64) {
-        self.state = seed
+        generator = SplitMix64(seed: seed)
     }
 
     /// The next 64 random bits.
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    public mutating func next() -> UInt64 { generator.next() }
 
     /// A uniform Double in 0..<1 (53 random bits).
     public mutating func nextUnit() -> Double {

@@ -1,16 +1,12 @@
+import NeuronPhysics
+
 // Shared by the short, seeded parser-fuzzing tests (CI's version; Scripts/fuzz.sh runs libFuzzer).
 
 /// Seeded byte mutations in the libFuzzer style: flip, insert, delete, duplicate, splice in tokens, truncate.
 public struct Mutator {
-    public var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    private var generator: SplitMix64
+    public init(seed: UInt64) { generator = SplitMix64(seed: seed) }
+    public mutating func next() -> UInt64 { generator.next() }
     public mutating func below(_ n: Int) -> Int { n <= 0 ? 0 : Int(next() % UInt64(n)) }
     public static let tokens: [[UInt8]] = ["1e308", "-1", "0x", "NaN", "inf", ":", "- ", "{", "}", "[", "]", "\n", "\t", "&a", "*a", "!!binary",
                                     "---", "#", ",", "\"", "'", "99999999999999999999", "0.0", "\u{0}", "é", "true", "null"].map { Array($0.utf8) }
