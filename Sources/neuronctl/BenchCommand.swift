@@ -18,8 +18,8 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Measure how many times faster than real time the mock board runs the Fig. 2c protocol.",
         discussion: """
-            Runs 0.75 V / 5 ms / 33 Hz pulses at the given sample rate through the real drivers, the simulated buses,
-            the chip models and the neuron physics, on one thread, and prints simulated time over wall time.
+            Runs 0.75 V / 5 ms / 33 Hz pulses at the given sample rate through the real drivers, the simulated buses, \
+            the chip models and the neuron physics, on one thread, and prints simulated time over wall time. \
             Build in release mode for meaningful figures: swift run -c release neuronctl bench
             """)
 

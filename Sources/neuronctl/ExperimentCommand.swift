@@ -9,9 +9,9 @@ struct ExperimentCommand: ParsableCommand {
         commandName: "experiment",
         abstract: "Run the paper's experiments on a board (the mock board by default): data (CSV) and plots (PNG).",
         discussion: """
-            Each experiment runs its pulse trains through the whole board path (board file, drivers, buses, the loop,
-            the spike detector), writes CSV files with '# key: value' metadata to --output and plots them with
-            Scripts/plot.py when Scripts/setup-plotting.sh has been run. Release builds run the mock board about 500x
+            Each experiment runs its pulse trains through the whole board path (board file, drivers, buses, the loop, \
+            the spike detector), writes CSV files with '# key: value' metadata to --output and plots them with \
+            Scripts/plot.py when Scripts/setup-plotting.sh has been run. Release builds run the mock board about 500x \
             faster than real time: swift run -c release neuronctl experiment fig4
             """,
         subcommands: [Fig2c.self, Fig4.self, TimeToSpikeCommand.self, Sweep.self])
@@ -163,9 +163,9 @@ struct ExperimentCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Fig. 4: firing probability per pulse against frequency, amplitude and pulse width, with error bars.",
             discussion: """
-                Around 0.75 V x 5 ms at 33 Hz: frequency 20, 25, 33, 40, 50 Hz (Fig. 4b); amplitude 0.40-0.90 V
-                (Fig. 4c); pulse width 2-7.5 ms (Fig. S10). Each point runs --repetitions trains of --pulses pulses
-                (seeds seed, seed+1, ...); error bars are the SD over repetitions. Writes fig4-runs.csv (one row per
+                Around 0.75 V x 5 ms at 33 Hz: frequency 20, 25, 33, 40, 50 Hz (Fig. 4b); amplitude 0.40-0.90 V \
+                (Fig. 4c); pulse width 2-7.5 ms (Fig. S10). Each point runs --repetitions trains of --pulses pulses \
+                (seeds seed, seed+1, ...); error bars are the SD over repetitions. Writes fig4-runs.csv (one row per \
                 run) and fig4.csv (mean, SD, SEM per point).
                 """)
 
@@ -201,9 +201,9 @@ struct ExperimentCommand: ParsableCommand {
             commandName: "time-to-spike",
             abstract: "Fig. S8a: histogram of the bias time before firing, with an exponential (Poisson) fit and its mean.",
             discussion: """
-                Runs --repetitions trains of --pulses pulses (5 ms at 33 Hz, --amplitude) and collects the bias time of
-                every detected spike. The fit is the maximum-likelihood exponential (its mean is the sample mean); the
-                Kolmogorov-Smirnov distance says how exponential the data are. The paper: 6.9 ms at 0.75 V.
+                Runs --repetitions trains of --pulses pulses (5 ms at 33 Hz, --amplitude) and collects the bias time of \
+                every detected spike. The fit is the maximum-likelihood exponential (its mean is the sample mean); the \
+                Kolmogorov-Smirnov distance says how exponential the data are. The paper: 6.9 ms at 0.75 V. \
                 Writes time-to-spike.csv (one row per spike) and time-to-spike-histogram.csv.
                 """)
 
@@ -282,7 +282,7 @@ struct ExperimentCommand: ParsableCommand {
                   grid:                          # every combination runs
                     amplitude-v: [0.5, 0.6, 0.7, 0.8]
                     frequency-hz: { from: 20, to: 50, step: 10 }
-                Parameters: amplitude-v, width-ms, frequency-hz. --pulses and --repetitions override the file.
+                Parameters: amplitude-v, width-ms, frequency-hz. --pulses and --repetitions override the file. \
                 Writes <name>-runs.csv and <name>.csv.
                 """)
 

@@ -21,11 +21,11 @@ struct ForwardingBenchCommand: ParsableCommand {
         commandName: "bench-forwarding",
         abstract: "Measure spike forwarding latency: from the loop stamping a crossing to the jAER datagram leaving.",
         discussion: """
-            A producer thread set up like the real-time loop (SCHED_FIFO at --priority, --cpu, locked memory, each
-            where permitted) ticks at --tick-rate and publishes a threshold crossing every 1/--rate seconds through
-            the same ring, forwarding thread and UDP sink as `neuronctl run --realtime --udp`. Prints p50 / p99 /
-            p99.9 / max of the time from the crossing's stamp to the return of sendto (target: p99 50 us), and the
-            part of it spent before the forwarding thread had the event. Build with -c release; no root needed
+            A producer thread set up like the real-time loop (SCHED_FIFO at --priority, --cpu, locked memory, each \
+            where permitted) ticks at --tick-rate and publishes a threshold crossing every 1/--rate seconds through \
+            the same ring, forwarding thread and UDP sink as `neuronctl run --realtime --udp`. Prints p50 / p99 / \
+            p99.9 / max of the time from the crossing's stamp to the return of sendto (target: p99 50 us), and the \
+            part of it spent before the forwarding thread had the event. Build with -c release; no root needed \
             (without CAP_SYS_NICE both threads run in the normal class and the report says so).
             """)
 
@@ -41,20 +41,8 @@ struct ForwardingBenchCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Send the datagrams to HOST:PORT instead of the bench's own receiver on 127.0.0.1.", valueName: "host:port"))
     var udp: String?
 
-    @Option(help: ArgumentHelp("SCHED_FIFO priority of the producer (the forwarder runs one below; 0: normal scheduling).", valueName: "n"))
-    var priority: Int32 = 80
-
-    @Option(help: ArgumentHelp("Pin the producer to this CPU.", valueName: "n"))
-    var cpu: Int?
-
-    @Option(name: .customLong("forwarder-cpu"), help: ArgumentHelp("CPU of the forwarding thread: any (the scheduler's choice), loop (the producer's --cpu), or a number.", valueName: "cpu"))
-    var forwarderCPU = ForwarderCPUArgument(.any)
-
-    @Flag(name: .customLong("forwarder-poll"), help: ArgumentHelp(ForwarderCPUArgument.pollHelp))
-    var forwarderPoll = false
-
-    @Flag(name: .customLong("no-mlock"), help: "Do not lock the process's memory.")
-    var noMlock = false
+    /// The producer's placement is the loop's (`--priority`, `--cpu`), with the same checks and defaults.
+    @OptionGroup var placement: ThreadPlacementFlags
 
     @Flag(name: .customLong("no-record"), help: "Leave out the spike record sink (CSV to /dev/null) that `run` always has.")
     var noRecord = false
@@ -67,11 +55,6 @@ struct ForwardingBenchCommand: ParsableCommand {
         if let udp, UDPDestination(udp) == nil {
             throw ValidationError("--udp \(udp): expected HOST:PORT with an IPv4 address and a port 1-65535, e.g. 127.0.0.1:8991")
         }
-        guard (0...99).contains(priority) else {
-            throw ValidationError("--priority \(priority): SCHED_FIFO priorities are 1-99 (0 keeps normal scheduling)")
-        }
-        if let cpu, cpu < 0 { throw ValidationError("--cpu \(cpu): CPU numbers start at 0") }
-        if forwarderPoll { try forwarderCPU.validatePolling(loopCPU: cpu, loopFlag: "--cpu") }
         guard ticksPerSpike >= 2 else {
             throw ValidationError("--rate \(formatted(rate.frequency.hertz, digits: 0)) Hz: at most half the tick rate (\(formatted(tickRate.frequency.hertz / 2, digits: 0)) Hz), as a spike and its end take two ticks")
         }
@@ -108,11 +91,12 @@ struct ForwardingBenchCommand: ParsableCommand {
         }
         receiver?.start { _, _ in received.count.add(1, ordering: .relaxed) }
 
-        let forwarder = SpikeForwarder(sinks: sinks, capacity: 4096, clock: clock, waiting: forwarderPoll ? .poll : .block)
-        let forwarderReport = startForwarder(forwarder, realtime: true, loopPriority: priority == 0 ? nil : priority,
-                                             loopCPU: cpu, placement: forwarderCPU)
+        let p = placement
+        let forwarder = SpikeForwarder(sinks: sinks, capacity: 4096, clock: clock, waiting: p.forwarderPoll ? .poll : .block)
+        let forwarderReport = startForwarder(forwarder, realtime: true, loopPriority: p.loopPriority,
+                                             loopCPU: p.cpu, placement: p.forwarderCPU)
 
-        let settings = RealtimeSettings(priority: priority == 0 ? nil : priority, cpu: cpu, lockMemory: !noMlock)
+        let settings = RealtimeSettings(priority: p.loopPriority, cpu: p.cpu, lockMemory: !p.noMlock)
         let plan = ProducerPlan(spikes: spikes, ticksPerSpike: ticksPerSpike,
                                 tickNanoseconds: Int64((1e9 / tickRate.frequency.hertz).rounded()))
         let job = Handover(value: forwarder)
@@ -136,7 +120,7 @@ struct ForwardingBenchCommand: ParsableCommand {
         let result = ForwardingBenchResult(
             spikes: spikes, rateHz: rate.frequency.hertz, tickRateHz: tickRate.frequency.hertz, seconds: Double(wall) * 1e-9,
             destination: "\(destination.host):\(destination.port)", received: receiver == nil ? nil : received.count.load(ordering: .relaxed),
-            record: !noRecord, forwarderWaiting: forwarderPoll ? "poll" : "block", latencyMicros: udpReport?.latencyMicros ?? .empty, handoffMicros: report.handoffMicros ?? .empty,
+            record: !noRecord, forwarderWaiting: p.forwarderPoll ? "poll" : "block", latencyMicros: udpReport?.latencyMicros ?? .empty, handoffMicros: report.handoffMicros ?? .empty,
             sent: udpReport?.delivered ?? 0, failures: udpReport?.failures ?? 0, lastError: udpReport?.lastError,
             droppedAtLoop: report.droppedAtLoop, producerWakeMicros: producerWake, producer: loopReport,
             forwarder: forwarderReport ?? RealtimeReport(), loadAverage: loadAverage())

@@ -7,9 +7,9 @@ struct Neuronctl: ParsableCommand {
         commandName: "neuronctl",
         abstract: "Drive a halide-perovskite memristive neuron: pulses through a DAC, capacitor through an ADC, spikes out.",
         discussion: """
-            Every command takes --board (default Boards/mock.yaml, a simulated Raspberry Pi neuron HAT whose chips are
+            Every command takes --board (default Boards/mock.yaml, a simulated Raspberry Pi neuron HAT whose chips are \
             fed by a physics model of the neuron). Start with:
-              neuronctl run                      # the paper's Fig. 2c protocol on the mock board
+              neuronctl run                      # Fig. 2c's protocol on the mock board
               neuronctl board validate FILE      # check a board file before wiring anything
             """,
         version: version,

@@ -65,18 +65,14 @@ struct ReportOptions: ParsableArguments {
     }
 }
 
-/// `--realtime`, `--priority`, `--cpu`, `--forwarder-cpu`, `--no-mlock`, `--overrun-policy`: how a run's loop keeps
-/// real time (`run`, `sense`, `network`). With `--realtime` (always on a hardware board) the loop runs on a
-/// `RealtimeThread` set up with these settings, each where permitted (what is refused is printed with the fix), and
-/// its ticks are timed against the real clock with the overrun policy; a simulated board is paced by that clock.
-struct RealtimeFlags: ParsableArguments {
-    @Flag(help: "Run the loop on a real-time thread (SCHED_FIFO, --cpu, locked memory, each where permitted) and time its ticks; a simulated board is paced by the real clock, as hardware would run.")
-    var realtime = false
-
-    @Option(help: ArgumentHelp("SCHED_FIFO priority of the loop thread with --realtime (1-99; 0: normal scheduling).", valueName: "n"))
+/// `--priority`, `--cpu`, `--forwarder-cpu`, `--forwarder-poll`, `--no-mlock`: where the loop's thread and the
+/// forwarding thread run and how (`RealtimeFlags` of `run`, `sense`, `network`; `bench-forwarding`, whose producer
+/// stands in for the loop and is set up the same way).
+struct ThreadPlacementFlags: ParsableArguments {
+    @Option(help: ArgumentHelp("SCHED_FIFO priority of the loop thread in a real-time run (1-99; 0: normal scheduling); the forwarder runs one below.", valueName: "n"))
     var priority: Int32 = 80
 
-    @Option(help: ArgumentHelp("Pin the loop thread to this CPU with --realtime.", valueName: "n"))
+    @Option(help: ArgumentHelp("Pin the loop thread to this CPU in a real-time run.", valueName: "n"))
     var cpu: Int?
 
     @Option(name: .customLong("forwarder-cpu"), help: ArgumentHelp(ForwarderCPUArgument.help, valueName: "cpu"))
@@ -85,11 +81,8 @@ struct RealtimeFlags: ParsableArguments {
     @Flag(name: .customLong("forwarder-poll"), help: ArgumentHelp(ForwarderCPUArgument.pollHelp))
     var forwarderPoll = false
 
-    @Flag(name: .customLong("no-mlock"), help: "With --realtime, do not lock the process's memory.")
+    @Flag(name: .customLong("no-mlock"), help: "In a real-time run, do not lock the process's memory.")
     var noMlock = false
-
-    @Option(name: .customLong("overrun-policy"), help: ArgumentHelp("carry-on, or safe-state:N to stop after N consecutive overruns.", valueName: "policy"))
-    var overrunPolicy = OverrunPolicyArgument(.carryOn)
 
     func validate() throws {
         guard (0...99).contains(priority) else {
@@ -99,10 +92,30 @@ struct RealtimeFlags: ParsableArguments {
         if forwarderPoll { try forwarderCPU.validatePolling(loopCPU: cpu, loopFlag: "--cpu") }
     }
 
-    /// How the forwarding thread waits: polling only when the run is timed, i.e. when the forwarder's thread is set
-    /// up and placed on its CPU (an unplaced poller would spin wherever the scheduler put it).
-    func forwarderWaiting(timed: Bool) -> ForwarderWaiting { forwarderPoll && timed ? .poll : .block }
-
     /// The loop thread's SCHED_FIFO priority; nil for normal scheduling (`--priority 0`).
     var loopPriority: Int32? { priority == 0 ? nil : priority }
+}
+
+/// `--realtime`, `--overrun-policy` and the thread placement (`ThreadPlacementFlags`): how a run's loop keeps real
+/// time (`run`, `sense`, `network`). With `--realtime` (always on a hardware board) the loop runs on a
+/// `RealtimeThread` set up with these settings, each where permitted (what is refused is printed with the fix), and
+/// its ticks are timed against the real clock with the overrun policy; a simulated board is paced by that clock.
+struct RealtimeFlags: ParsableArguments {
+    @Flag(help: "Run the loop on a real-time thread (SCHED_FIFO, --cpu, locked memory, each where permitted) and time its ticks; a simulated board is paced by the real clock, as hardware would run.")
+    var realtime = false
+
+    @OptionGroup var placement: ThreadPlacementFlags
+
+    @Option(name: .customLong("overrun-policy"), help: ArgumentHelp("carry-on, or safe-state:N to stop after N consecutive overruns.", valueName: "policy"))
+    var overrunPolicy = OverrunPolicyArgument(.carryOn)
+
+    var priority: Int32 { placement.priority }
+    var cpu: Int? { placement.cpu }
+    var forwarderCPU: ForwarderCPUArgument { placement.forwarderCPU }
+    var noMlock: Bool { placement.noMlock }
+    var loopPriority: Int32? { placement.loopPriority }
+
+    /// How the forwarding thread waits: polling only when the run is timed, i.e. when the forwarder's thread is set
+    /// up and placed on its CPU (an unplaced poller would spin wherever the scheduler put it).
+    func forwarderWaiting(timed: Bool) -> ForwarderWaiting { placement.forwarderPoll && timed ? .poll : .block }
 }

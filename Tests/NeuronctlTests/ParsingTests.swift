@@ -130,14 +130,14 @@ import Testing
 
     @Test func forwarderPollsOnlyWhenAskedAndTimed() throws {
         let plain = try parseRun(["--realtime", "--cpu", "1"]).realtimeFlags
-        #expect(!plain.forwarderPoll && plain.forwarderWaiting(timed: true) == .block)
+        #expect(!plain.placement.forwarderPoll && plain.forwarderWaiting(timed: true) == .block)
         let polling = try parseRun(["--realtime", "--cpu", "1", "--forwarder-cpu", "0", "--forwarder-poll"]).realtimeFlags
         #expect(polling.forwarderWaiting(timed: true) == .poll)
         #expect(polling.forwarderWaiting(timed: false) == .block, "an untimed run does not place the forwarder")
         let network = try #require(try Neuronctl.parseAsRoot(
             ["network", "--network", "Boards/networks/two-neuron-loop.yaml", "--duration", "1", "--realtime", "--forwarder-cpu", "1",
              "--forwarder-poll"]) as? NetworkCommand)
-        #expect(network.runOptions.realtimeFlags.forwarderPoll)
+        #expect(network.runOptions.realtimeFlags.placement.forwarderPoll)
     }
 
     @Test(arguments: [
@@ -166,17 +166,17 @@ import Testing
         #expect(bench.rate.frequency.hertz == 500)
         #expect(bench.tickRate.frequency.hertz == 10_000)
         #expect(bench.ticksPerSpike == 20)
-        #expect(bench.priority == 80)
-        #expect(bench.cpu == nil && bench.udp == nil)
-        #expect(bench.forwarderCPU.choice == .any)
-        #expect(!bench.noMlock && !bench.noRecord && !bench.json)
+        #expect(bench.placement.priority == 80)
+        #expect(bench.placement.cpu == nil && bench.udp == nil)
+        #expect(bench.placement.forwarderCPU.choice == .any)
+        #expect(!bench.placement.noMlock && !bench.noRecord && !bench.json)
         let custom = try parseForwardingBench(["--spikes", "300", "--rate", "33Hz", "--tick-rate", "20k", "--cpu", "1",
                                                "--forwarder-cpu", "loop", "--udp", "10.0.0.2:8991", "--no-record"])
-        #expect(custom.spikes == 300 && custom.ticksPerSpike == 606 && custom.cpu == 1 && custom.noRecord)
-        #expect(custom.forwarderCPU.choice == .loop && custom.udp == "10.0.0.2:8991")
-        #expect(!bench.forwarderPoll)
+        #expect(custom.spikes == 300 && custom.ticksPerSpike == 606 && custom.placement.cpu == 1 && custom.noRecord)
+        #expect(custom.placement.forwarderCPU.choice == .loop && custom.udp == "10.0.0.2:8991")
+        #expect(!bench.placement.forwarderPoll)
         let polling = try parseForwardingBench(["--forwarder-poll", "--forwarder-cpu", "0", "--cpu", "1"])
-        #expect(polling.forwarderPoll && polling.forwarderCPU.choice == .cpu(0))
+        #expect(polling.placement.forwarderPoll && polling.placement.forwarderCPU.choice == .cpu(0))
     }
 
     @Test(arguments: [
