@@ -42,13 +42,41 @@ run_cyclictest() {
     cyclictest -m -q -p "$prio" -i "$interval" -l "$loops" -h 100000 "${affinity[@]}" > "$tmp/cyclictest.$1.txt" 2>"$tmp/cyclictest.err" || {
         echo "error: cyclictest failed:" >&2; cat "$tmp/cyclictest.err" >&2; exit 1; }
 }
+# Spikes also go out as jAER datagrams, to a local receiver that counts them. It drains its socket every
+# millisecond instead of sleeping in recv, so a sendto does not also pay for waking it (in a deployment jAER is on
+# another machine); a port nobody listens on would instead make every sendto build an ICMP error. The UDP sink
+# measures the forwarding latency (from the loop's stamp on the crossing to sendto returning);
+# `neuronctl bench-forwarding` measures the forwarding path alone, over more spikes.
+python3 - "$tmp" <<'RX' &
+import os, signal, socket, sys, time
+tmp = sys.argv[1]
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 0))
+s.setblocking(False)
+count = 0
+def report(*_):
+    open(f"{tmp}/received", "w").write(str(count))
+    sys.exit(0)
+signal.signal(signal.SIGTERM, report)
+open(f"{tmp}/port.tmp", "w").write(str(s.getsockname()[1]))
+os.rename(f"{tmp}/port.tmp", f"{tmp}/port")
+while True:
+    try:
+        while True:
+            s.recv(65536)
+            count += 1
+    except BlockingIOError:
+        time.sleep(0.001)
+RX
+receiver=$!
+trap 'kill $receiver 2>/dev/null; rm -rf "$tmp"' EXIT
+for _ in $(seq 1 100); do [ -s "$tmp/port" ] && break; sleep 0.05; done
+[ -s "$tmp/port" ] || { echo "error: the local UDP receiver did not start (python3 sockets)" >&2; exit 1; }
+udp_port=$(cat "$tmp/port")
 run_ours() {
     echo "== round $1: neuronctl run --realtime, priority $prio, period ${interval} us, ${duration} s"
-    # Spikes also go out as jAER datagrams to a local port nobody listens on: sendto still completes, and the UDP
-    # sink measures the forwarding latency (from the loop's stamp on the crossing to sendto returning).
-    # `neuronctl bench-forwarding` measures the forwarding path alone, over more spikes.
     .build/release/neuronctl run --realtime --priority "$prio" "${pin[@]}" --sample-rate "$rate" --duration "$duration" \
-        --no-trace --json --udp 127.0.0.1:8991 --output "$tmp/out.$1" > "$tmp/neuronctl.$1.json" 2>"$tmp/neuronctl.$1.err" || true
+        --no-trace --json --udp "127.0.0.1:$udp_port" --output "$tmp/out.$1" > "$tmp/neuronctl.$1.json" 2>"$tmp/neuronctl.$1.err" || true
 }
 # Alternating rounds, the order swapped each round: on a shared machine the load changes from one minute to the
 # next, and a single pair of runs compares two different machines.
@@ -56,8 +84,11 @@ for r in $(seq 1 "$rounds"); do
     if [ $(( r % 2 )) -eq 1 ]; then run_cyclictest "$r"; run_ours "$r"; else run_ours "$r"; run_cyclictest "$r"; fi
 done
 
+kill -TERM $receiver 2>/dev/null || true
+wait $receiver 2>/dev/null || true
+
 python3 - "$tmp" "$rounds" <<'PY'
-import json, statistics, sys
+import json, os, statistics, sys
 tmp, rounds = sys.argv[1], int(sys.argv[2])
 
 def cyclictest_stats(path):
@@ -93,14 +124,16 @@ for r in range(1, rounds + 1):
     reports.append(report)
     t = report["summary"]["timing"]
     w = t["wake_latency_micros"]
-    ours.append((w["p50"], w["p99"], w["max"], w["count"], t.get("catch_up_ticks", 0)))
+    udp = [s.get("latency_micros") for s in report["forwarding"]["sinks"] if s["name"].startswith("udp")]
+    fwd = udp[0]["p99"] if udp and udp[0] and udp[0]["count"] else float("nan")
+    ours.append((w["p50"], w["p99"], w["max"], w["count"], t.get("catch_up_ticks", 0), fwd))
 for warning in open(f"{tmp}/neuronctl.1.err").read().splitlines():
     print(warning)
 print()
-print(f"{'round':8}{'cyclictest p50/p99/max (us)':>30}{'neuronctl p50/p99/max (us)':>30}{'catch-up ticks':>16}")
+print(f"{'round':8}{'cyclictest p50/p99/max (us)':>30}{'neuronctl p50/p99/max (us)':>30}{'catch-up ticks':>16}{'udp p99 (us)':>14}")
 for r in range(rounds):
     c, o = cyc[r], ours[r]
-    print(f"{r + 1:<8}{c[0]:10.1f}{c[1]:10.1f}{c[2]:10.1f}{o[0]:10.1f}{o[1]:10.1f}{o[2]:10.1f}{o[4]:16d}")
+    print(f"{r + 1:<8}{c[0]:10.1f}{c[1]:10.1f}{c[2]:10.1f}{o[0]:10.1f}{o[1]:10.1f}{o[2]:10.1f}{o[4]:16d}{o[5]:14.1f}")
 c = [statistics.median(x[i] for x in cyc) for i in range(3)]
 o = [statistics.median(x[i] for x in ours) for i in range(3)]
 print()
@@ -112,11 +145,15 @@ print("counted apart (cyclictest skips the periods it missed; the loop takes eve
 ok99 = o[1] <= 1.1 * c[1]
 okmax = o[2] <= 1.5 * c[2]
 print(f"targets: p99 within 1.1x: {'met' if ok99 else 'MISSED'}; max within 1.5x: {'met' if okmax else 'MISSED'}")
+sent = sum(s["delivered"] for r in reports for s in r["forwarding"]["sinks"] if s["name"].startswith("udp"))
+received = int(open(f"{tmp}/received").read()) if os.path.exists(f"{tmp}/received") else None
+print(f"jAER datagrams: {sent} sent over {rounds} rounds, {received if received is not None else 'unknown'} received by the local receiver")
 report = reports[-1]
 for sink in report["forwarding"]["sinks"]:
     l = sink.get("latency_micros")
     if sink["name"].startswith("udp") and l and l["count"]:
-        print(f"forwarding latency (last round), crossing to datagram sent (us): p50 {l['p50']:.1f}, p99 {l['p99']:.1f}, max {l['max']:.1f} over {l['count']} spikes (target p99 50)")
+        print(f"forwarding latency (last round), crossing to datagram sent (us): p50 {l['p50']:.1f}, p99 {l['p99']:.1f}, max {l['max']:.1f} over {l['count']} spikes")
+print(f"forwarding p99, median of {rounds} rounds: {statistics.median(o[5] for o in ours):.1f} us (target 50; few spikes per round: `neuronctl bench-forwarding` measures thousands)")
 h = report["forwarding"].get("handoff_micros")
 if h and h["count"]:
     print(f"  of which the hand-over to the forwarding thread (us): p50 {h['p50']:.1f}, p99 {h['p99']:.1f}, max {h['max']:.1f}")

@@ -7,6 +7,7 @@ import Darwin
 #endif
 import Foundation
 import NeuronControl
+import NeuronHAL
 import NeuronSinks  // JAERPacket: the wire format UDPJAERSink sends
 import Synchronization
 
@@ -69,10 +70,17 @@ public final class UDPReceiver: @unchecked Sendable {  // fd and thread owned he
     }
 
     /// Starts the receiving thread; `handler` gets each datagram and the sender as "a.b.c.d:port".
-    public func start(_ handler: @escaping @Sendable ([UInt8], String) -> Void) {
+    ///
+    /// `drainEvery`: nil (default) sleeps in `recvfrom` until a datagram comes. Given, the thread instead takes
+    /// whatever has arrived without waiting, then sleeps that long: nobody waits on the socket, so a sender on
+    /// this machine never pays for waking this thread inside its `sendto` (`neuronctl bench-forwarding` measures
+    /// the sender as if the receiver were on another machine, as it is in a deployment).
+    public func start(drainEvery: Duration? = nil, _ handler: @escaping @Sendable ([UInt8], String) -> Void) {
         precondition(!started, "a receiver starts once")
         started = true
         let fd = self.fd
+        let pause = drainEvery.map { useconds_t(clamping: max(1, $0.nanosecondsValue / 1000)) }
+        let flags = pause == nil ? Int32(0) : Int32(MSG_DONTWAIT)
         let thread = Thread { [self] in
             var buffer = [UInt8](repeating: 0, count: 65_536)
             while !stopping.load(ordering: .acquiring) {
@@ -80,10 +88,15 @@ public final class UDPReceiver: @unchecked Sendable {  // fd and thread owned he
                 var len = socklen_t(MemoryLayout<sockaddr_in>.size)
                 let n = buffer.withUnsafeMutableBytes { b in
                     withUnsafeMutablePointer(to: &from) {
-                        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { recvfrom(fd, b.baseAddress, b.count, 0, $0, &len) }
+                        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { recvfrom(fd, b.baseAddress, b.count, flags, $0, &len) }
                     }
                 }
-                guard n > 0 else { continue }  // timeout (EAGAIN) or EINTR: check the stop flag and wait again
+                guard n > 0 else {
+                    // Nothing there (EAGAIN: the timeout, or an empty socket when draining) or EINTR: check the
+                    // stop flag; when draining, sleep before looking again.
+                    if let pause { usleep(pause) }
+                    continue
+                }
                 var ip = [CChar](repeating: 0, count: 16)
                 _ = inet_ntop(AF_INET, &from.sin_addr, &ip, 16)
                 let sender = String(decoding: ip.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) + ":\(UInt16(bigEndian: from.sin_port))"

@@ -15,7 +15,9 @@ import Synchronization
 /// publishes it, then the spike's complete event half a spike period later, as the detector does. The forwarder,
 /// its thread setup and the sinks are the ones `run` uses: the jAER UDP sink (measuring to the return of
 /// `sendto`) and, unless `--no-record`, the spike record (CSV, here to /dev/null), which `run` always has.
-/// The datagrams go to a receiver thread on 127.0.0.1 that counts them, unless `--udp` names another destination.
+/// The datagrams go to a receiver thread on 127.0.0.1 that counts them (draining its socket every millisecond, so
+/// that no sendto pays for waking it: in a deployment the receiver is on another machine), unless `--udp` names
+/// another destination.
 struct ForwardingBenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench-forwarding",
@@ -46,6 +48,9 @@ struct ForwardingBenchCommand: ParsableCommand {
 
     @Flag(name: .customLong("no-record"), help: "Leave out the spike record sink (CSV to /dev/null) that `run` always has.")
     var noRecord = false
+
+    @Flag(name: .customLong("receiver-waits"), help: "The bench's receiver sleeps in recvfrom, so each sendto also wakes it on this machine (default: it drains its socket every millisecond, as if it were on another machine).")
+    var receiverWaits = false
 
     @Flag(help: "Print the result as JSON.")
     var json = false
@@ -89,7 +94,10 @@ struct ForwardingBenchCommand: ParsableCommand {
             printError(error.description)
             throw ExitCode(2)
         }
-        receiver?.start { _, _ in received.count.add(1, ordering: .relaxed) }
+        // In a deployment the receiver (jAER, another board) is on another machine: sendto hands the datagram to
+        // the NIC and wakes nobody here. A local receiver sleeping in recvfrom would add its wake-up (an IPI) to
+        // every sendto; draining the socket every millisecond keeps that cost out unless --receiver-waits.
+        receiver?.start(drainEvery: receiverWaits ? nil : .milliseconds(1)) { _, _ in received.count.add(1, ordering: .relaxed) }
 
         let p = placement
         let forwarder = SpikeForwarder(sinks: sinks, capacity: 4096, clock: clock, waiting: p.forwarderPoll ? .poll : .block)
@@ -119,7 +127,8 @@ struct ForwardingBenchCommand: ParsableCommand {
         let udpReport = report.sinks.first { $0.name == udpSink.name }
         let result = ForwardingBenchResult(
             spikes: spikes, rateHz: rate.frequency.hertz, tickRateHz: tickRate.frequency.hertz, seconds: Double(wall) * 1e-9,
-            destination: "\(destination.host):\(destination.port)", received: receiver == nil ? nil : received.count.load(ordering: .relaxed),
+            destination: "\(destination.host):\(destination.port)",
+            receiver: receiver == nil ? nil : (receiverWaits ? "waits in recvfrom" : "drains every 1 ms"), received: receiver == nil ? nil : received.count.load(ordering: .relaxed),
             record: !noRecord, forwarderWaiting: p.forwarderPoll ? "poll" : "block", latencyMicros: udpReport?.latencyMicros ?? .empty, handoffMicros: report.handoffMicros ?? .empty,
             sent: udpReport?.delivered ?? 0, failures: udpReport?.failures ?? 0, lastError: udpReport?.lastError,
             droppedAtLoop: report.droppedAtLoop, producerWakeMicros: producerWake, producer: loopReport,
@@ -221,6 +230,8 @@ struct ForwardingBenchResult: Encodable {
     var tickRateHz: Double
     var seconds: Double
     var destination: String
+    /// How the bench's own receiver takes datagrams (nil when sending elsewhere).
+    var receiver: String?
     /// Datagrams the bench's own receiver got (nil when sending elsewhere).
     var received: Int?
     var record: Bool
@@ -247,7 +258,7 @@ struct ForwardingBenchResult: Encodable {
         func f(_ x: Double) -> String { formatted(x, digits: 1) }
         var out: [String] = []
         out.append("forwarding bench: \(spikes) spikes at \(formatted(rateHz, digits: 0)) Hz, producer ticking at \(formatted(tickRateHz, digits: 0)) Hz, \(formatted(seconds, digits: 1)) s")
-        out.append("sinks               udp \(destination)\(record ? ", spike record (CSV to /dev/null)" : "")")
+        out.append("sinks               udp \(destination)\(receiver.map { " (the bench's receiver \($0))" } ?? "")\(record ? ", spike record (CSV to /dev/null)" : "")")
         out.append("producer            " + (producer.applied + producer.warnings.map { "NOT APPLIED: " + $0 }).joined(separator: "; "))
         out.append("forwarding thread   " + (forwarderWaiting == "poll" ? "polling the ring (never sleeps); " : "")
                    + (forwarder.applied + forwarder.warnings.map { "NOT APPLIED: " + $0 }).joined(separator: "; "))
