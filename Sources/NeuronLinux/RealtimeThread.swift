@@ -83,6 +83,11 @@ public enum RealtimeThread {
                     report.warnings.append("/dev/cpu_dma_latency not held (\(describe(-fd))). Fix: make it writable for this user (udev rule in Scripts/) or accept deeper CPU idle states")
                 }
             }
+            if settings.priority != nil {
+                // Not a setting: what bounds the loop's wake-ups from below, reported with the others.
+                let kernel = KernelPreemption.current.reportLine
+                if kernel.applied { report.applied.append(kernel.text) } else { report.warnings.append(kernel.text) }
+            }
             let value = body()
             CNeuronLinux_rt_release_dma_latency(dmaFD)
             if locked { CNeuronLinux_rt_unlock_memory() }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import NeuronControl
 import NeuronLinux
 import Synchronization
@@ -85,4 +86,10 @@ func startForwarder(_ forwarder: SpikeForwarder, realtime: Bool, loopPriority: I
         box.report.withLock { $0 = r }
     }
     return box.report.withLock { $0 }
+}
+
+/// A setting the system refused or a condition that weakens real time: the run goes on, so it is a warning (on
+/// standard error, like errors), not an error.
+func printWarning(_ message: String) {
+    FileHandle.standardError.write(Data(("warning: " + message + "\n").utf8))
 }

@@ -113,7 +113,7 @@ struct ForwardingBenchCommand: ParsableCommand {
             produce(plan, into: job.value, clock: LinuxClock())
         }
         let wall = (clock.now.nanoseconds - started.nanoseconds)
-        for w in loopReport.warnings + (forwarderReport?.warnings ?? []) { printError("real-time: \(w)") }
+        for w in loopReport.warnings + (forwarderReport?.warnings ?? []) { printWarning("real-time: \(w)") }
         let report = forwarder.finish()
         // Give the last datagrams time to arrive before counting.
         if receiver != nil {

@@ -18,7 +18,7 @@ extension RealtimeFlags {
         var merged = report
         merged.applied += forwarder?.applied ?? []
         merged.warnings += forwarder?.warnings ?? []
-        for w in merged.warnings { printError("real-time: \(w)") }
+        for w in merged.warnings { printWarning("real-time: \(w)") }
         return (value.value, merged)
     }
 }

@@ -70,3 +70,35 @@ struct RealtimeHelperPlacementTests {
         #expect(refused.warnings.last?.hasSuffix("Fix: as for the priority above") == true)
     }
 }
+
+@Suite("Kernel preemption model")
+struct KernelPreemptionTests {
+    @Test("PREEMPT_RT is recognised from /sys/kernel/realtime or uname -v")
+    func realtime() {
+        #expect(KernelPreemption.classify(realtimeFlag: "1\n", version: "#1 SMP PREEMPT_DYNAMIC", dynamicModes: nil, commandLine: nil) == .realtime)
+        #expect(KernelPreemption.classify(realtimeFlag: nil, version: "#1 SMP PREEMPT_RT Debian 6.12.57-1", dynamicModes: nil, commandLine: nil) == .realtime)
+        #expect(KernelPreemption.realtime.reportLine.applied)
+    }
+
+    @Test("a PREEMPT_DYNAMIC kernel's mode comes from debugfs, else from preempt= on the command line")
+    func dynamic() {
+        let v = "#1 SMP PREEMPT_DYNAMIC Debian 6.1.158-1 (2025-11-09)"
+        #expect(KernelPreemption.classify(realtimeFlag: nil, version: v, dynamicModes: "none (voluntary) full\n", commandLine: nil) == .limited("voluntary"))
+        #expect(KernelPreemption.classify(realtimeFlag: nil, version: v, dynamicModes: "none voluntary (full) lazy\n", commandLine: nil) == .full)
+        #expect(KernelPreemption.classify(realtimeFlag: nil, version: v, dynamicModes: "none voluntary full (lazy)\n", commandLine: nil) == .full)
+        #expect(KernelPreemption.classify(realtimeFlag: nil, version: v, dynamicModes: nil,
+                                          commandLine: "BOOT_IMAGE=/vmlinuz root=/dev/sda1 preempt=full quiet\n") == .full)
+        #expect(KernelPreemption.classify(realtimeFlag: nil, version: v, dynamicModes: nil, commandLine: "root=/dev/sda1 preempt=none") == .limited("none"))
+        let unknown = KernelPreemption.classify(realtimeFlag: nil, version: v, dynamicModes: nil, commandLine: "root=/dev/sda1 quiet")
+        #expect(unknown == .dynamicUnknown)
+        #expect(!unknown.reportLine.applied && unknown.reportLine.text.contains("preempt=full"))
+    }
+
+    @Test("a static kernel is fully preemptible only with PREEMPT in its version; the warning names the fix")
+    func staticKernels() {
+        #expect(KernelPreemption.classify(realtimeFlag: nil, version: "#1 SMP PREEMPT Mon Jan 1", dynamicModes: nil, commandLine: nil) == .full)
+        let plain = KernelPreemption.classify(realtimeFlag: "0", version: "#1 SMP Mon Jan 1", dynamicModes: nil, commandLine: nil)
+        #expect(plain == .limited("none or voluntary"))
+        #expect(!plain.reportLine.applied && plain.reportLine.text.contains("PREEMPT_RT"))
+    }
+}
