@@ -4,10 +4,15 @@
 #     when an install fails on stale package lists).
 #  2. Builds everything including the tests, refusing warnings in our own sources, and runs the whole suite on the
 #     simulated board and through the syscall seam.
-#  3. Compiles the libgpiod shim against libgpiod 2.x headers (Scripts/check-gpiod-v2.sh).
-#  4. Runs the Linux backends against the kernel's simulated devices in a qemu VM (Scripts/vm-test.sh); the first
-#     run builds a small kernel (about 3 minutes on 2 cores), later runs reuse it from ~/.cache/neuronhil/vm (by a hash of its inputs).
-# NEURONHIL_SKIP_VM=1 skips steps 3 and 4 (for machines without network access to Debian or without qemu).
+#  3. Compiles the libgpiod shim against libgpiod 2.x headers (Scripts/check-gpiod-v2.sh, a second or two). trixie's
+#     libgpiod-dev and libgpiod3 are downloaded once by Scripts/fetch-gpiod-v2.sh into ~/.cache/neuronhil/gpiod-v2
+#     (a few seconds; it needs deb.debian.org).
+#  4. Runs the Linux backends against the kernel's simulated devices in a qemu VM (Scripts/vm-test.sh), and the
+#     libgpiod shim's own C checks there, built against both libgpiod 1.6 and trixie's 2.x; the first run builds a
+#     small kernel (about 3 minutes on 2 cores), later runs reuse it from ~/.cache/neuronhil/vm (by a hash of its
+#     inputs) and take about 15 s.
+# NEURONHIL_SKIP_VM=1 skips steps 3 and 4 (for machines without network access to Debian or without qemu); without
+# it, no network access to Debian and nothing cached fails the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -78,5 +83,5 @@ if [ "${NEURONHIL_SKIP_VM:-0}" = 1 ]; then
 fi
 echo "== libgpiod 2.x headers"
 Scripts/check-gpiod-v2.sh
-echo "== VM test (qemu TCG, gpio-sim, i2c-stub, SPI loopback)"
+echo "== VM test (qemu TCG, gpio-sim, i2c-stub, SPI loopback; the libgpiod shim on 1.6 and 2.x)"
 Scripts/vm-test.sh

@@ -1,6 +1,7 @@
 #!/bin/sh
 # /init of the VM test's initramfs (Scripts/vm-test.sh): sets up gpio-sim, i2c-stub and the SPI loopback,
-# exports where they are, runs the backend tests and `neuronctl probe`, prints the verdict, powers off.
+# exports where they are, runs the backend tests and `neuronctl probe`, then the libgpiod shim's C checks against
+# libgpiod 1.6 and 2.x (gpiod-shim-test-v1/-v2), prints the verdict, powers off.
 export PATH=/bin:/sbin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
@@ -71,4 +72,42 @@ else
     cat /tmp/probe.txt
     grep -q "chip dac0 at .*@ 0x62: .*no acknowledge (address).* Fix: " /tmp/probe.txt || { echo "vm: probe did not name the fault and fix"; status=FAIL; }
 fi
+
+# The libgpiod shim's C checks (Scripts/vm/gpiod-shim-test.c), built once against each library: bookworm's 1.6 (the
+# branch the tests above use) and trixie's 2.x (current Raspberry Pi OS). Each build gets a fresh gpio-sim bank of
+# 8 lines (SHIM0..SHIM6 and an unnamed one) with a label of its own.
+shim_bank() {  # NAME LABEL -> shim_chip (gpiochipN), shim_sim (its sysfs directory)
+    d=/sys/kernel/config/gpio-sim/$1
+    mkdir "$d" "$d/bank0" || return 1
+    echo 8 >"$d/bank0/num_lines"
+    echo "$2" >"$d/bank0/label"
+    i=0
+    while [ $i -lt 7 ]; do
+        mkdir "$d/bank0/line$i"
+        echo "SHIM$i" >"$d/bank0/line$i/name"
+        i=$((i + 1))
+    done
+    echo 1 >"$d/live" || return 1
+    shim_chip=$(cat "$d/bank0/chip_name")
+    shim_sim=/sys/devices/platform/$(cat "$d/dev_name")/$shim_chip
+}
+for api in 1 2; do
+    echo "== libgpiod $api.x through the shim (gpiod-shim-test-v$api)"
+    if ! shim_bank shim-v$api neuronhil-shim-v$api; then
+        echo "vm: no gpio-sim bank for the v$api shim checks"
+        status=FAIL
+        continue
+    fi
+    t0=$(cut -d' ' -f1 /proc/uptime)
+    /vm/lib/ld-linux-x86-64.so.2 --library-path /vm/lib /vm/gpiod-shim-test-v$api \
+        $api /dev/$shim_chip $shim_sim neuronhil-shim-v$api >/tmp/shim.txt 2>&1 || status=FAIL
+    t1=$(cut -d' ' -f1 /proc/uptime)
+    cat /tmp/shim.txt
+    echo "vm: the libgpiod $api.x shim checks took $(awk "BEGIN { printf \"%.2f\", $t1 - $t0 }") s"
+    # A binary that died early would print no summary.
+    grep -q "^\[gpiod v$api\] libgpiod $api\..*: [1-9][0-9]* checks, 0 failed: PASS$" /tmp/shim.txt || {
+        echo "vm: the libgpiod $api.x shim checks did not pass"
+        status=FAIL
+    }
+done
 verdict $status

@@ -1,13 +1,17 @@
 // CGPIOD: one small C interface over libgpiod 1.6 (Debian bookworm, Raspberry Pi OS bookworm) and libgpiod 2.x
 // (Debian trixie, current Raspberry Pi OS). Their APIs are incompatible and <gpiod.h> has no version macro; only
 // v1's header defines GPIOD_LINE_BULK_MAX_LINES, so cgpiod.c compiles one branch or the other from that.
-// Scripts/check-gpiod-v2.sh compiles this file against trixie's 2.x headers in CI.
+// Scripts/check-gpiod-v2.sh compiles this file against trixie's 2.x headers in CI, and Scripts/vm-test.sh runs both
+// branches against the kernel's gpio-sim: Scripts/vm/gpiod-shim-test.c calls every function below, built once with
+// bookworm's libgpiod 1.6 and once with trixie's libgpiod.so.3.
 //
 // One request holds one line. Values are logical (active-low applied by the kernel through libgpiod), edges are
 // logical too, and event timestamps are the kernel's CLOCK_MONOTONIC in nanoseconds (the v1 uAPI has used
 // CLOCK_MONOTONIC since Linux 5.7; v2 defaults to it). v1 events carry no sequence number: the shim counts them.
 //
-// Errors: -1 (or NULL) with errno set, as libgpiod does. Not thread-safe: a request belongs to one thread.
+// Errors: -1 (or NULL) with errno set, as libgpiod does. The two libraries agree on the errnos callers act on (ENOENT,
+// EBUSY, EINVAL) but not on every other one: a path that exists but is not a GPIO chip is ENOTTY with 1.6, ENODEV
+// with 2.x. Not thread-safe: a request belongs to one thread.
 #ifndef CGPIOD_H
 #define CGPIOD_H
 
