@@ -286,9 +286,10 @@ public final class ControlLoop {
         var nextEdgeTime = edgeInstant(0)
         let timed = timing.timed
         var termination = Termination.completed
+        // The bus-fault policy's bookkeeping, shared with NetworkLoop (BusFaultCounter); the retry loops stay
+        // written out here, where the per-sample path is cheapest (see BusFaultCounter).
         var faults = BusFaultCounter()
-        let retries = faultPolicy.retries
-        let skipLimit = faultPolicy.safeStateAfter
+        let policy = faultPolicy
         let stream = traceStream
         let t0 = clock.now
         timing.start()
@@ -317,12 +318,7 @@ public final class ControlLoop {
                 } catch {
                     // A value refused by the limits is not a bus fault, and retrying it cannot help.
                     if error.kind == .outOfRange { throw error }
-                    faults.count(error.kind)
-                    faults.dacWriteFailures += 1
-                    if attempt >= retries {
-                        faults.stoppedByPolicy = retries > 0
-                        throw error
-                    }
+                    guard faults.dacWriteFailed(error.kind, attempt: attempt, policy: policy) else { throw error }
                     attempt += 1
                 }
             }
@@ -366,20 +362,13 @@ public final class ControlLoop {
                             reading = try membrane.readVoltage()
                             if attempt > 0 { faults.recoveredByRetry += 1 }
                         } catch {
-                            faults.count(error.kind)
-                            faults.adcReadFailures += 1
-                            if attempt < retries {
+                            if faults.adcReadFailed(error.kind, attempt: attempt, policy: policy) {
                                 attempt += 1
                                 continue
                             }
                             // Every attempt failed: skip this sample, or stop once too many in a row are lost.
-                            faults.skippedSamples += 1
                             faults.consecutiveSkipped += 1
-                            faults.maxConsecutiveSkipped = max(faults.maxConsecutiveSkipped, faults.consecutiveSkipped)
-                            if faults.consecutiveSkipped >= skipLimit {
-                                faults.stoppedByPolicy = skipLimit > 1 || retries > 0
-                                throw error
-                            }
+                            if faults.sampleSkipped(consecutive: faults.consecutiveSkipped, policy: policy) { throw error }
                             break
                         }
                     }

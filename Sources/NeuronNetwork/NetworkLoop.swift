@@ -168,6 +168,8 @@ public struct NetworkRunResult: Sendable {
     public var stimulus: [[Double]]
     public var membrane: [[Double]]
     public var pulseIndex: [[Int32]]
+    /// `membrane` holds NaN where that channel's sample was skipped (every read of it failed; see `busFaults`). A
+    /// sample instant at which every channel's read failed has no entry at all, as in `ControlLoop`'s trace.
     public var pulses: [PulseRecord]
     /// Complete spikes, in detection order.
     public var spikes: [SpikeEvent]
@@ -184,6 +186,11 @@ public struct NetworkRunResult: Sendable {
     public var pulsesNotRecorded: Int = 0
     /// Complete spikes beyond the preallocated spike record (forwarded, not listed in `spikes`).
     public var spikesNotRecorded: Int = 0
+    /// Bus faults of every channel, by kind and cost, and whether the policy ended the run.
+    public var busFaults: BusFaultReport = .none
+    /// Per channel (same order as `channelIDs`): samples skipped because every read of that membrane failed (one
+    /// that made the bus-fault policy stop the run included).
+    public var skippedSamples: [Int] = []
 
     public func spikes(channel: Int) -> [SpikeEvent] { spikes.filter { $0.channel == channel } }
     public func pulses(channel: Int) -> [PulseRecord] { pulses.filter { $0.channel == channel } }
@@ -305,7 +312,13 @@ final class FixedRecord<Element> {
 /// Safety: every value goes through the channel's `SafeStimulusOutput` (board limits); route amplitudes and widths
 /// are checked against the target's limits at `init`; a pulse never starts before the duty-cycle limit allows
 /// after the previous one on that channel (it waits); the run always ends in every channel's safe state, whatever
-/// ends it (completion, a stop request, a hardware error, the overrun policy).
+/// ends it (completion, a stop request, a hardware error, the bus-fault or the overrun policy).
+///
+/// Bus faults follow `BusFaultPolicy`, through the same `BusFaultHandler` bookkeeping as `ControlLoop`, per neuron:
+/// a failed membrane read is retried; when every attempt fails, that neuron's sample is skipped (NaN in the trace,
+/// its detector does not see it; the other neurons' samples stand), and `safeStateAfter` skipped samples in a row
+/// on any one neuron stop the run. A DAC write that fails every retry stops the whole run at once. Either way every
+/// channel then goes to its safe state (each DAC at 0 V). The counts are in `NetworkRunResult.busFaults`.
 ///
 /// Timing follows `ControlLoop`: absolute deadlines on the injected clock, stimulus edges before a sample at the
 /// same instant, and with a timing clock (`RealtimeOptions`) the same `LoopTimer`: wake-up latency and tick
@@ -325,6 +338,7 @@ public final class NetworkLoop {
     let forwarder: SpikeForwarder?
     let inbox: ExternalSpikeInbox?
     let realtime: RealtimeOptions
+    let faultPolicy: BusFaultPolicy
     /// Per route: the index of its target in `channels`.
     private let routeTarget: [Int]
     /// Per channel index: the routes whose source is that channel.
@@ -342,7 +356,7 @@ public final class NetworkLoop {
     public init(channels: [NetworkChannel], routes: [Route] = [], configuration: NetworkRunConfiguration,
                 clock: any MonotonicClock, stop: StopRequest = StopRequest(), forwarder: SpikeForwarder? = nil,
                 inbox: ExternalSpikeInbox? = nil, realtime: RealtimeOptions = RealtimeOptions(),
-                source: String = "network") throws(NetworkError) {
+                faultPolicy: BusFaultPolicy = .stopOnFirst, source: String = "network") throws(NetworkError) {
         let ids = Set(channels.map(\.id))
         guard ids.count == channels.count, !channels.isEmpty else {
             throw NetworkError(source: source, key: "channels", problem: "no channels, or a channel id given twice.", fix: "list each neuron once")
@@ -396,6 +410,7 @@ public final class NetworkLoop {
         self.forwarder = forwarder
         self.inbox = inbox
         self.realtime = realtime
+        self.faultPolicy = faultPolicy
     }
 
     private struct ChannelState {
@@ -406,6 +421,8 @@ public final class NetworkLoop {
         var stimulus = StimulusState.idle
         var commanded = 0.0
         var detector: SpikeDetector
+        /// This membrane's skipped samples: the bus-fault policy counts runs of them per neuron.
+        var skips = BusFaultHandler.Skips()
     }
 
     /// One applied pulse as the loop keeps it (`PulseRecord` once the run is over).
@@ -475,6 +492,7 @@ public final class NetworkLoop {
         var external = 0
         var nextSample: Int64 = 0
         var termination = Termination.completed
+        var faults = BusFaultHandler(policy: faultPolicy)
         let t0 = clock.now
         timing.start()
         var now: Int64 = 0
@@ -524,7 +542,7 @@ public final class NetworkLoop {
                     for c in 0..<n where nextEdge(c) <= deadline {
                         let ch = channels[c]
                         if states[c].isOn {
-                            try ch.stimulus.set(.zero)
+                            try faults.write(.zero, to: ch.stimulus)
                             states[c].isOn = false
                             states[c].commanded = 0
                             states[c].stimulus.isOn = false
@@ -544,7 +562,7 @@ public final class NetworkLoop {
                         } else {
                             continue
                         }
-                        try ch.stimulus.set(amplitude)
+                        try faults.write(amplitude, to: ch.stimulus)
                         let k = states[c].pulses
                         states[c].pulses += 1
                         states[c].isOn = true
@@ -559,18 +577,33 @@ public final class NetworkLoop {
                                                    amplitude: amplitude.volts, cause: cause))
                     }
                 } else {
-                    // A sample of every channel.
-                    for c in 0..<n { readings[c] = try channels[c].membrane.readVoltage().volts }
-                    now = clock.now.nanoseconds - t0.nanoseconds
-                    samples += 1
-                    if time.count < traceCapacity { time.append(now) }
+                    // A sample of every channel, each read retried per the bus-fault policy; NaN: every read of
+                    // that membrane failed and its sample is skipped (throws once too many in a row are lost).
+                    var read = 0
                     for c in 0..<n {
+                        if let v = try faults.read(channels[c].membrane, skips: &states[c].skips) {
+                            readings[c] = v.volts
+                            read += 1
+                        } else {
+                            readings[c] = .nan
+                        }
+                    }
+                    let t = clock.now.nanoseconds - t0.nanoseconds
+                    if read > 0 {
+                        // No row when no channel could be read (as ControlLoop keeps no row for a skipped sample).
+                        now = t
+                        samples += 1
+                        if time.count < traceCapacity { time.append(now) }
+                    }
+                    for c in 0..<n where read > 0 {
                         if stim[c].count < traceCapacity {
                             stim[c].append(states[c].commanded)
                             memb[c].append(readings[c])
                             pidx[c].append(Int32(truncatingIfNeeded: states[c].stimulus.pulseIndex))
                         }
-                        guard var spike = states[c].detector.process(time: now, membrane: .volts(readings[c]), stimulus: states[c].stimulus)
+                        // A skipped sample: the detector does not see it.
+                        guard !readings[c].isNaN,
+                              var spike = states[c].detector.process(time: now, membrane: .volts(readings[c]), stimulus: states[c].stimulus)
                         else { continue }
                         spike.detectedAt = timing.stamp()
                         forwarder?.publish(spike)
@@ -584,7 +617,7 @@ public final class NetworkLoop {
                         while let address = inbox.next() {
                             external += 1
                             for r in externalRoutes where routes[r].source == .external(address) {
-                                schedule(r, at: now, cause: .external(address))
+                                schedule(r, at: t, cause: .external(address))
                             }
                         }
                     }
@@ -618,6 +651,6 @@ public final class NetworkLoop {
             channelIDs: channels.map(\.id), time: time, stimulus: stim, membrane: memb, pulseIndex: pidx, pulses: records,
             spikes: spikes.map { $0 }, samples: samples, elapsed: clock.now - t0, termination: termination, safeState: safe,
             droppedPulses: dropped, externalSpikes: external, timing: timing.report(), pulsesNotRecorded: pulses.lost,
-            spikesNotRecorded: spikes.lost)
+            spikesNotRecorded: spikes.lost, busFaults: faults.report(), skippedSamples: states.map(\.skips.total))
     }
 }

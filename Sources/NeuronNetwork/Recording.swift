@@ -8,6 +8,8 @@ public import Foundation
 /// spikes bit for bit, and a recording kept under Tests/ is a golden-trace regression test for `SpikeDetector`.
 ///
 /// Read it in Python with `json.load(open(path))`: `time_ns` and `channels[i].membrane_v` are parallel arrays.
+/// A `membrane_v` entry is `null` where that channel's sample was skipped after a bus fault (a network run; the
+/// other channels were read at that instant); the detector did not see it, and `replay` skips it too.
 ///
 /// Written by `neuronctl sense`, `network` (a `NetworkLoop` run, any number of channels) and `run` (a `ControlLoop`
 /// run: one channel, its pulse train's pulses, `protocol.command` "run"); `replay` treats them alike.
@@ -64,7 +66,8 @@ public struct Recording: Sendable, Codable, Hashable {
     public struct Channel: Sendable, Codable, Hashable {
         public var id: Int
         public var stimulusV: [Double]
-        public var membraneV: [Double]
+        /// nil: the sample was skipped (every read of this membrane failed; `NetworkRunResult.membrane` holds NaN).
+        public var membraneV: [Double?]
         public var pulse: [Int32]
     }
     /// A spike with every field the detector reports (`detectedAt`, a wall-clock stamp, is left out).
@@ -109,8 +112,8 @@ public struct Recording: Sendable, Codable, Hashable {
         self.init(tool: tool, board: board, protocolInfo: protocolInfo, sampleInterval: sampleInterval, detector: detector,
                   time: result.time,
                   channels: result.channelIDs.indices.map {
-                      Channel(id: result.channelIDs[$0], stimulusV: result.stimulus[$0], membraneV: result.membrane[$0],
-                              pulse: result.pulseIndex[$0])
+                      Channel(id: result.channelIDs[$0], stimulusV: result.stimulus[$0],
+                              membraneV: result.membrane[$0].map { $0.isNaN ? nil : $0 }, pulse: result.pulseIndex[$0])
                   },
                   pulses: result.pulses, spikes: result.spikes)
     }
@@ -129,7 +132,7 @@ public struct Recording: Sendable, Codable, Hashable {
         let trace = result.trace
         let channel = Channel(
             id: cfg.channel, stimulusV: trace.stimulus.prefix(n).map { $0 == 0 ? 0 : train.amplitude.volts },
-            membraneV: Array(membrane.prefix(n)), pulse: Array(trace.pulse.prefix(n)))
+            membraneV: membrane.prefix(n).map { $0 }, pulse: Array(trace.pulse.prefix(n)))
         let pulses = (0..<result.pulsesApplied).map {
             PulseRecord(channel: cfg.channel, index: $0, startNs: train.pulseStart($0), endNs: train.pulseEnd($0),
                         amplitudeVolts: train.amplitude.volts, cause: "own")
@@ -196,7 +199,9 @@ public struct Recording: Sendable, Codable, Hashable {
                     state = StimulusState(pulseIndex: k, pulseStart: p.startNs, pulseEnd: p.endNs, isOn: timeNs[i] < p.endNs,
                                           isSupraThreshold: Voltage.volts(p.amplitudeVolts) > config.switchingThreshold)
                 }
-                if let s = det.process(time: timeNs[i], membrane: .volts(ch.membraneV[i]), stimulus: state), s.phase == .complete {
+                // A skipped sample (null): the live detector did not see it either.
+                guard let m = ch.membraneV[i] else { continue }
+                if let s = det.process(time: timeNs[i], membrane: .volts(m), stimulus: state), s.phase == .complete {
                     out.append((i, order, s))
                 }
             }

@@ -34,7 +34,7 @@ enum MappingOption: String, ExpressibleByArgument, CaseIterable, Sendable {
 }
 
 /// Options shared by the commands that run a `NetworkLoop` on a board: the groups `run` takes too (the real-time
-/// ones included), and `--spikes`, whose meaning differs from `run`'s (written only when given).
+/// and bus-fault ones included), and `--spikes`, whose meaning differs from `run`'s (written only when given).
 struct NetworkRunOptions: ParsableArguments {
     @OptionGroup var sampling: SamplingOptions
     @OptionGroup var reporting: ReportOptions
@@ -43,6 +43,7 @@ struct NetworkRunOptions: ParsableArguments {
     var spikes: String?
 
     @OptionGroup var realtimeFlags: RealtimeFlags
+    @OptionGroup var busFaults: BusFaultOptions
 }
 
 /// A board brought up for a network run.
@@ -56,10 +57,23 @@ struct NetworkBoard {
         let sampling = options.sampling
         do {
             description = try BoardLoader.load(path: path)
+        } catch {
+            printError(error.description)
+            throw ExitCode(2)
+        }
+        let injected = options.busFaults.injectFaults
+        if injected != nil && !description.board.simulated {
+            printError("\(path): --inject-faults applies to simulated boards only, and this board is real hardware. Fix: drop it, or use a simulated board such as Boards/mock-two-neurons.yaml.")
+            throw ExitCode(2)
+        }
+        do {
             runtime = try BoardRuntime(description, overrides: .init(seed: sampling.seed, model: sampling.model?.kind, recordsHistory: false))
         } catch {
             printError(error.description)
             throw ExitCode(2)
+        }
+        if let injected, let sim = runtime.simulation {
+            RunSession.inject(injected, into: sim)
         }
         self.path = path
         guard description.limits.sampleRate.contains(sampling.sampleRate.frequency) else {
@@ -82,7 +96,8 @@ struct NetworkBoard {
     }
 
     /// Runs the loop (on a real-time thread when timed) with the forwarder's sinks, then writes the recording and
-    /// spike file, and prints the summary.
+    /// spike file, and prints the summary. Throws only when a file cannot be written; the caller ends with
+    /// `exit(after:)`, which gives the run's exit status.
     func execute(loop: NetworkLoop, forwarder: SpikeForwarder?, options: NetworkRunOptions, protocolInfo: [String: String],
                  detector: DetectorConfiguration) throws -> NetworkRunResult {
         installStopHandlers()
@@ -127,11 +142,14 @@ struct NetworkBoard {
         } else {
             print(summary.text)
         }
-        switch (result.termination, result.safeState) {
-        case (_, .failed): throw ExitCode(3)
-        case (.completed, _), (.stopped, _): return result
-        case (.failed, _), (.overrunStorm, _): throw ExitCode(1)
-        }
+        return result
+    }
+
+    /// Ends the command with the run's exit status, as `run` does (`exitStatus`): 0 when it completed, 128 + the
+    /// signal when one stopped it, 1 on a failure (the bus-fault policy's included), 3 without a confirmed safe state.
+    static func exit(after result: NetworkRunResult) throws {
+        let status = exitStatus(result.termination, safeState: result.safeState)
+        if status != 0 { throw ExitCode(status) }
     }
 }
 
@@ -142,6 +160,8 @@ struct NetworkSummary: Encodable {
         var pulses: Int
         var spikes: Int
         var spikesPerSecond: Double
+        /// Samples of this neuron skipped after every read failed (the bus-fault policy).
+        var skippedSamples: Int
     }
     var elapsedSeconds: Double
     var samples: Int
@@ -152,6 +172,8 @@ struct NetworkSummary: Encodable {
     var spikesNotRecorded: Int
     var timing: LoopTimingReport
     var realtime: RealtimeReport?
+    /// Bus faults of every neuron, by kind and cost, as `run` reports them (`summary.bus_faults`).
+    var busFaults: BusFaultReport
     var termination: String
     var safeState: String
     /// Per neuron id, what its DAC holds after the safe state, read back over the bus (nil: the read failed).
@@ -161,23 +183,26 @@ struct NetworkSummary: Encodable {
 
     enum CodingKeys: String, CodingKey {
         case elapsedSeconds, samples, channels, externalSpikesReceived, routedPulsesDropped, pulsesNotRecorded,
-             spikesNotRecorded, timing, realtime, termination, safeState, dacReadBackVolts, sinks
+             spikesNotRecorded, timing, realtime, busFaults, termination, safeState, dacReadBackVolts, sinks
     }
 
     init(result r: NetworkRunResult, forwarding: ForwardingReport?) {
         elapsedSeconds = r.elapsed.seconds
         samples = r.samples
-        channels = r.channelIDs.map { id in
+        channels = r.channelIDs.indices.map { i in
+            let id = r.channelIDs[i]
             let n = r.spikes(channel: id).count
             return Channel(neuron: id, pulses: r.pulses(channel: id).count, spikes: n,
-                           spikesPerSecond: r.elapsed > .zero ? Double(n) / r.elapsed.seconds : 0)
+                           spikesPerSecond: r.elapsed > .zero ? Double(n) / r.elapsed.seconds : 0,
+                           skippedSamples: i < r.skippedSamples.count ? r.skippedSamples[i] : 0)
         }
         externalSpikesReceived = r.externalSpikes
         routedPulsesDropped = r.droppedPulses
         pulsesNotRecorded = r.pulsesNotRecorded
         spikesNotRecorded = r.spikesNotRecorded
         timing = r.timing
-        termination = RunSummary.describe(r.termination)
+        busFaults = r.busFaults
+        termination = RunSummary.describe(r.termination, busFaults: r.busFaults)
         safeState = r.safeState == .reached ? "reached (every DAC at 0 V, powered down)" : "FAILED: \(r.safeState)"
         sinks = forwarding?.sinks ?? []
     }
@@ -192,7 +217,8 @@ struct NetworkSummary: Encodable {
     var text: String {
         var out = ["elapsed             \(formatted(elapsedSeconds, digits: 3)) s, \(samples) samples"]
         for c in channels {
-            out.append("neuron \(c.neuron)            \(c.pulses) pulses, \(c.spikes) spikes (\(formatted(c.spikesPerSecond, digits: 2)) /s)")
+            out.append("neuron \(c.neuron)            \(c.pulses) pulses, \(c.spikes) spikes (\(formatted(c.spikesPerSecond, digits: 2)) /s)"
+                       + (c.skippedSamples > 0 ? ", \(c.skippedSamples) samples skipped (bus faults)" : ""))
         }
         if externalSpikesReceived > 0 { out.append("external spikes     \(externalSpikesReceived) received") }
         if routedPulsesDropped > 0 { out.append("routed pulses       \(routedPulsesDropped) dropped (queue full)") }
@@ -201,6 +227,7 @@ struct NetworkSummary: Encodable {
         }
         out += timingLines(timing)
         for s in sinks { out.append("sink \(s.name): delivered \(s.delivered), failed \(s.failures)\(s.lastError.map { "; last error: \($0)" } ?? "")") }
+        if let line = busFaultLine(busFaults) { out.append(line) }
         out.append("ended               \(termination)")
         out.append("safe state          \(([safeState] + readBackText).joined(separator: "; "))")
         if let realtime { out.append(realtimeLine(realtime)) }
@@ -209,10 +236,12 @@ struct NetworkSummary: Encodable {
 }
 
 extension RunSummary {
-    static func describe(_ t: Termination) -> String {
+    /// How a run ended, in the summary's words (`RunSummary.termination`'s, for a bus-fault policy stop too).
+    static func describe(_ t: Termination, busFaults: BusFaultReport = .none) -> String {
         switch t {
         case .completed: "completed"
         case .stopped(let s): s.map { "stopped by signal \($0)" } ?? "stopped"
+        case .failed(let e) where busFaults.stoppedByPolicy: "stopped by the bus-fault policy (\(busFaults.policy)): \(e)"
         case .failed(let e): "failed: \(e)"
         case .overrunStorm(let n): "stopped after \(n) consecutive overruns"
         }
@@ -363,7 +392,7 @@ struct SenseCommand: ParsableCommand {
             channel = try NetworkChannel.onBoard(board.runtime, id: neuronID, generator: EncodedPulses(encoder: encoder, feed: feed))
             loop = try NetworkLoop(channels: [channel], configuration: .init(sampleRate: runOptions.sampling.sampleRate.frequency, duration: runLength),
                                    clock: board.clockForRun(runOptions.realtimeFlags.realtime || listen != nil || (input == "-" && duration != nil)),
-                                   stop: processStop, realtime: board.realtimeOptions(runOptions))
+                                   stop: processStop, realtime: board.realtimeOptions(runOptions), faultPolicy: runOptions.busFaults.policy)
         } catch {
             printError("\(board.path): \(error)")
             throw ExitCode(2)
@@ -374,7 +403,8 @@ struct SenseCommand: ParsableCommand {
             "output_range": "\(encoder.configuration.output.lowerBound):\(encoder.configuration.output.upperBound) \(coding.coding.unit)",
             "neuron": String(neuronID),
         ]
-        _ = try board.execute(loop: loop, forwarder: nil, options: runOptions, protocolInfo: info, detector: channel.detector)
+        let result = try board.execute(loop: loop, forwarder: nil, options: runOptions, protocolInfo: info, detector: channel.detector)
+        try NetworkBoard.exit(after: result)
     }
 }
 
@@ -467,7 +497,8 @@ struct NetworkCommand: ParsableCommand {
             loop = try NetworkLoop(channels: channels, routes: file.routes,
                                    configuration: .init(sampleRate: runOptions.sampling.sampleRate.frequency, duration: duration.duration),
                                    clock: board.clockForRun(runOptions.realtimeFlags.realtime || file.listen != nil || file.send != nil),
-                                   stop: processStop, forwarder: forwarder, inbox: inbox, realtime: realtime, source: network)
+                                   stop: processStop, forwarder: forwarder, inbox: inbox, realtime: realtime,
+                                   faultPolicy: runOptions.busFaults.policy, source: network)
         } catch {
             printError("\(error)")
             throw ExitCode(2)
@@ -480,7 +511,7 @@ struct NetworkCommand: ParsableCommand {
             if counts.rejected > 0 { printError("\(counts.rejected) datagrams refused; last: \(counts.lastError ?? "")") }
             if counts.dropped > 0 { printError("\(counts.dropped) received spikes dropped: the loop was behind by the inbox's capacity") }
         }
-        _ = result
+        try NetworkBoard.exit(after: result)
     }
 }
 

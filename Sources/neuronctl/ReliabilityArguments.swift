@@ -2,6 +2,26 @@ import ArgumentParser
 import NeuronControl
 import NeuronHAL
 
+/// `--bus-fault-policy`, `--inject-faults`: what a run does when a bus transfer fails, and (simulated boards only)
+/// faults to test that with (`run`, `sense`, `network`). One option group (declared here, beside the argument types,
+/// like the groups in OptionGroups.swift), so the flags read and parse the same in every command.
+struct BusFaultOptions: ParsableArguments {
+    @Option(name: .customLong("bus-fault-policy"), help: ArgumentHelp(BusFaultPolicyArgument.help, valueName: "policy"))
+    var busFaultPolicy = BusFaultPolicyArgument(.tolerant)
+
+    @Option(name: .customLong("inject-faults"), help: ArgumentHelp(FaultInjectionArgument.help, valueName: "rate"))
+    var injectFaults: FaultInjectionArgument?
+
+    var policy: BusFaultPolicy { busFaultPolicy.policy }
+}
+
+/// The summary's `bus faults` line (nil when no transfer failed), for `run`, `sense` and `network` alike.
+func busFaultLine(_ f: BusFaultReport) -> String? {
+    guard f.failedTransfers > 0 || f.stoppedByPolicy else { return nil }
+    let kinds = f.byKind.keys.sorted().map { "\($0) \(f.byKind[$0]!)" }.joined(separator: ", ")
+    return "bus faults          \(f.failedTransfers) failed transfers (\(kinds)); recovered by retry \(f.recoveredByRetry), samples skipped \(f.skippedSamples) (max \(f.maxConsecutiveSkipped) in a row); policy \(f.policy)"
+}
+
 /// `--bus-fault-policy stop | retry:R,safe-state:N` (see `BusFaultPolicy`).
 struct BusFaultPolicyArgument: ExpressibleByArgument, Sendable {
     var policy: BusFaultPolicy

@@ -59,11 +59,7 @@ struct RunCommand: ParsableCommand {
     @Option(name: .customLong("spike-out-width"), help: ArgumentHelp("Width of the pulse on the board's spike-out line per spike (0 disables it).", valueName: "us"))
     var spikeOutWidth = DurationArgument<Microseconds>(.microseconds(500))
 
-    @Option(name: .customLong("bus-fault-policy"), help: ArgumentHelp(BusFaultPolicyArgument.help, valueName: "policy"))
-    var busFaultPolicy = BusFaultPolicyArgument(.tolerant)
-
-    @Option(name: .customLong("inject-faults"), help: ArgumentHelp(FaultInjectionArgument.help, valueName: "rate"))
-    var injectFaults: FaultInjectionArgument?
+    @OptionGroup var busFaults: BusFaultOptions
 
     @Option(name: .customLong("sim-state"), help: ArgumentHelp("Simulated boards only: keep the DAC and GPIO registers in FILE, so they outlive this process (for `neuronctl supervise` and its tests).", valueName: "file"))
     var simState: String?
@@ -96,7 +92,7 @@ struct RunCommand: ParsableCommand {
         do {
             session = try RunSession(
                 boardPath: boardOptions.board, neuronID: neuronOptions.neuron, train: train, sampleRate: sampling.sampleRate.frequency,
-                seed: sampling.seed, model: sampling.model?.kind, recordTrace: false, stateFile: simState, injectFaults: injectFaults,
+                seed: sampling.seed, model: sampling.model?.kind, recordTrace: false, stateFile: simState, injectFaults: busFaults.injectFaults,
                 recording: reporting.record != nil)
         } catch let e as CLIError {
             printError(e.description)
@@ -147,7 +143,7 @@ struct RunCommand: ParsableCommand {
         let forwarderReport = startForwarder(forwarder, realtime: timed, loopPriority: rt.loopPriority,
                                              loopCPU: rt.cpu, placement: rt.forwarderCPU)
         traceWriter?.start()
-        let faultPolicy = busFaultPolicy.policy
+        let faultPolicy = busFaults.policy
         let traceStream = traceWriter?.stream
         // When timed, the loop runs on its own thread with SCHED_FIFO, affinity, locked memory and the DMA-latency
         // request, each where permitted; this thread waits.
@@ -184,12 +180,9 @@ struct RunCommand: ParsableCommand {
             if let r = realtimeReport { text += "\n" + realtimeLine(r) }
             print(text)
         }
-        switch (result.termination, result.safeState) {
-        case (_, .failed): throw ExitCode(3)
-        case (.completed, _): if recorded { return } else { throw ExitCode(2) }
-        case (.stopped(let signal), _): throw ExitCode(128 + (signal ?? 2))
-        case (.failed, _), (.overrunStorm, _): throw ExitCode(1)
-        }
+        let status = exitStatus(result.termination, safeState: result.safeState)
+        if status == 0 && !recorded { throw ExitCode(2) }
+        if status != 0 { throw ExitCode(status) }
     }
 
     /// Where this run's files go.
@@ -313,11 +306,7 @@ func textSummary(session: RunSession, result: RunResult, summary s: RunSummary, 
     if let h = forwarding.handoffMicros, h.count > 0 {
         out.append("forwarder hand-over p50 \(f(h.p50, 1)) us, p99 \(f(h.p99, 1)) us, max \(f(h.max, 1)) us (from the loop's stamp to the forwarding thread; part of each sink's latency)")
     }
-    let f = s.busFaults
-    if f.failedTransfers > 0 || f.stoppedByPolicy {
-        let kinds = f.byKind.keys.sorted().map { "\($0) \(f.byKind[$0]!)" }.joined(separator: ", ")
-        out.append("bus faults          \(f.failedTransfers) failed transfers (\(kinds)); recovered by retry \(f.recoveredByRetry), samples skipped \(f.skippedSamples) (max \(f.maxConsecutiveSkipped) in a row); policy \(f.policy)")
-    }
+    if let line = busFaultLine(s.busFaults) { out.append(line) }
     if s.traceSamplesDropped > 0 { out.append("trace file          \(s.traceSamplesDropped) rows dropped (the disk was too slow)") }
     if forwarding.droppedAtLoop > 0 { out.append("forwarding ring     \(forwarding.droppedAtLoop) events dropped (forwarder behind)") }
     out.append("ended               \(s.termination)")

@@ -35,13 +35,13 @@ struct NetworkCommandTests {
             ["network", "--board", CLI.mockBoard, "--network", Self.path("Boards/networks/udp-sender.yaml"),
              "--send", "127.0.0.1:\(port)", "--duration", "1.5", "--sample-rate", "5k", "--json"], in: dir.url)
         #expect(sender.exited(0), "\(sender.description)")
-        // The receiver runs until stopped (SIGINT ends a run through the safe state and still writes its files):
-        // a fixed duration could end before a slow-starting sender on a loaded machine.
+        // The receiver runs until stopped (SIGINT ends a run through the safe state and still writes its files, then
+        // exits 128 + 2, as `run` does): a fixed duration could end before a slow-starting sender on a loaded machine.
         try await Task.sleep(for: .milliseconds(300))
         _ = kill(receiver.pid, SIGINT)
         if try await !receiver.wait(timeout: .seconds(20)) { receiver.kill(); Issue.record("receiver still running") }
         let rx = receiver.outcome()
-        #expect(rx.exited(0) && rx.stdout.contains("stopped by signal 2"), "\(rx.description)")
+        #expect(rx.exited(128 + SIGINT) && rx.stdout.contains("stopped by signal 2"), "\(rx.description)")
 
         struct Summary: Decodable {
             struct Channel: Decodable { var neuron: Int; var pulses: Int; var spikes: Int }
@@ -64,7 +64,7 @@ struct NetworkCommandTests {
         #expect(replay.exited(0) && replay.stdout.contains("matches the recording"), "\(replay.description)")
     }
 
-    @Test("a real-time network run stopped by SIGINT leaves every DAC at 0 V and reports its timing")
+    @Test("a real-time network run stopped by SIGINT leaves every DAC at 0 V, reports its timing and exits 130")
     func realtimeNetworkStoppedBySIGINT() async throws {
         let dir = try TemporaryDirectory()
         let child = try CLI.Child(
@@ -94,7 +94,7 @@ struct NetworkCommandTests {
             return
         }
         let r = child.outcome()
-        #expect(r.exited(0), "\(r.description)")
+        #expect(r.exited(130), "\(r.description)")  // 128 + SIGINT, as `run`
         struct Summary: Decodable {
             struct Timing: Decodable {
                 struct Latency: Decodable { var count: Int }
@@ -124,6 +124,78 @@ struct NetworkCommandTests {
         // The recording is written however the run ends.
         let replay = try await CLI.run(["replay", dir.path("rt.json")], in: dir.url)
         #expect(replay.exited(0) && replay.stdout.contains("matches the recording"), "\(replay.description)")
+    }
+
+    @Test("sense stopped by SIGINT exits 130 (128 + the signal, as run) after the safe state")
+    func senseStoppedBySIGINT() async throws {
+        let dir = try TemporaryDirectory()
+        let port = Int.random(in: 20_000...60_000)
+        // --listen paces the run by the real clock: it lasts until signalled.
+        let child = try CLI.Child(["sense", "--board", CLI.mockBoard, "--listen", "127.0.0.1:\(port)", "--duration", "120",
+                                   "--sample-rate", "5k", "--json"], in: dir.url)
+        defer { child.kill() }
+        try await Task.sleep(for: .milliseconds(500))
+        let handlerDeadline = ContinuousClock.now + .seconds(10)
+        while !child.catches(SIGINT) {
+            guard ContinuousClock.now < handlerDeadline, child.process.isRunning else {
+                Issue.record("neuronctl sense did not install a SIGINT handler within 10 s: \(child.outcome().description)")
+                return
+            }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        try await Task.sleep(for: .milliseconds(200))
+        try #require(child.process.isRunning, "the 120 s run ended before it was signalled")
+        _ = kill(child.pid, SIGINT)
+        guard try await child.wait(timeout: .seconds(15)) else {
+            Issue.record("neuronctl sense still running 15 s after SIGINT; killed")
+            return
+        }
+        let r = child.outcome()
+        #expect(r.exited(130), "\(r.description)")
+        let summary = try jsonObject(Data(r.stdout.utf8))
+        #expect(string(summary, "termination") == "stopped by signal 2")
+        #expect(string(summary, "safe_state")?.hasPrefix("reached") == true)
+        #expect(number(summary, "dac_read_back_volts", "0") == 0)
+    }
+
+    @Test("network with injected bus faults: the default policy retries and completes (0); --bus-fault-policy stop ends at the first (1)")
+    func networkBusFaultPolicy() async throws {
+        let dir = try TemporaryDirectory()
+        let base = ["network", "--board", Self.path("Boards/mock-two-neurons.yaml"), "--network", Self.path("Boards/networks/two-neuron-loop.yaml"),
+                    "--duration", "1", "--sample-rate", "5k", "--inject-faults", "nak=0.01,eio=0.01,timeout=0.01"]
+        let tolerant = try await CLI.run(base + ["--json"], in: dir.url)
+        #expect(tolerant.exited(0), "\(tolerant.description)")
+        let t = try jsonObject(Data(tolerant.stdout.utf8))
+        #expect(string(t, "bus_faults", "policy") == "retry:2,safe-state:10")
+        let failed = try #require(number(t, "bus_faults", "failed_transfers"))
+        let recovered = try #require(number(t, "bus_faults", "recovered_by_retry"))
+        #expect(failed > 50 && recovered > 0 && recovered <= failed, "failed \(failed), recovered \(recovered)")
+        #expect(number(t, "bus_faults", "adc_read_failures").map { $0 > 0 && $0 <= failed } == true)
+        let kinds = (t["bus_faults"] as? [String: Any])?["by_kind"] as? [String: Any]
+        #expect(Set(kinds?.keys.map { $0 } ?? []) == ["no-acknowledge", "bus-fault", "timed-out"], "\(String(describing: kinds))")
+        #expect((t["bus_faults"] as? [String: Any])?["stopped_by_policy"] as? Bool == false)
+        #expect(string(t, "termination") == "completed")
+        let channels = t["channels"] as? [[String: Any]] ?? []
+        #expect(channels.count == 2 && channels.allSatisfy { $0["skipped_samples"] is NSNumber })
+
+        let stop = try await CLI.run(base + ["--json", "--bus-fault-policy", "stop"], in: dir.url)
+        #expect(stop.exited(1), "\(stop.description)")
+        let s = try jsonObject(Data(stop.stdout.utf8))
+        #expect(string(s, "bus_faults", "policy") == "stop")
+        #expect(number(s, "bus_faults", "failed_transfers") == 1 && number(s, "bus_faults", "recovered_by_retry") == 0)
+        #expect(string(s, "termination")?.hasPrefix("failed: ") == true, "\(stop.stdout)")
+        #expect(string(s, "safe_state")?.hasPrefix("reached") == true)
+        #expect(number(s, "elapsed_seconds").map { $0 < 0.9 } == true)
+
+        // The text summary carries the same line as `run`'s.
+        let text = try await CLI.run(base, in: dir.url)
+        #expect(text.exited(0) && text.stdout.contains("bus faults          \(Int(failed)) failed transfers ("), "\(text.description)")
+        #expect(text.stdout.contains("policy retry:2,safe-state:10"))
+
+        // Simulated boards only.
+        let hardware = try await CLI.run(["network", "--board", Self.path("Boards/rpi4.yaml"), "--network", Self.path("Boards/networks/two-neuron-loop.yaml"),
+                                          "--duration", "1", "--inject-faults", "0.01"], in: dir.url)
+        #expect(hardware.exited(2) && hardware.stderr.contains("--inject-faults applies to simulated boards only"), "\(hardware.description)")
     }
 
     @Test("replay: 0 on the golden recording, 1 with a changed detector")

@@ -79,7 +79,7 @@ import Testing
         let sense = SenseCommand.helpMessage(columns: 1000)
         let network = NetworkCommand.helpMessage(columns: 1000)
         let population = SimulateCommand.Population.helpMessage(columns: 1000)
-        for flag in ["--board", "--sample-rate", "--seed", "--model", "--record", "--json"] {
+        for flag in ["--board", "--sample-rate", "--seed", "--model", "--record", "--json", "--bus-fault-policy", "--inject-faults"] {
             let line = helpLine(flag, in: run)
             #expect(line != nil, "run --help lacks \(flag)")
             #expect(helpLine(flag, in: sense) == line && helpLine(flag, in: network) == line, "\(flag)")
@@ -218,7 +218,28 @@ import Testing
         #expect(r.priority == d.priority && r.cpu == d.cpu && r.noMlock == d.noMlock && r.overrunPolicy.policy == d.overrunPolicy.policy)
     }
 
+    /// `network` and `sense` take `run`'s bus-fault flags, from the same group, with the same default (`tolerant`).
+    @Test func networkAndSenseTakeTheBusFaultFlags() throws {
+        let network = try #require(try Neuronctl.parseAsRoot(
+            ["network", "--network", "n.yaml", "--duration", "1", "--bus-fault-policy", "retry:1,safe-state:4",
+             "--inject-faults", "nak=0.01,timeout=0.02"]) as? NetworkCommand)
+        #expect(network.runOptions.busFaults.policy.description == "retry:1,safe-state:4")
+        let injected = try #require(network.runOptions.busFaults.injectFaults)
+        #expect(injected.nak == 0.01 && injected.timeout == 0.02 && injected.eio == 0 && injected.corrupt == 0)
+        let sense = try #require(try Neuronctl.parseAsRoot(["sense", "--input", "v.csv", "--bus-fault-policy", "stop"]) as? SenseCommand)
+        #expect(sense.runOptions.busFaults.policy.description == "stop" && sense.runOptions.busFaults.injectFaults == nil)
+        // Defaults, as for `run`.
+        let plain = try #require(try Neuronctl.parseAsRoot(["network", "--network", "n.yaml", "--duration", "1"]) as? NetworkCommand)
+        let plainSense = try #require(try Neuronctl.parseAsRoot(["sense", "--input", "v.csv"]) as? SenseCommand)
+        let tolerant = "retry:2,safe-state:10"
+        #expect(try parseRun([]).busFaults.policy.description == tolerant)
+        #expect(plain.runOptions.busFaults.policy.description == tolerant && plainSense.runOptions.busFaults.policy.description == tolerant)
+        #expect(plain.runOptions.busFaults.injectFaults == nil)
+    }
+
     @Test(arguments: [
+        (["network", "--network", "n.yaml", "--duration", "1", "--bus-fault-policy", "retry:11,safe-state:3"], "--bus-fault-policy"),
+        (["sense", "--input", "v.csv", "--inject-faults", "nak=0.5,bogus=1"], "--inject-faults"),
         (["network", "--network", "n.yaml", "--duration", "1", "--priority", "100"], "1-99"),
         (["network", "--network", "n.yaml", "--duration", "1", "--cpu", "-1"], "--cpu"),
         (["sense", "--input", "v.csv", "--overrun-policy", "safe-state:0"], "--overrun-policy"),
