@@ -437,3 +437,41 @@ final class GatedOutput<Output: AnalogOutput, Gate: DigitalOutput>: AnalogOutput
         if let failure { throw failure }
     }
 }
+
+/// What a neuron's stimulus DAC holds after a run, read back over its bus.
+public struct DACReadBack: Sendable {
+    /// The voltage it outputs; nil when every read failed.
+    public var voltage: Voltage?
+    public var poweredDown: Bool
+    /// Reads that failed before the one that answered (or all of them).
+    public var failedReads: Int
+    public var lastError: HardwareError?
+
+    /// For summaries: "DAC reads back 0.000 V, powered down", with the failed reads when there were any.
+    public var text: String {
+        guard let voltage else { return "DAC read-back FAILED after \(failedReads) reads: \(lastError.map { "\($0)" } ?? "no answer")" }
+        let retried = failedReads == 0 ? "" : " (after \(failedReads) failed read\(failedReads == 1 ? "" : "s"))"
+        return "DAC reads back \(voltage)\(poweredDown ? ", powered down" : "")\(retried)"
+    }
+}
+
+extension BoardRuntime.NeuronHardware {
+    /// Reads the stimulus DAC back, up to `attempts` times while the bus fails: a read changes nothing on the chip,
+    /// so repeating it is safe, and one NAK on a noisy bus should not turn a safe state that was reached into an
+    /// unknown one in the report. A DAC that never answers is reported with the last error.
+    public func readBackStimulus(attempts: Int) -> DACReadBack {
+        precondition(attempts >= 1, "at least one read")
+        var failures = 0
+        var last: HardwareError?
+        while failures < attempts {
+            do {
+                let r = try readBackStimulus()
+                return DACReadBack(voltage: r.voltage, poweredDown: r.poweredDown, failedReads: failures, lastError: last)
+            } catch {
+                failures += 1
+                last = error
+            }
+        }
+        return DACReadBack(voltage: nil, poweredDown: false, failedReads: failures, lastError: last)
+    }
+}

@@ -113,12 +113,8 @@ struct NetworkBoard {
         var readBack: [(id: Int, volts: Double?, text: String)] = []
         for neuron in description.neurons {
             guard let hw = try? runtime.neuron(id: neuron.id) else { continue }
-            do {
-                let r = try hw.readBackStimulus()
-                readBack.append((neuron.id, r.voltage.volts, "neuron \(neuron.id) DAC reads back \(r.voltage)\(r.poweredDown ? ", powered down" : "")"))
-            } catch {
-                readBack.append((neuron.id, nil, "neuron \(neuron.id) DAC read-back FAILED: \(error)"))
-            }
+            let dac = hw.readBackStimulus(attempts: 3)
+            readBack.append((neuron.id, dac.voltage?.volts, "neuron \(neuron.id) \(dac.text)"))
         }
         if let path = options.reporting.record {
             let recording = Recording(tool: "neuronctl \(Neuronctl.version)", board: .init(path: self.path, runtime: runtime),

@@ -157,15 +157,9 @@ struct RunCommand: ParsableCommand {
         }
 
         // Read the DAC back over its bus: the report says what the chip holds, not what we asked for.
-        let readBack: String
-        var readBackVolts: Double?
-        do {
-            let r = try session.hardware.readBackStimulus()
-            readBackVolts = r.voltage.volts
-            readBack = "DAC reads back \(r.voltage)\(r.poweredDown ? ", powered down" : "")"
-        } catch {
-            readBack = "DAC read-back FAILED: \(error)"
-        }
+        let dac = session.hardware.readBackStimulus(attempts: 3)
+        let readBack = dac.text
+        let readBackVolts = dac.voltage?.volts
 
         let summary = RunSummary(result)
         try writeRecords(session: session, result: result, summary: summary, forwarding: forwarding,

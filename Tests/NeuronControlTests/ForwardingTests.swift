@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import Synchronization
 import Testing
 import NeuronControl
@@ -50,22 +51,32 @@ struct ForwardingTests {
     }
 
     @Test("One producer and one consumer on two threads: every value once, in order")
-    func ringConcurrent() async {
+    func ringConcurrent() {
         let ring = SPSCRing<Int>(capacity: 64)
         let n = 200_000
-        let consumer = Task.detached { () -> Bool in
+        // The consumer is a thread of its own, not a task: this test spins pushing, and a task could wait forever
+        // for a pool thread held by spinning tests (two on a 2-core machine).
+        final class Outcome: Sendable {
+            let inOrder = Atomic<Bool>(true)
+            let done = DispatchSemaphore(value: 0)
+        }
+        let outcome = Outcome()
+        let consumer = Thread {
             var expected = 0
             while expected < n {
                 if let v = ring.pop() {
-                    if v != expected { return false }
+                    if v != expected { outcome.inOrder.store(false, ordering: .relaxed); break }
                     expected += 1
                 }
             }
-            return true
+            outcome.done.signal()
         }
+        consumer.start()
         var i = 0
-        while i < n { if ring.push(i) { i += 1 } }
-        #expect(await consumer.value)
+        while i < n && outcome.inOrder.load(ordering: .relaxed) { if ring.push(i) { i += 1 } }
+        outcome.done.wait()
+        let inOrder = outcome.inOrder.load(ordering: .relaxed)
+        #expect(inOrder)
     }
 
     @Test("A sink that blocks forever loses only its own events; the run and the other sinks are unaffected")
