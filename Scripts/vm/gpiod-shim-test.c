@@ -255,6 +255,28 @@ static void outputs(const char *chip) {
     if (out) cgpiod_release(out);
 }
 
+/// A request for one edge only (`rising`: 1 rising, 0 falling) on `line` reports that edge and not the other.
+/// The line is left at the level the wanted edge's opposite sets (pulled up after a falling-only check, down after
+/// a rising-only one).
+static void single_edge(const char *chip, unsigned int line, cgpiod_line_settings s, int rising) {
+    const char *name = rising ? "rising" : "falling";
+    const char *wanted = rising ? "pull-up" : "pull-down", *other = rising ? "pull-down" : "pull-up";
+    s.edge = rising ? CGPIOD_EDGE_RISING : CGPIOD_EDGE_FALLING;
+    sim_pull(line, other);
+    cgpiod_request *r = cgpiod_request_line(chip, rising ? "shim-rising" : "shim-falling", &s);
+    check(r != NULL, "request line %u with %s edges only", line, name);
+    if (!r) return;
+    cgpiod_edge_event e = {0};
+    sim_pull(line, wanted);
+    int got = next_edge(r, &e);
+    check(got == 0 && e.rising == rising, "%s-only: the %s edge is reported (rising %d)", name, name, e.rising);
+    sim_pull(line, other);
+    char what[64];
+    snprintf(what, sizeof what, "%s-only: the %s edge", name, rising ? "falling" : "rising");
+    check_no_edge(r, 50, what);
+    cgpiod_release(r);
+}
+
 static void inputs(const char *chip) {
     // Driven from outside through gpio-sim's pull.
     sim_pull(3, "pull-up");
@@ -351,33 +373,9 @@ static void edges(const char *chip) {
     check_no_edge(r, 20, "after the burst");
     cgpiod_release(r);
 
-    // Rising only: the falling edge is not reported.
-    s.edge = CGPIOD_EDGE_RISING;
-    r = cgpiod_request_line(chip, "shim-rising", &s);
-    check(r != NULL, "request line 6 with rising edges only");
-    if (r) {
-        cgpiod_edge_event e = {0};
-        sim_pull(line, "pull-up");
-        int got = next_edge(r, &e);
-        check(got == 0 && e.rising == 1, "rising-only: the rising edge is reported (rising %d)", e.rising);
-        sim_pull(line, "pull-down");
-        check_no_edge(r, 50, "rising-only: the falling edge");
-        cgpiod_release(r);
-    }
-    // Falling only.
-    s.edge = CGPIOD_EDGE_FALLING;
-    sim_pull(line, "pull-up");
-    r = cgpiod_request_line(chip, "shim-falling", &s);
-    check(r != NULL, "request line 6 with falling edges only");
-    if (r) {
-        cgpiod_edge_event e = {0};
-        sim_pull(line, "pull-down");
-        int got = next_edge(r, &e);
-        check(got == 0 && e.rising == 0, "falling-only: the falling edge is reported (rising %d)", e.rising);
-        sim_pull(line, "pull-up");
-        check_no_edge(r, 50, "falling-only: the rising edge");
-        cgpiod_release(r);
-    }
+    // Rising only, then falling only: the other edge is not reported.
+    single_edge(chip, line, s, 1);
+    single_edge(chip, line, s, 0);
     // Active-low: edges are logical, an electrical fall is a rising edge.
     s.edge = CGPIOD_EDGE_BOTH;
     s.active_low = 1;

@@ -16,21 +16,29 @@ verdict() {
 }
 fail() { echo "vm: $*"; verdict FAIL; }
 
+# A gpio-sim chip with one bank: NAME LINES NAMED PREFIX [LABEL]: LINES lines, the first NAMED of them named
+# PREFIX0, PREFIX1, ... Sets sim_chip (gpiochipN) and sim_dir (its sysfs directory, where the pulls are set).
+sim_bank() {
+    d=/sys/kernel/config/gpio-sim/$1
+    mkdir "$d" "$d/bank0" || return 1
+    echo "$2" >"$d/bank0/num_lines"
+    [ -z "${5:-}" ] || echo "$5" >"$d/bank0/label"
+    i=0
+    while [ $i -lt "$3" ]; do
+        mkdir "$d/bank0/line$i"
+        echo "$4$i" >"$d/bank0/line$i/name"
+        i=$((i + 1))
+    done
+    echo 1 >"$d/live" || return 1
+    sim_chip=$(cat "$d/bank0/chip_name")
+    sim_dir=/sys/devices/platform/$(cat "$d/dev_name")/$sim_chip
+}
+
 # gpio-sim: one bank of 28 lines named like a Raspberry Pi header (GPIO0..GPIO27).
-sim=/sys/kernel/config/gpio-sim/neuron
-mkdir "$sim" "$sim/bank0" || fail "gpio-sim configfs is missing"
-echo 28 >"$sim/bank0/num_lines"
-i=0
-while [ $i -lt 28 ]; do
-    mkdir "$sim/bank0/line$i"
-    echo "GPIO$i" >"$sim/bank0/line$i/name"
-    i=$((i + 1))
-done
-echo 1 >"$sim/live" || fail "gpio-sim did not go live"
-chip=$(cat "$sim/bank0/chip_name")
-dev=$(cat "$sim/dev_name")
+sim_bank neuron 28 28 GPIO || fail "gpio-sim configfs is missing or the chip did not go live"
+chip=$sim_chip
 export NEURONHIL_VM_GPIOCHIP=/dev/$chip
-export NEURONHIL_VM_GPIOSIM=/sys/devices/platform/$dev/$chip
+export NEURONHIL_VM_GPIOSIM=$sim_dir
 
 # i2c-stub: ADS1015 at 0x48, ADS1115 at 0x49, MCP4725 at 0x60.
 insmod /vm/i2c-stub.ko chip_addr=0x48,0x49,0x60 || fail "insmod i2c-stub"
@@ -76,31 +84,16 @@ fi
 # The libgpiod shim's C checks (Scripts/vm/gpiod-shim-test.c), built once against each library: bookworm's 1.6 (the
 # branch the tests above use) and trixie's 2.x (current Raspberry Pi OS). Each build gets a fresh gpio-sim bank of
 # 8 lines (SHIM0..SHIM6 and an unnamed one) with a label of its own.
-shim_bank() {  # NAME LABEL -> shim_chip (gpiochipN), shim_sim (its sysfs directory)
-    d=/sys/kernel/config/gpio-sim/$1
-    mkdir "$d" "$d/bank0" || return 1
-    echo 8 >"$d/bank0/num_lines"
-    echo "$2" >"$d/bank0/label"
-    i=0
-    while [ $i -lt 7 ]; do
-        mkdir "$d/bank0/line$i"
-        echo "SHIM$i" >"$d/bank0/line$i/name"
-        i=$((i + 1))
-    done
-    echo 1 >"$d/live" || return 1
-    shim_chip=$(cat "$d/bank0/chip_name")
-    shim_sim=/sys/devices/platform/$(cat "$d/dev_name")/$shim_chip
-}
 for api in 1 2; do
     echo "== libgpiod $api.x through the shim (gpiod-shim-test-v$api)"
-    if ! shim_bank shim-v$api neuronhil-shim-v$api; then
+    if ! sim_bank shim-v$api 8 7 SHIM neuronhil-shim-v$api; then
         echo "vm: no gpio-sim bank for the v$api shim checks"
         status=FAIL
         continue
     fi
     t0=$(cut -d' ' -f1 /proc/uptime)
     /vm/lib/ld-linux-x86-64.so.2 --library-path /vm/lib /vm/gpiod-shim-test-v$api \
-        $api /dev/$shim_chip $shim_sim neuronhil-shim-v$api >/tmp/shim.txt 2>&1 || status=FAIL
+        $api /dev/$sim_chip $sim_dir neuronhil-shim-v$api >/tmp/shim.txt 2>&1 || status=FAIL
     t1=$(cut -d' ' -f1 /proc/uptime)
     cat /tmp/shim.txt
     echo "vm: the libgpiod $api.x shim checks took $(awk "BEGIN { printf \"%.2f\", $t1 - $t0 }") s"
