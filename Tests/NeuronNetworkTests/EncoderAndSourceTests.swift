@@ -4,6 +4,7 @@ import NeuronControl
 import NeuronHAL
 import NeuronNetwork
 import NeuronSinks
+import Synchronization
 import Testing
 
 /// The repository root, found from this file so tests run from any working directory.
@@ -196,5 +197,32 @@ struct LiveValueFeedTests {
         }
         #expect(torn == 0 && backwards == 0, "\(torn) torn, \(backwards) out of order in \(reads) reads")
         #expect(feed.value(at: 0) == Double(n) * 1.000_000_1)
+    }
+}
+
+@Suite("UDP receiver")
+struct UDPReceiverTests {
+    @Test("sleeping in recvfrom or draining every millisecond, every datagram arrives, whole, and stop returns",
+          arguments: [nil, Duration.milliseconds(1)])
+    func receivesEveryDatagram(drainEvery: Duration?) throws {
+        final class Received: Sendable {
+            let count = Atomic<Int>(0)
+            let whole = Atomic<Bool>(true)
+        }
+        let received = Received()
+        let receiver = try UDPReceiver(host: "127.0.0.1", port: 0)
+        receiver.start(drainEvery: drainEvery) { bytes, sender in
+            if bytes.count != 12 || !sender.hasPrefix("127.0.0.1:") { received.whole.store(false, ordering: .relaxed) }
+            received.count.add(1, ordering: .relaxed)
+        }
+        let sink = try UDPJAERSink(host: "127.0.0.1", port: receiver.port)
+        for i in 0..<20 {
+            try sink.deliver(SpikeEvent(phase: .crossing, index: i, channel: 0, pulseIndex: i, onset: 0, crossing: Int64(i) * 1000,
+                                        peakTime: 0, peak: .zero, energy: .picojoules(0), biasTime: .zero, fullyFormed: false))
+        }
+        let deadline = ContinuousClock.now + .seconds(5)
+        while received.count.load(ordering: .relaxed) < 20 && ContinuousClock.now < deadline { usleep(1000) }
+        receiver.stop()
+        #expect(received.count.load(ordering: .relaxed) == 20 && received.whole.load(ordering: .relaxed))
     }
 }
