@@ -60,8 +60,9 @@ echo "== swift test"
 swift test --skip-build
 
 # Deterministic, so it is a check, not a timing: a loop tick must not allocate, in a single-neuron run (ControlLoop)
-# or a network run (NetworkLoop), nor a forwarded spike. The bench exits 1 when a figure is not 0; each figure is
-# also checked here, so a bench that stopped measuring one (or printing it) fails too.
+# or a network run (NetworkLoop, driven by pulse trains or by a live feed), nor a forwarded spike. The bench exits 1
+# when a figure is not 0; each figure is also checked here, so a bench that stopped measuring one (or printing it)
+# fails too.
 echo "== allocations per loop tick (release)"
 swift build -c release --product neuronhil-alloc-bench
 bench=$(mktemp)
@@ -70,7 +71,8 @@ if ! .build/release/neuronhil-alloc-bench Boards/mock.yaml Boards/mock-two-neuro
     echo "error: the allocation bench failed (see above)." >&2
     exit 1
 fi
-for figure in "allocations per tick" "allocations per network tick" "allocations per forwarded spike"; do
+for figure in "allocations per tick" "allocations per network tick" "allocations per live sense tick" \
+    "allocations per forwarded spike"; do
     if ! grep -qx "$figure: 0 (target 0)" "$bench"; then
         echo "error: '$figure' is not 0 (see above)." >&2
         exit 1

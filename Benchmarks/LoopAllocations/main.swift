@@ -210,29 +210,38 @@ func fewest(_ repetitions: Int, _ run: () throws -> Measurement) rethrows -> Mea
     return best
 }
 
+/// One figure of the header: a warm-up run (lazy runtime metadata, first-use caches), then the fewest allocations
+/// of three runs at each of two lengths; prints both runs and "allocations per NAME: X (target 0)", returns X.
+func allocationsPerTick(_ name: String, short shortLabel: String, long longLabel: String,
+                        warmUp: () throws -> Measurement, short: () throws -> Measurement,
+                        long: () throws -> Measurement) throws -> Double {
+    _ = try warmUp()
+    let s = try fewest(3, short), l = try fewest(3, long)
+    let perTick = Double(l.mallocs - s.mallocs) / Double(l.ticks - s.ticks)
+    print("\(shortLabel): \(s.ticks) ticks, \(s.spikes) spikes, \(s.mallocs) allocations (fixed per run)")
+    print("\(longLabel): \(l.ticks) ticks, \(l.spikes) spikes, \(l.mallocs) allocations (fixed per run)")
+    print("allocations per \(name): \(perTick == 0 ? "0" : String(perTick)) (target 0)")
+    return perTick
+}
+
 MallocInterposerSwift.initialize()
 do {
-    _ = try measure(pulses: 10, path: path, forwarded: true)  // warm-up: lazy runtime metadata, first-use caches
-    let short = try fewest(3) { try measure(pulses: 330, path: path, forwarded: true) }
-    let long = try fewest(3) { try measure(pulses: 660, path: path, forwarded: true) }
-    let perTick = Double(long.mallocs - short.mallocs) / Double(long.ticks - short.ticks)
-    print("run of 330 pulses: \(short.ticks) ticks, \(short.spikes) spikes, \(short.mallocs) allocations (fixed per run)")
-    print("run of 660 pulses: \(long.ticks) ticks, \(long.spikes) spikes, \(long.mallocs) allocations (fixed per run)")
-    print("allocations per tick: \(perTick == 0 ? "0" : String(perTick)) (target 0)")
-    _ = try measureNetwork(seconds: 0.2, boardPath: networkBoard, networkPath: networkFile)  // warm-up
-    let netShort = try fewest(3) { try measureNetwork(seconds: 3, boardPath: networkBoard, networkPath: networkFile) }
-    let netLong = try fewest(3) { try measureNetwork(seconds: 6, boardPath: networkBoard, networkPath: networkFile) }
-    let perNetworkTick = Double(netLong.mallocs - netShort.mallocs) / Double(netLong.ticks - netShort.ticks)
-    print("network run of 3 s (\(networkFile) on \(networkBoard)): \(netShort.ticks) ticks, \(netShort.spikes) spikes, \(netShort.mallocs) allocations (fixed per run)")
-    print("network run of 6 s: \(netLong.ticks) ticks, \(netLong.spikes) spikes, \(netLong.mallocs) allocations (fixed per run)")
-    print("allocations per network tick: \(perNetworkTick == 0 ? "0" : String(perNetworkTick)) (target 0)")
-    _ = try measureLiveSense(seconds: 0.2, boardPath: path)  // warm-up
-    let senseShort = try fewest(3) { try measureLiveSense(seconds: 3, boardPath: path) }
-    let senseLong = try fewest(3) { try measureLiveSense(seconds: 6, boardPath: path) }
-    let perSenseTick = Double(senseLong.mallocs - senseShort.mallocs) / Double(senseLong.ticks - senseShort.ticks)
-    print("live sense run of 3 s (rate-coded from a feed posted to by another thread): \(senseShort.ticks) ticks, \(senseShort.spikes) spikes, \(senseShort.mallocs) allocations (fixed per run)")
-    print("live sense run of 6 s: \(senseLong.ticks) ticks, \(senseLong.spikes) spikes, \(senseLong.mallocs) allocations (fixed per run)")
-    print("allocations per live sense tick: \(perSenseTick == 0 ? "0" : String(perSenseTick)) (target 0)")
+    let perTick = try allocationsPerTick(
+        "tick", short: "run of 330 pulses", long: "run of 660 pulses",
+        warmUp: { try measure(pulses: 10, path: path, forwarded: true) },
+        short: { try measure(pulses: 330, path: path, forwarded: true) },
+        long: { try measure(pulses: 660, path: path, forwarded: true) })
+    let perNetworkTick = try allocationsPerTick(
+        "network tick", short: "network run of 3 s (\(networkFile) on \(networkBoard))", long: "network run of 6 s",
+        warmUp: { try measureNetwork(seconds: 0.2, boardPath: networkBoard, networkPath: networkFile) },
+        short: { try measureNetwork(seconds: 3, boardPath: networkBoard, networkPath: networkFile) },
+        long: { try measureNetwork(seconds: 6, boardPath: networkBoard, networkPath: networkFile) })
+    let perSenseTick = try allocationsPerTick(
+        "live sense tick", short: "live sense run of 3 s (rate-coded from a feed posted to by another thread)",
+        long: "live sense run of 6 s",
+        warmUp: { try measureLiveSense(seconds: 0.2, boardPath: path) },
+        short: { try measureLiveSense(seconds: 3, boardPath: path) },
+        long: { try measureLiveSense(seconds: 6, boardPath: path) })
     let fewer = try forwardingAllocations(spikes: 500), more = try forwardingAllocations(spikes: 1000)
     let perSpike = Double(more - fewer) / 500
     print("forwarding 500 / 1000 spikes through the UDP sink: \(fewer) / \(more) allocations")
