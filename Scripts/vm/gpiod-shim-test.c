@@ -132,18 +132,17 @@ static void resolve(const char *chip, const char *label, const char *name) {
     r = cgpiod_resolve_chip(label, path, sizeof path);
     check(r == 0 && strcmp(path, chip) == 0, "resolve %s (a label) -> %s", label, r == 0 ? path : strerror(errno));
 
-    errno = 0;
-    r = cgpiod_resolve_chip("no-such-label", path, sizeof path);
-    check_errno(r == -1, errno, ENOENT, "resolve no-such-label");
-    errno = 0;
-    r = cgpiod_resolve_chip("gpiochip99", path, sizeof path);
-    check_errno(r == -1, errno, ENOENT, "resolve gpiochip99");
-    errno = 0;
-    r = cgpiod_resolve_chip("/dev/gpiochip99", path, sizeof path);
-    check_errno(r == -1, errno, ENOENT, "resolve /dev/gpiochip99");
-    errno = 0;
-    r = cgpiod_resolve_chip("", path, sizeof path);
-    check_errno(r == -1, errno, EINVAL, "resolve \"\"");
+    static const struct { const char *chip, *what; int errno_wanted; } refused[] = {
+        {"no-such-label", "resolve no-such-label", ENOENT},
+        {"gpiochip99", "resolve gpiochip99", ENOENT},
+        {"/dev/gpiochip99", "resolve /dev/gpiochip99", ENOENT},
+        {"", "resolve \"\"", EINVAL},
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        errno = 0;
+        r = cgpiod_resolve_chip(refused[i].chip, path, sizeof path);
+        check_errno(r == -1, errno, refused[i].errno_wanted, refused[i].what);
+    }
 }
 
 static void chip_info(const char *chip, const char *label, const char *name) {

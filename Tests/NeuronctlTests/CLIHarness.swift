@@ -174,6 +174,18 @@ enum CLI {
             return true
         }
 
+        /// Waits until the child has installed a handler for `signal` (before that, the signal would kill it by
+        /// default action; a slow start on a loaded machine must not make a test flaky). False if it has not within
+        /// `timeout`, or has exited.
+        func waitForHandler(_ signal: Int32, timeout: Duration = .seconds(10)) async throws -> Bool {
+            let deadline = ContinuousClock.now + timeout
+            while !catches(signal) {
+                guard ContinuousClock.now < deadline, process.isRunning else { return false }
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            return true
+        }
+
         /// SIGKILL, then reap.
         func kill() {
             if process.isRunning {

@@ -78,13 +78,9 @@ struct NetworkCommandTests {
         // starve them. The settings themselves are `run`'s, tested there and in RealtimeHelperTests.
         // Signal only once the handler is installed (before that SIGINT would kill it by default action).
         try await Task.sleep(for: .milliseconds(700))
-        let handlerDeadline = ContinuousClock.now + .seconds(10)
-        while !child.catches(SIGINT) {
-            guard ContinuousClock.now < handlerDeadline, child.process.isRunning else {
-                Issue.record("neuronctl did not install a SIGINT handler within 10 s")
-                return
-            }
-            try await Task.sleep(for: .milliseconds(10))
+        guard try await child.waitForHandler(SIGINT) else {
+            Issue.record("neuronctl did not install a SIGINT handler within 10 s")
+            return
         }
         try await Task.sleep(for: .milliseconds(300))
         // 120 s asked for: a loaded machine (the whole suite runs in parallel) may take long to get here.
@@ -139,13 +135,9 @@ struct NetworkCommandTests {
                                    "--sample-rate", "5k", "--json"], in: dir.url)
         defer { child.kill() }
         try await Task.sleep(for: .milliseconds(500))
-        let handlerDeadline = ContinuousClock.now + .seconds(10)
-        while !child.catches(SIGINT) {
-            guard ContinuousClock.now < handlerDeadline, child.process.isRunning else {
-                Issue.record("neuronctl sense did not install a SIGINT handler within 10 s: \(child.outcome().description)")
-                return
-            }
-            try await Task.sleep(for: .milliseconds(10))
+        guard try await child.waitForHandler(SIGINT) else {
+            Issue.record("neuronctl sense did not install a SIGINT handler within 10 s: \(child.outcome().description)")
+            return
         }
         try await Task.sleep(for: .milliseconds(200))
         try #require(child.process.isRunning, "the 120 s run ended before it was signalled")

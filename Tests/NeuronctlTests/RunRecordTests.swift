@@ -94,13 +94,9 @@ extension NeuronctlCLITests {
                                        "--record", "stopped.json"], in: dir.url)
             defer { child.kill() }
             try await Task.sleep(for: .milliseconds(800))
-            let deadline = ContinuousClock.now + .seconds(10)
-            while !child.catches(SIGINT) {
-                guard ContinuousClock.now < deadline, child.process.isRunning else {
-                    Issue.record("neuronctl did not install a SIGINT handler within 10 s")
-                    return
-                }
-                try await Task.sleep(for: .milliseconds(10))
+            guard try await child.waitForHandler(SIGINT) else {
+                Issue.record("neuronctl did not install a SIGINT handler within 10 s")
+                return
             }
             try #require(child.process.isRunning, "the 30 s real-time run ended before it was signalled")
             child.process.interrupt()

@@ -43,13 +43,9 @@ extension NeuronctlCLITests {
             // ~0.7 s into the run, and only once the handlers are installed (a signal before that would kill the
             // process by default action: a slow start on a loaded machine must not make the test flaky).
             try await Task.sleep(for: .milliseconds(700))
-            let handlerDeadline = ContinuousClock.now + .seconds(10)
-            while !child.catches(signal.number) {
-                guard ContinuousClock.now < handlerDeadline, child.process.isRunning else {
-                    Issue.record("neuronctl did not install a \(signal.name) handler within 10 s")
-                    return
-                }
-                try await Task.sleep(for: .milliseconds(10))
+            guard try await child.waitForHandler(signal.number) else {
+                Issue.record("neuronctl did not install a \(signal.name) handler within 10 s")
+                return
             }
             try #require(child.process.isRunning, "the 20 s real-time run ended before it was signalled")
 
