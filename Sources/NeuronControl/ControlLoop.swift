@@ -82,20 +82,6 @@ final class TraceStorage: @unchecked Sendable {  // written by one thread before
     }
 }
 
-/// One column of a trace: a read-only random-access collection that keeps its storage alive. Sendable because
-/// nothing writes the storage once a run has returned it.
-public struct TraceColumn<Element: BitwiseCopyable>: RandomAccessCollection, @unchecked Sendable {
-    let storage: TraceStorage
-    let base: UnsafePointer<Element>
-    public let count: Int
-    public var startIndex: Int { 0 }
-    public var endIndex: Int { count }
-    public subscript(i: Int) -> Element {
-        precondition(i >= 0 && i < count, "trace index out of range")
-        return base[i]
-    }
-}
-
 /// The recorded trace: parallel columns, one entry per sample.
 public struct Trace: Sendable {
     /// Sample times, nanoseconds from the run's start.
@@ -109,10 +95,10 @@ public struct Trace: Sendable {
     public var count: Int { time.count }
 
     init(storage: TraceStorage, count: Int) {
-        time = TraceColumn(storage: storage, base: UnsafePointer(storage.time), count: count)
-        stimulus = TraceColumn(storage: storage, base: UnsafePointer(storage.stimulus), count: count)
-        membrane = TraceColumn(storage: storage, base: UnsafePointer(storage.membrane), count: count)
-        pulse = TraceColumn(storage: storage, base: UnsafePointer(storage.pulse), count: count)
+        time = TraceColumn(owner: storage, base: UnsafePointer(storage.time), count: count)
+        stimulus = TraceColumn(owner: storage, base: UnsafePointer(storage.stimulus), count: count)
+        membrane = TraceColumn(owner: storage, base: UnsafePointer(storage.membrane), count: count)
+        pulse = TraceColumn(owner: storage, base: UnsafePointer(storage.pulse), count: count)
     }
 }
 

@@ -1,7 +1,7 @@
 import NeuronHAL
 
 /// The figures a person reads after a run, computed from a `RunResult`.
-public struct RunSummary: Sendable, Hashable, Codable {
+public struct LegacyRunSummary: Sendable, Hashable, Codable {
     public struct Stats: Sendable, Hashable, Codable {
         public var count: Int
         public var mean: Double

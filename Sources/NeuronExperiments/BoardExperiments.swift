@@ -93,7 +93,7 @@ public enum BoardExperiments {
             for r in 0..<repetitions {
                 let s = Self.seed(base: seed, point: i, repetition: r, repetitions: repetitions)
                 let result = try runner(point.train, s, false)
-                let summary = RunSummary(result)
+                let summary = LegacyRunSummary(result)
                 rows.append(TuningRow(
                     point: point, repetition: r, seed: s, pulsesApplied: summary.pulsesApplied, firedPulses: summary.firedPulses,
                     spikes: summary.spikes, probability: summary.firingProbabilityPerPulse,

@@ -51,18 +51,6 @@ public enum Mapping: String, Sendable, Hashable, CaseIterable, Codable {
     case log
 }
 
-/// One pulse as the encoder asks for it: amplitude, width and the time to the next pulse.
-public struct PulseShape: Sendable, Hashable {
-    public var amplitude: Voltage
-    public var width: Duration
-    public var period: Duration
-    public init(amplitude: Voltage, width: Duration, period: Duration) {
-        self.amplitude = amplitude
-        self.width = width
-        self.period = period
-    }
-}
-
 /// What an encoder does: which parameter carries the value, the value range, the output range and the fixed
 /// parameters of the others.
 public struct EncoderConfiguration: Sendable, Hashable {

@@ -1,25 +1,11 @@
 public import NeuronHAL
 public import NeuronControl
 
-/// Where a channel's own pulses come from (besides routed spikes): asked at `nextStart` for the pulse to apply.
-public protocol PulseGenerator: AnyObject {
-    /// When the next pulse should start, ns from the run's start; `Int64.max` when the generator has finished.
-    var nextStart: Int64 { get }
-    /// Called once `nextStart` has come and the channel is free: the pulse to apply now, or nil (nothing now; the
-    /// generator has moved `nextStart` on).
-    func fire(at time: Int64) -> PulseShape?
-    /// At most how many pulses it gives in the first `duration` ns of a run, or nil when it cannot say. Sizes the
-    /// run's pulse record, allocated before the first tick (pulses beyond it are applied but not recorded, and
-    /// counted in `NetworkRunResult.pulsesNotRecorded`).
-    func maximumPulses(within duration: Int64) -> Int?
-}
-
-extension PulseGenerator {
-    public func maximumPulses(within duration: Int64) -> Int? { nil }
-}
+/// Transitional name for NeuronControl's `PulseSource`.
+public typealias PulseGenerator = PulseSource
 
 /// A sensor value stream through an encoder: one pulse per period of the current value's pulse.
-public final class EncodedPulses: PulseGenerator {
+public final class EncodedPulses: PulseSource {
     public let encoder: StimulusEncoder
     public let feed: any ValueFeed
     /// How often to look again while no value has arrived yet.
@@ -51,48 +37,6 @@ public final class EncodedPulses: PulseGenerator {
     }
 }
 
-/// A fixed pulse train (e.g. the paper's Fig. 2c protocol on the first neuron of a loop).
-public final class TrainPulses: PulseGenerator {
-    public let train: PulseTrain
-    private var k = 0
-    public init(_ train: PulseTrain) { self.train = train }
-    public var nextStart: Int64 { k < train.count ? train.pulseStart(k) : .max }
-    public func fire(at time: Int64) -> PulseShape? {
-        k += 1
-        return PulseShape(amplitude: train.amplitude, width: train.width, period: train.period)
-    }
-    public func maximumPulses(within duration: Int64) -> Int? { train.count }
-}
-
-/// A route: each spike of a source makes `pulses` pulses of `amplitude` × `width` on channel `target`, the first
-/// `delay` after the spike's threshold crossing, then one every `interval`. Weight is the amplitude or the pulse
-/// count. Checked against the target's limits when the network is built (`NetworkLoop.init`).
-public struct Route: Sendable, Hashable {
-    public enum Source: Sendable, Hashable {
-        /// A neuron channel on this board (its id).
-        case channel(Int)
-        /// A jAER address received over UDP (another board's channel id, by convention).
-        case external(Int32)
-    }
-    public var source: Source
-    public var target: Int
-    public var amplitude: Voltage
-    public var width: Duration
-    public var pulses: Int
-    public var interval: Duration
-    public var delay: Duration
-    public init(source: Source, target: Int, amplitude: Voltage = .volts(0.75), width: Duration = .milliseconds(5),
-                pulses: Int = 1, interval: Duration = .milliseconds(15), delay: Duration = .zero) {
-        self.source = source
-        self.target = target
-        self.amplitude = amplitude
-        self.width = width
-        self.pulses = pulses
-        self.interval = interval
-        self.delay = delay
-    }
-}
-
 /// One neuron of a network run: its hardware, limits, detector settings and optional own pulse source.
 public final class NetworkChannel {
     public let id: Int
@@ -114,21 +58,6 @@ public final class NetworkChannel {
     }
 }
 
-/// A network refused before anything touched a DAC.
-public struct NetworkError: Error, Sendable, Hashable, CustomStringConvertible {
-    public var source: String
-    public var key: String
-    public var problem: String
-    public var fix: String
-    public init(source: String, key: String, problem: String, fix: String) {
-        self.source = source
-        self.key = key
-        self.problem = problem
-        self.fix = fix
-    }
-    public var description: String { "\(source): \(key): \(problem) Fix: \(fix)" }
-}
-
 /// What a network run does.
 public struct NetworkRunConfiguration: Sendable, Hashable {
     public var sampleRate: Frequency
@@ -145,17 +74,6 @@ public struct NetworkRunConfiguration: Sendable, Hashable {
         self.recordTrace = recordTrace
         self.routedPulseCapacity = routedPulseCapacity
     }
-}
-
-/// One applied pulse.
-public struct PulseRecord: Sendable, Hashable, Codable {
-    public var channel: Int
-    public var index: Int
-    public var startNs: Int64
-    public var endNs: Int64
-    public var amplitudeVolts: Double
-    /// What made it: "own" (generator), "route <source>" or "external <address>".
-    public var cause: String
 }
 
 /// Everything a network run produced.

@@ -146,7 +146,7 @@ struct ExperimentCommand: ParsableCommand {
             var spikeMeta = options.metadata(session, experiment: "fig2c", figure: nil, file: "fig2c-spikes.csv")
             spikeMeta += protocolKeys + [("read_with", "pandas.read_csv(path, comment='#')")]
             try write(RunRecords.spikesCSV(result.spikes, metadata: spikeMeta), to: spikesPath, flag: "--output")
-            let s = RunSummary(result)
+            let s = LegacyRunSummary(result)
             print("fig2c on board \(session.runtime.description.board.name): \(BoardExperiments.describe(train)), \(pulses) pulses, model \(session.model.rawValue), seed \(options.seed)")
             print("spikes              \(s.spikes) on \(s.firedPulses) of \(s.pulsesApplied) pulses (firing probability \(formatted(s.firingProbabilityPerPulse, digits: 3)))")
             if s.spikes > 0 {

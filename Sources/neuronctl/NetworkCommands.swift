@@ -198,7 +198,7 @@ struct NetworkSummary: Encodable {
         spikesNotRecorded = r.spikesNotRecorded
         timing = r.timing
         busFaults = r.busFaults
-        termination = RunSummary.describe(r.termination, busFaults: r.busFaults)
+        termination = LegacyRunSummary.describe(r.termination, busFaults: r.busFaults)
         safeState = r.safeState == .reached ? "reached (every DAC at 0 V, powered down)" : "FAILED: \(r.safeState)"
         sinks = forwarding?.sinks ?? []
     }
@@ -231,8 +231,8 @@ struct NetworkSummary: Encodable {
     }
 }
 
-extension RunSummary {
-    /// How a run ended, in the summary's words (`RunSummary.termination`'s, for a bus-fault policy stop too).
+extension LegacyRunSummary {
+    /// How a run ended, in the summary's words (`LegacyRunSummary.termination`'s, for a bus-fault policy stop too).
     static func describe(_ t: Termination, busFaults: BusFaultReport = .none) -> String {
         switch t {
         case .completed: "completed"

@@ -18,7 +18,7 @@ extension RunCommand {
         let keys: Set = ["neuron", "amplitude_v", "width_ms", "frequency_hz", "pulses", "sample_rate_hz"]
         var info = Dictionary(uniqueKeysWithValues: session.metadata("recording").filter { keys.contains($0.0) })
         info["command"] = "run"
-        info["termination"] = RunSummary.describe(result.termination)
+        info["termination"] = LegacyRunSummary.describe(result.termination)
         let recording = Recording(tool: "neuronctl \(Neuronctl.version)", board: .init(path: session.boardPath, runtime: session.runtime),
                                   protocolInfo: info, run: result, membrane: membrane.values)
         do {

@@ -161,7 +161,7 @@ struct RunCommand: ParsableCommand {
         let readBack = dac.text
         let readBackVolts = dac.voltage?.volts
 
-        let summary = RunSummary(result)
+        let summary = LegacyRunSummary(result)
         try writeRecords(session: session, result: result, summary: summary, forwarding: forwarding,
                          dacReadBackVolts: readBackVolts, realtime: realtimeReport, files: files)
         let recorded = writeRecording(session: session, result: result)
@@ -189,7 +189,7 @@ struct RunCommand: ParsableCommand {
 
     /// Writes the JSON summary (the spike record and the trace were streamed during the run), whole to a temporary
     /// name and renamed, so a reader never sees half a file.
-    func writeRecords(session: RunSession, result: RunResult, summary: RunSummary, forwarding: ForwardingReport,
+    func writeRecords(session: RunSession, result: RunResult, summary: LegacyRunSummary, forwarding: ForwardingReport,
                       dacReadBackVolts: Double?, realtime: RealtimeReport?, files: [String: String]) throws {
         var report = RunReport(session: session, summary: summary, forwarding: forwarding, files: files, dacReadBackVolts: dacReadBackVolts)
         report.realtime = realtime
@@ -230,13 +230,13 @@ struct RunReport: Encodable {
     var seed: UInt64
     var neuron: Int
     var stimulus: ProtocolInfo
-    var summary: RunSummary
+    var summary: LegacyRunSummary
     var forwarding: ForwardingReport
     var realtime: RealtimeReport?
     var dacReadBackVolts: Double?
     var files: [String: String]
 
-    init(session: RunSession, summary: RunSummary, forwarding: ForwardingReport, files: [String: String], dacReadBackVolts: Double?) {
+    init(session: RunSession, summary: LegacyRunSummary, forwarding: ForwardingReport, files: [String: String], dacReadBackVolts: Double?) {
         let t = session.configuration.train
         board = session.runtime.description.board.name
         boardFile = session.boardPath
@@ -260,7 +260,7 @@ struct RunReport: Encodable {
     }
 }
 
-func textSummary(session: RunSession, result: RunResult, summary s: RunSummary, forwarding: ForwardingReport, readBack: String,
+func textSummary(session: RunSession, result: RunResult, summary s: LegacyRunSummary, forwarding: ForwardingReport, readBack: String,
                  files: [String: String]) -> String {
     let t = session.configuration.train
     func f(_ x: Double, _ d: Int) -> String { formatted(x, digits: d) }

@@ -4,6 +4,7 @@
 import Foundation
 import Testing
 import NeuronNetwork
+import NeuronControl
 import NeuronTestSupport
 
 let inputFuzzIterations = Int(ProcessInfo.processInfo.environment["NEURONHIL_FUZZ_ITERATIONS"] ?? "") ?? 2_000

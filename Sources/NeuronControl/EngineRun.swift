@@ -1,0 +1,328 @@
+import NeuronHAL
+
+/// One channel's state during a run: its handles and everything its ticks change. Kept in one preallocated array.
+struct ChannelState {
+    let id: Int
+    let stimulus: SafeStimulusOutput
+    let membrane: any AnalogInput
+    let source: (any PulseSource)?
+    let spikeOut: (any DigitalOutput)?
+    let traceStream: TraceStream?
+    let maxDutyCycle: Double
+    let switchingThreshold: Voltage
+    var detector: SpikeDetector
+    var isOn = false
+    /// The current pulse's end (while `isOn`); the earliest the next pulse may start (the duty-cycle limit).
+    var end: Int64 = 0
+    var earliest: Int64 = 0
+    /// The next stimulus edge (`Int64.max`: none), recomputed whenever the channel's pulses change.
+    var edge = Int64.max
+    var pulses = 0
+    var stimulusState = StimulusState.idle
+    var commanded: Float = 0
+    /// This tick's membrane reading, volts (NaN: skipped).
+    var reading = 0.0
+    var spikeOutRelease = Int64.max
+    var skips = BusFaultHandler.Skips()
+    var statistics = SpikeStatistics()
+
+    init(_ ch: EngineChannel, sampleInterval: Duration) {
+        id = ch.id
+        stimulus = ch.stimulus
+        membrane = ch.membrane
+        source = ch.source
+        spikeOut = ch.spikeOut
+        traceStream = ch.traceStream
+        maxDutyCycle = ch.limits.maxDutyCycle
+        switchingThreshold = ch.detector.switchingThreshold
+        detector = SpikeDetector(configuration: ch.detector, channel: ch.id, sampleInterval: sampleInterval)
+    }
+}
+
+/// One applied pulse as the loop keeps it (`PulseRecord` once the run is over).
+struct AppliedPulse {
+    var channel: Int
+    var index: Int
+    var start: Int64
+    var end: Int64
+    var amplitude: Double
+    var cause: PulseCause
+}
+
+/// The state of one `Engine.run()`: everything its ticks touch, allocated in `init`, before the first tick. The
+/// tick is split by step (spike-out release, stimulus edges, sample, detection, routing), each a small function
+/// inlined into `loop()`.
+struct EngineRun<Clock: MonotonicClock> {
+    let engine: Engine
+    let clock: Clock
+    let n: Int
+    let state: UnsafeMutablePointer<ChannelState>
+    let queues: PendingPulseQueues
+    let pulses: FixedRecord<AppliedPulse>
+    let spikes: FixedRecord<SpikeEvent>
+    let trace: TraceBuffer?
+    let interval: Int64
+    let end: Int64
+    let spikeOutWidth: Int64
+    let forwarder: SpikeForwarder?
+    var faults: BusFaultHandler
+    var timing: LoopTimer
+    var termination = Termination.completed
+    var samples = 0
+    var recorded = 0
+    var dropped = 0
+    var external = 0
+    var nextSample: Int64 = 0
+    /// The latest sample's time, ns from the start.
+    var now: Int64 = 0
+    let t0: MonotonicInstant
+
+    init(engine: Engine, clock: Clock) {
+        self.engine = engine
+        self.clock = clock
+        let cfg = engine.configuration
+        n = engine.channels.count
+        interval = max(1, cfg.sampleRate.period.nanosecondsValue)
+        end = cfg.duration.nanosecondsValue
+        spikeOutWidth = cfg.spikeOutWidth.nanosecondsValue
+        forwarder = engine.forwarder
+        state = .allocate(capacity: n)
+        for (c, ch) in engine.channels.enumerated() {
+            (state + c).initialize(to: ChannelState(ch, sampleInterval: cfg.sampleRate.period))
+        }
+        queues = PendingPulseQueues(channels: n, capacity: cfg.routedPulseCapacity)
+        var bound = 0
+        for c in 0..<n { bound += engine.pulseBound(c, end: end) }
+        pulses = FixedRecord(capacity: min(bound, cfg.recordLimit))
+        // The physics fires at most once per pulse; the slack covers a noisy trace on hardware.
+        spikes = FixedRecord(capacity: min(bound + 64 * n, cfg.recordLimit))
+        trace = cfg.keepTrace ? TraceBuffer(capacity: Int(end / interval) + 2, channels: n, allocator: engine.buffers) : nil
+        faults = BusFaultHandler(policy: engine.faultPolicy)
+        timing = LoopTimer(clock: engine.realtime.timingClock, policy: engine.realtime.overrunPolicy)
+        t0 = clock.now
+        for c in 0..<n { state[c].edge = nextEdge(c) }
+        timing.start()
+    }
+
+    /// The ticks, until the run is over or something ends it.
+    mutating func loop() {
+        let timed = timing.timed
+        do throws(HardwareError) {
+            while true {
+                if engine.stop.isRequested {
+                    termination = .stopped(signal: engine.stop.signal)
+                    return
+                }
+                let (edge, release) = pendingWork()
+                if nextSample > end && edge == .max && release == .max { return }
+                let deadline = min(edge, nextSample, release)
+                clock.sleep(until: MonotonicInstant(nanoseconds: t0.nanoseconds + deadline))
+                timing.woke(deadline: deadline)
+                if release <= deadline { try releaseSpikeOuts(at: deadline) }
+                // Stimulus edges before the sample, so a sample at the same instant sees the new levels.
+                if edge <= deadline { try applyEdges(at: deadline) }
+                if nextSample <= deadline { try sample() }
+                if timed, timing.finishTick(nextDeadline: nextDeadline()) {
+                    termination = .overrunStorm(consecutive: timing.consecutiveOverruns)
+                    return
+                }
+            }
+        } catch {
+            termination = .failed(error)
+        }
+    }
+
+    /// The earliest stimulus edge and spike-out release of any channel.
+    @inline(__always)
+    func pendingWork() -> (edge: Int64, release: Int64) {
+        var edge = Int64.max, release = Int64.max
+        for c in 0..<n {
+            edge = min(edge, state[c].edge)
+            release = min(release, state[c].spikeOutRelease)
+        }
+        return (edge, release)
+    }
+
+    @inline(__always)
+    func nextDeadline() -> Int64 {
+        let (edge, release) = pendingWork()
+        return min(edge, nextSample, release)
+    }
+
+    /// When channel `c` next changes its stimulus: the end of its pulse, or the start of the next (a routed one or
+    /// its source's, not before the duty-cycle limit allows), or `Int64.max` when no pulse starts before the end.
+    func nextEdge(_ c: Int) -> Int64 {
+        if state[c].isOn { return state[c].end }
+        let due = max(min(queues.firstStart(c), state[c].source?.nextStart ?? .max), state[c].earliest)
+        return due <= end ? due : .max
+    }
+
+    mutating func releaseSpikeOuts(at deadline: Int64) throws(HardwareError) {
+        for c in 0..<n where state[c].spikeOutRelease <= deadline {
+            state[c].spikeOutRelease = .max
+            try state[c].spikeOut?.set(.inactive)
+        }
+    }
+
+    mutating func applyEdges(at deadline: Int64) throws(HardwareError) {
+        for c in 0..<n where state[c].edge <= deadline {
+            if state[c].isOn {
+                try faults.write(.zero, to: state[c].stimulus)
+                state[c].isOn = false
+                state[c].commanded = 0
+                state[c].stimulusState.isOn = false
+            } else {
+                try startPulse(c, at: deadline)
+            }
+            state[c].edge = nextEdge(c)
+        }
+    }
+
+    /// Starts channel `c`'s next pulse: a routed one that is due first, else its source's.
+    mutating func startPulse(_ c: Int, at t: Int64) throws(HardwareError) {
+        let amplitude: Voltage, width: Int64, cause: PulseCause
+        if queues.firstStart(c) <= t {
+            let head = queues.removeFirst(c)
+            (amplitude, width, cause) = (head.amplitude, head.width, head.cause)
+        } else if let s = state[c].source, s.nextStart <= t, let p = s.fire(at: t) {
+            (amplitude, width, cause) = (p.amplitude, p.width.nanosecondsValue, .own)
+        } else {
+            return
+        }
+        try faults.write(amplitude, to: state[c].stimulus)
+        let k = state[c].pulses
+        state[c].pulses += 1
+        state[c].isOn = true
+        state[c].end = t + width
+        state[c].commanded = Float(amplitude.volts)
+        // The duty-cycle limit: the next pulse may start once width / maxDutyCycle has passed.
+        state[c].earliest = t + Int64((Double(width) / state[c].maxDutyCycle).rounded(.up))
+        state[c].stimulusState = StimulusState(pulseIndex: k, pulseStart: t, pulseEnd: t + width, isOn: true,
+                                               isSupraThreshold: amplitude > state[c].switchingThreshold)
+        pulses.append(AppliedPulse(channel: state[c].id, index: k, start: t, end: t + width, amplitude: amplitude.volts, cause: cause))
+    }
+
+    /// Reads every membrane (NaN: every read of it failed and its sample is skipped; throws once too many in a
+    /// row are lost), then records and detects on each, and takes the external spikes that arrived.
+    mutating func sample() throws(HardwareError) {
+        var read = 0
+        for c in 0..<n {
+            if let v = try faults.read(state[c].membrane, skips: &state[c].skips) {
+                state[c].reading = v.volts
+                read += 1
+            } else {
+                state[c].reading = .nan
+            }
+        }
+        let t = clock.now.nanoseconds - t0.nanoseconds
+        // No row when no channel could be read.
+        if read > 0 {
+            now = t
+            samples += 1
+            for c in 0..<n {
+                record(c)
+                try detect(c)
+            }
+            if trace != nil && recorded < trace!.capacity { recorded += 1 }
+        }
+        if let inbox = engine.inbox { takeExternal(inbox, at: t) }
+        nextSample += interval
+    }
+
+    @inline(__always)
+    mutating func record(_ c: Int) {
+        let reading = state[c].reading, commanded = state[c].commanded
+        let pulse = Int32(truncatingIfNeeded: state[c].stimulusState.pulseIndex)
+        state[c].traceStream?.push(TraceSample(time: now, stimulus: commanded, membrane: Float(reading), pulse: pulse))
+        if let trace, recorded < trace.capacity {
+            if c == 0 { trace.time[recorded] = now }
+            trace.store(row: recorded, channel: c, membrane: reading, stimulus: commanded, pulse: pulse)
+        }
+    }
+
+    /// Runs channel `c`'s detector on its reading (a skipped sample is not seen) and hands on what it finds.
+    @inline(__always)
+    mutating func detect(_ c: Int) throws(HardwareError) {
+        let v = state[c].reading
+        guard !v.isNaN, var spike = state[c].detector.process(time: now, membrane: .volts(v), stimulus: state[c].stimulusState)
+        else { return }
+        spike.detectedAt = timing.stamp()
+        if spike.phase == .crossing {
+            if let line = state[c].spikeOut {
+                try line.set(.active)
+                state[c].spikeOutRelease = now + spikeOutWidth
+            }
+            forwarder?.publish(spike)
+            for r in engine.routes.from[c] { schedule(r, at: now, cause: .route(spike.channel)) }
+        } else {
+            complete(spike, channel: c)
+        }
+    }
+
+    @inline(__always)
+    mutating func complete(_ spike: SpikeEvent, channel c: Int) {
+        forwarder?.publish(spike)
+        state[c].statistics.add(spike)
+        spikes.append(spike)
+    }
+
+    mutating func takeExternal(_ inbox: any ExternalSpikeSource, at t: Int64) {
+        while let address = inbox.next() {
+            external += 1
+            for r in engine.routes.external where engine.routes.routes[r].source == .external(address) {
+                schedule(r, at: t, cause: .external(address))
+            }
+        }
+    }
+
+    /// Queues the pulses route `r` makes for an event at `t`.
+    mutating func schedule(_ r: Int, at t: Int64, cause: PulseCause) {
+        let route = engine.routes.routes[r]
+        let target = engine.routes.target[r]
+        let delay = route.delay.nanosecondsValue, spacing = route.interval.nanosecondsValue
+        for k in 0..<route.pulses {
+            let p = PendingPulse(start: t + delay + Int64(k) * spacing, amplitude: route.amplitude,
+                                 width: route.width.nanosecondsValue, cause: cause)
+            if !queues.insert(p, channel: target) { dropped += 1 }
+        }
+        state[target].edge = nextEdge(target)
+    }
+
+    /// Ends spikes in progress, releases the spike-out lines, puts every channel in its safe state, and builds the
+    /// result (after the last tick: this allocates).
+    mutating func finish() -> EngineResult {
+        for c in 0..<n {
+            if var s = state[c].detector.finish(at: now) {
+                s.detectedAt = timing.stamp()
+                complete(s, channel: c)
+            }
+            if state[c].spikeOutRelease != .max { try? state[c].spikeOut?.set(.inactive) }
+        }
+        var safe = SafeStateOutcome.reached
+        for c in 0..<n {
+            do { try state[c].stimulus.enterSafeState() } catch { if case .reached = safe { safe = .failed(error) } }
+        }
+        defer {
+            state.deinitialize(count: n)
+            state.deallocate()
+        }
+        return result(safeState: safe)
+    }
+
+    func result(safeState: SafeStateOutcome) -> EngineResult {
+        let outcomes = (0..<n).map { c in
+            ChannelOutcome(id: state[c].id, pulsesApplied: state[c].pulses, skippedSamples: state[c].skips.total,
+                           statistics: state[c].statistics, traceSamplesDropped: state[c].traceStream?.dropped ?? 0)
+        }
+        let traces = trace.map { t in (0..<n).map { t.channelTrace($0, id: state[$0].id, count: recorded) } } ?? []
+        return EngineResult(
+            channels: outcomes, spikes: spikes.map { $0 },
+            pulses: pulses.map {
+                PulseRecord(channel: $0.channel, index: $0.index, startNs: $0.start, endNs: $0.end, amplitudeVolts: $0.amplitude,
+                            cause: $0.cause.text)
+            },
+            traces: traces, samples: samples, elapsed: clock.now - t0, termination: termination, safeState: safeState,
+            timing: timing.report(), busFaults: faults.report(), droppedPulses: dropped, externalSpikes: external,
+            pulsesNotRecorded: pulses.lost, spikesNotRecorded: spikes.lost)
+    }
+}
