@@ -25,6 +25,7 @@ let package = Package(
         // For the fuzz package (Fuzz/): the parsers it drives.
         .library(name: "NeuronSinks", targets: ["NeuronSinks"]),
         .library(name: "NeuronExperiments", targets: ["NeuronExperiments"]),
+        .library(name: "NeuronSession", targets: ["NeuronSession"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -46,7 +47,8 @@ let package = Package(
             name: "NeuronBoard",
             dependencies: ["NeuronHAL", "NeuronDrivers", "NeuronSim", "NeuronPhysics", "NeuronLinux", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict),
-        // Stimulus timeline, the control loop, spike detection, safe state, records.
+        // The engine: one real-time loop for N channels (pulse sources, routes, detection, spike-out lines, trace
+        // streams, bus-fault and overrun policies, safe state), the spike forwarder, records and summaries.
         .target(
             name: "NeuronControl",
             dependencies: ["NeuronHAL", .product(name: "Histogram", package: "hdrhistogram-swift")],
@@ -72,23 +74,31 @@ let package = Package(
             name: "NeuronNetwork",
             dependencies: ["NeuronHAL", "NeuronControl", "NeuronBoard", "NeuronSinks", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict),
+        // Plan -> outcome: brings a board up, wires inputs, sinks and trace files to the engine, runs it (real-time
+        // where asked), reads the DACs back, writes the summary and the recording. The only target below the CLI
+        // that knows both backends.
+        .target(
+            name: "NeuronSession",
+            dependencies: ["NeuronHAL", "NeuronControl", "NeuronSinks", "NeuronBoard", "NeuronNetwork", "NeuronSim", "NeuronPhysics",
+                           "NeuronLinux"],
+            swiftSettings: strict),
         // Scripted buses and trace assertions for tests only.
         .target(name: "NeuronTestSupport", dependencies: ["NeuronHAL", "NeuronPhysics"], swiftSettings: strict),
         .executableTarget(
             name: "neuronctl",
             dependencies: [
                 "NeuronHAL", "NeuronDrivers", "NeuronPhysics", "NeuronSim", "NeuronBoard", "NeuronControl", "NeuronSinks",
-                "NeuronLinux", "NeuronExperiments", "NeuronNetwork",
+                "NeuronLinux", "NeuronExperiments", "NeuronNetwork", "NeuronSession",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
 
-        // Counts heap allocations per loop tick on the mock board (ControlLoop and NetworkLoop) and per spike through the forwarder and the UDP
+        // Counts heap allocations per engine tick on the mock board (as run, sense and network build it) and per spike through the forwarder and the UDP
         // sink (both must be 0). Links ordo-one's malloc interposer.
         .executableTarget(
             name: "neuronhil-alloc-bench",
             dependencies: [
-                "NeuronHAL", "NeuronBoard", "NeuronControl", "NeuronSinks", "NeuronNetwork",
+                "NeuronHAL", "NeuronBoard", "NeuronControl", "NeuronSinks", "NeuronNetwork", "NeuronSession",
                 .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
             ],
             path: "Benchmarks/LoopAllocations",
@@ -101,11 +111,14 @@ let package = Package(
         .testTarget(name: "NeuronBoardTests", dependencies: ["NeuronBoard"], resources: []),
         .testTarget(name: "NeuronControlTests", dependencies: ["NeuronControl", "NeuronBoard", "NeuronSim", "NeuronTestSupport"]),
         .testTarget(name: "NeuronSinksTests", dependencies: ["NeuronSinks", "NeuronControl", "NeuronBoard", "NeuronSim", "NeuronTestSupport"]),
-        .testTarget(name: "NeuronctlTests", dependencies: ["neuronctl"]),
+        .testTarget(name: "NeuronctlTests", dependencies: ["neuronctl", "NeuronSession"]),
         .testTarget(name: "NeuronLinuxTests", dependencies: ["NeuronLinux", "NeuronDrivers", "NeuronBoard", "NeuronHAL"]),
         .testTarget(
-            name: "NeuronNetworkTests", dependencies: ["NeuronNetwork", "NeuronControl", "NeuronBoard", "NeuronHAL", "NeuronSinks", "NeuronTestSupport"],
+            name: "NeuronNetworkTests", dependencies: ["NeuronNetwork", "NeuronControl", "NeuronBoard", "NeuronHAL", "NeuronSinks", "NeuronTestSupport", "NeuronSession"],
             exclude: ["Fixtures"]),
-        .testTarget(name: "NeuronExperimentsTests", dependencies: ["NeuronExperiments", "NeuronBoard", "NeuronControl", "NeuronPhysics"]),
+        .testTarget(
+            name: "NeuronSessionTests",
+            dependencies: ["NeuronSession", "NeuronControl", "NeuronBoard", "NeuronNetwork", "NeuronHAL", "NeuronSim"]),
+        .testTarget(name: "NeuronExperimentsTests", dependencies: ["NeuronExperiments", "NeuronBoard", "NeuronControl", "NeuronPhysics", "NeuronSession"]),
     ]
 )

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Instructions per sample of the control loop on the mock board (Fig. 2c protocol, 10 kS/s), counted by valgrind's
+# Instructions per sample of the engine on the mock board (Fig. 2c protocol, 10 kS/s), counted by valgrind's
 # callgrind: deterministic, so two builds can be compared on a shared, noisy machine where wall time varies 2x.
 # The real-time factor itself is `neuronctl bench`; this is the tool for deciding whether a change made the path
 # cheaper. Installs valgrind when missing (Debian's package).
@@ -21,13 +21,14 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 # valgrind 3.19 cannot read the DWARF Swift 6 writes; the symbol table is enough.
 strip --strip-debug -o "$tmp/neuronctl" "$(swift build -c release --show-bin-path)/neuronctl"
-# Only what runs inside ControlLoop.run is counted (start-up, board loading and reporting are not).
-valgrind --tool=callgrind --callgrind-out-file="$tmp/cg.out" --toggle-collect='*NeuronControl0B4LoopC3run*' \
+# Only what runs inside the engine's ticks (EngineRun.loop) is counted: start-up, board loading, the run's set-up
+# and reporting are not.
+valgrind --tool=callgrind --callgrind-out-file="$tmp/cg.out" --toggle-collect='*NeuronControl9EngineRunV4loop*' \
     "$tmp/neuronctl" bench --repetitions 1 --board "$PWD/Boards/mock.yaml" > "$tmp/bench.txt" 2>/dev/null
 samples=$(sed -n 's/.* \([0-9][0-9]*\) samples at.*/\1/p' "$tmp/bench.txt")
 total=$(callgrind_annotate "$tmp/cg.out" 2>/dev/null | sed -n 's/^ *\([0-9,]*\) .*PROGRAM TOTALS.*/\1/p' | tr -d ,)
 [ -n "$total" ] && [ -n "$samples" ] || { echo "error: could not read the profile" >&2; exit 1; }
-echo "ControlLoop.run: $(( total / samples )) instructions per sample ($samples samples, Fig. 2c at 10 kS/s, mock board)"
+echo "Engine ticks: $(( total / samples )) instructions per sample ($samples samples, Fig. 2c at 10 kS/s, mock board)"
 echo "largest self costs, instructions per sample:"
 callgrind_annotate "$tmp/cg.out" 2>/dev/null | grep -E '^ *[0-9,]+ ' | grep -v 'PROGRAM TOTALS' | head -n "$top" |
     awk -v n="$samples" '{c=$1; gsub(",","",c); name=$0; sub(/^[^)]*%\) +/, "", name); sub(/ \[.*$/, "", name);

@@ -1,15 +1,15 @@
 // Heap allocations per loop tick, counted by ordo-one's malloc interposer (every malloc/calloc/realloc/
 // posix_memalign of the process goes through it).
 //
-// A run allocates a fixed number of blocks when it starts (trace columns, spike record, histograms, detector
-// buffers) and when it ends (the result); none of these depend on the run's length. So two runs that differ only
-// in length allocate the same number of blocks exactly when a tick allocates nothing:
+// Each run is the `Engine` as the commands build it: a forwarder, spike-out lines, every channel streaming its trace,
+// ticks timed. A run allocates a fixed number of blocks when it starts (records, histograms, detector buffers) and
+// when it ends (the result); none of these depend on the run's length. So two runs that differ only in length
+// allocate the same number of blocks exactly when a tick allocates nothing:
 //     allocations per tick = (mallocs(long) − mallocs(short)) / (ticks(long) − ticks(short)).
-// The simulated chips' logs are off (`recordsHistory: false`), as in `neuronctl run`.
+// The simulated chips' logs are off (`recordsHistory: false`), as in `neuronctl`.
 //
-// Then a network run the same way (`NetworkLoop`: Boards/networks/two-neuron-loop.yaml on
-// Boards/mock-two-neurons.yaml, neuron A driven at 33 Hz, each of its spikes routed to B, every sample of both
-// channels recorded, ticks timed): 3 s against 6 s of run; the difference must be 0 allocations.
+// `run`: the Fig. 2c train, 330 against 660 pulses. Then `network` the same way (Boards/networks/two-neuron-loop.yaml
+// on Boards/mock-two-neurons.yaml, neuron A driven at 33 Hz, each of its spikes routed to B): 3 s against 6 s.
 //
 // Then a live `sense` run the same way: one neuron whose rate-coded pulses follow a `LiveValueFeed` that another
 // thread posts to all along (as `sense --listen` or live standard input do): 3 s against 6 s; 0 allocations.
@@ -24,6 +24,7 @@ import NeuronControl
 import NeuronHAL
 import NeuronNetwork
 import NeuronSinks
+import NeuronSession
 import Synchronization
 
 #if canImport(Glibc)
@@ -36,27 +37,6 @@ struct Measurement {
     var spikes: Int
 }
 
-func measure(pulses: Int, path: String, forwarded: Bool) throws -> Measurement {
-    let board = try BoardLoader.load(path: path)
-    let runtime = try BoardRuntime(board, overrides: .init(seed: 7, recordsHistory: false))
-    let hw = try runtime.neuron(id: board.neurons[0].id)
-    let stimulus = try SafeStimulusOutput(hw.stimulus, limits: board.limits.stimulus)
-    let train = PulseTrain.fig2c(count: pulses)
-    let config = RunConfiguration(train: train, sampleRate: .hertz(10_000), recordTrace: true)
-    let forwarder = forwarded ? SpikeForwarder(sinks: [NullSink()]) : nil
-    forwarder?.start()
-    let loop = ControlLoop(configuration: config, stimulus: stimulus, membrane: hw.membrane, clock: runtime.clock,
-                           outputs: SpikeOutputs(forwarder: forwarder, spikeOut: hw.spikeOut),
-                           realtime: RealtimeOptions(timingClock: SystemClock()))
-    MallocInterposerSwift.reset()
-    MallocInterposerSwift.hook()
-    let result = loop.run()
-    MallocInterposerSwift.unhook()
-    let stats = MallocInterposerSwift.getStatistics()
-    _ = forwarder?.finish()
-    return Measurement(mallocs: stats.mallocCount, ticks: result.samples + 2 * result.pulsesApplied, spikes: result.spikes.count)
-}
-
 /// A forwarder with a sink that does nothing: what the loop does per spike (ring push, semaphore post) is counted;
 /// the forwarding thread's own work is not the loop's and is stopped before counting ends.
 final class NullSink: SpikeSink, @unchecked Sendable {
@@ -66,35 +46,64 @@ final class NullSink: SpikeSink, @unchecked Sendable {
     func finish() throws {}
 }
 
-/// Allocations of a network run of `seconds` (see the header), with its tick count (samples plus pulse edges).
-func measureNetwork(seconds: Double, boardPath: String, networkPath: String) throws -> Measurement {
-    let board = try BoardLoader.load(path: boardPath)
-    let runtime = try BoardRuntime(board, overrides: .init(seed: 7, recordsHistory: false))
-    let file = try NetworkFile.load(path: networkPath)
-    let duration = Duration.seconds(seconds)
-    var channels: [NetworkChannel] = []
-    for neuron in board.neurons {
-        let generator = file.drives.first { $0.neuron == neuron.id }.map {
-            TrainPulses(PulseTrain(amplitude: $0.amplitude, width: $0.width, frequency: $0.frequency,
-                                   count: $0.pulses ?? max(1, Int(seconds * $0.frequency.hertz))))
-        }
-        channels.append(try NetworkChannel.onBoard(runtime, id: neuron.id, generator: generator))
-    }
-    let forwarder = SpikeForwarder(sinks: [NullSink()])
-    forwarder.start()
-    let loop = try NetworkLoop(channels: channels, routes: file.routes,
-                               configuration: .init(sampleRate: .hertz(10_000), duration: duration, recordTrace: true),
-                               clock: runtime.clock, forwarder: forwarder, realtime: RealtimeOptions(timingClock: SystemClock()))
+/// A board brought up as the commands bring it up (no sim logs, seed 7).
+func bringUp(_ path: String) throws -> (BoardDescription, BoardRuntime) {
+    let board = try BoardLoader.load(path: path)
+    return (board, try BoardRuntime(board, overrides: .init(seed: 7, recordsHistory: false)))
+}
+
+/// Runs `engine` with the interposer hooked: its ticks are samples plus pulse edges. Each channel streams its trace
+/// (a ring nobody drains, large enough for the run: the push is what is counted), as the commands' trace files do.
+func measure(_ engine: Engine, forwarder: SpikeForwarder) throws -> Measurement {
     MallocInterposerSwift.reset()
     MallocInterposerSwift.hook()
-    let result = loop.run()
+    let result = engine.run()
     MallocInterposerSwift.unhook()
     let stats = MallocInterposerSwift.getStatistics()
     _ = forwarder.finish()
     guard result.termination == .completed, result.safeState == .reached else {
-        throw NetworkError(source: networkPath, key: "run", problem: "ended \(result.termination), safe state \(result.safeState).", fix: "see the loop's tests")
+        throw NetworkError(source: "bench", key: "run", problem: "ended \(result.termination), safe state \(result.safeState).", fix: "see the engine's tests")
     }
-    return Measurement(mallocs: stats.mallocCount, ticks: result.samples + 2 * result.pulses.count, spikes: result.spikes.count)
+    let pulses = result.channels.reduce(0) { $0 + $1.pulsesApplied }
+    let spikes = result.channels.reduce(0) { $0 + $1.statistics.spikes }
+    return Measurement(mallocs: stats.mallocCount, ticks: result.samples + 2 * pulses, spikes: spikes)
+}
+
+/// An engine over `channels` as `neuronctl` builds one: a forwarder, spike-out lines, ticks timed.
+func engine(_ channels: [EngineChannel], routes: [Route] = [], duration: Duration, runtime: BoardRuntime) throws -> (Engine, SpikeForwarder) {
+    let forwarder = SpikeForwarder(sinks: [NullSink()])
+    forwarder.start()
+    let e = try Engine(channels: channels, routes: routes, configuration: EngineConfiguration(duration: duration, recordLimit: 4096),
+                       clock: runtime.clock, forwarder: forwarder, realtime: RealtimeOptions(timingClock: SystemClock()))
+    return (e, forwarder)
+}
+
+func traceStream() -> TraceStream { TraceStream(capacity: 1 << 17, waitsWhenFull: false) }
+
+/// `run`: the Fig. 2c train on the board's first neuron.
+func measureRun(pulses: Int, path: String) throws -> Measurement {
+    let (board, runtime) = try bringUp(path)
+    let train = PulseTrain.fig2c(count: pulses)
+    let channel = try EngineChannel.onBoard(runtime, id: board.neurons[0].id, source: TrainPulses(train), spikeOut: true,
+                                            traceStream: traceStream())
+    let (e, f) = try engine([channel], duration: train.duration, runtime: runtime)
+    return try measure(e, forwarder: f)
+}
+
+/// `network`: the network file on its board, each neuron streaming its trace (see the header).
+func measureNetwork(seconds: Double, boardPath: String, networkPath: String) throws -> Measurement {
+    let (board, runtime) = try bringUp(boardPath)
+    let file = try NetworkFile.load(path: networkPath)
+    var channels: [EngineChannel] = []
+    for neuron in board.neurons {
+        let source = file.drives.first { $0.neuron == neuron.id }.map {
+            TrainPulses(PulseTrain(amplitude: $0.amplitude, width: $0.width, frequency: $0.frequency,
+                                   count: $0.pulses ?? max(1, Int(seconds * $0.frequency.hertz))))
+        }
+        channels.append(try EngineChannel.onBoard(runtime, id: neuron.id, source: source, spikeOut: true, traceStream: traceStream()))
+    }
+    let (e, f) = try engine(channels, routes: file.routes, duration: .seconds(seconds), runtime: runtime)
+    return try measure(e, forwarder: f)
 }
 
 /// Allocations of a `sense`-like run of `seconds` on the first neuron of `boardPath`: rate-coded pulses from a live
@@ -114,16 +123,12 @@ func measureLiveSense(seconds: Double, boardPath: String) throws -> Measurement 
 
 /// One such run; nil when no value was posted while the loop ran.
 func measureLiveSenseOnce(seconds: Double, boardPath: String) throws -> Measurement? {
-    let board = try BoardLoader.load(path: boardPath)
-    let runtime = try BoardRuntime(board, overrides: .init(seed: 7, recordsHistory: false))
+    let (board, runtime) = try bringUp(boardPath)
     let feed = LiveValueFeed()
     let encoder = try StimulusEncoder(EncoderConfiguration(coding: .rate, input: 0...1), limits: board.stimulusLimits)
-    let channel = try NetworkChannel.onBoard(runtime, id: board.neurons[0].id, generator: EncodedPulses(encoder: encoder, feed: feed))
-    let forwarder = SpikeForwarder(sinks: [NullSink()])
-    forwarder.start()
-    let loop = try NetworkLoop(channels: [channel],
-                               configuration: .init(sampleRate: .hertz(10_000), duration: .seconds(seconds), recordTrace: true),
-                               clock: runtime.clock, forwarder: forwarder, realtime: RealtimeOptions(timingClock: SystemClock()))
+    let channel = try EngineChannel.onBoard(runtime, id: board.neurons[0].id, source: EncodedPulses(encoder: encoder, feed: feed),
+                                            spikeOut: true, traceStream: traceStream())
+    let (e, f) = try engine([channel], duration: .seconds(seconds), runtime: runtime)
     let posting = Atomic<Bool>(true)
     let posted = Atomic<Int>(0)
     // The poster never sleeps: the run is not paced and lasts tens of milliseconds, and values must keep arriving
@@ -138,20 +143,11 @@ func measureLiveSenseOnce(seconds: Double, boardPath: String) throws -> Measurem
     }
     poster.start()
     while posted.load(ordering: .relaxed) == 0 { usleep(100) }  // posting before the run starts
-    MallocInterposerSwift.reset()
-    MallocInterposerSwift.hook()
     let before = posted.load(ordering: .relaxed)
-    let result = loop.run()
+    let m = try measure(e, forwarder: f)
     let during = posted.load(ordering: .relaxed) - before
-    MallocInterposerSwift.unhook()
-    let stats = MallocInterposerSwift.getStatistics()
     posting.store(false, ordering: .releasing)
-    _ = forwarder.finish()
-    guard result.termination == .completed, result.safeState == .reached else {
-        throw NetworkError(source: boardPath, key: "sense", problem: "ended \(result.termination), safe state \(result.safeState).", fix: "see the loop's tests")
-    }
-    guard during > 0 else { return nil }
-    return Measurement(mallocs: stats.mallocCount, ticks: result.samples + 2 * result.pulses.count, spikes: result.spikes.count)
+    return during > 0 ? m : nil
 }
 
 /// Counts the events the forwarder handed over (last in the fan-out, so the UDP sink is done with each one).
@@ -228,9 +224,9 @@ MallocInterposerSwift.initialize()
 do {
     let perTick = try allocationsPerTick(
         "tick", short: "run of 330 pulses", long: "run of 660 pulses",
-        warmUp: { try measure(pulses: 10, path: path, forwarded: true) },
-        short: { try measure(pulses: 330, path: path, forwarded: true) },
-        long: { try measure(pulses: 660, path: path, forwarded: true) })
+        warmUp: { try measureRun(pulses: 10, path: path) },
+        short: { try measureRun(pulses: 330, path: path) },
+        long: { try measureRun(pulses: 660, path: path) })
     let perNetworkTick = try allocationsPerTick(
         "network tick", short: "network run of 3 s (\(networkFile) on \(networkBoard))", long: "network run of 6 s",
         warmUp: { try measureNetwork(seconds: 0.2, boardPath: networkBoard, networkPath: networkFile) },

@@ -167,27 +167,17 @@ public struct BusFaultHandler {
         self.policy = policy
     }
 
-    /// Reads `membrane`, retrying a failed read up to `policy.retries` times.
+    /// After a failed first read of `membrane`: retries it up to `policy.retries` times.
     ///
     /// - Returns: the voltage (and the run in `skips` ended), or nil when every attempt failed and the sample is
     ///   to be skipped (`skips` then counts it).
     /// - Throws: the last attempt's error when this skip makes `skips.consecutive` reach `policy.safeStateAfter`
     ///   (`skips` counts it too): the caller must stop the run through the safe state.
-    @inline(__always)
-    public mutating func read<Membrane: AnalogInput>(_ membrane: Membrane, skips: inout Skips) throws(HardwareError) -> Voltage? {
-        do {
-            let v = try membrane.readVoltage()
-            skips.consecutive = 0
-            return v
-        } catch {
-            return try readFailed(membrane, error, skips: &skips)
-        }
-    }
-
-    /// The retries after a failed first read, and the skip-or-stop decision when they all fail.
+    ///
+    /// Out of line: the fault-free read (the caller's) pays nothing for it.
     @inline(never)
-    mutating func readFailed<Membrane: AnalogInput>(
-        _ membrane: Membrane, _ first: HardwareError, skips: inout Skips
+    public mutating func retry<Membrane: AnalogInput>(
+        _ membrane: Membrane, after first: HardwareError, skips: inout Skips
     ) throws(HardwareError) -> Voltage? {
         var error = first
         var attempt = 0

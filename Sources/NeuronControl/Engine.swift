@@ -5,7 +5,7 @@ public struct EngineConfiguration: Sendable, Hashable {
     public var sampleRate: Frequency
     /// Pulses start only up to here; the run ends once the last pulse is over and no sample is left before it.
     public var duration: Duration
-    /// Keep every sample of every channel in memory (`EngineResult.trace`; 8 + 16 × channels bytes per sample),
+    /// Keep every sample of every channel in memory (`EngineResult.traces`; 8 + 20 × channels bytes per sample),
     /// for recordings and in-process analysis. Streamed traces (`EngineChannel.traceStream`) do not need it.
     public var keepTrace: Bool
     /// At most this many pulses and complete spikes are kept in `EngineResult.pulses` and `.spikes`; the rest reach
@@ -189,6 +189,38 @@ public final class Engine {
 
     /// Pulses per second recorded for a source that cannot bound its own (a live value stream).
     static let unboundedPulsesPerSecond = 1000
+}
+
+/// A channel's membrane input behind a class: the tick reaches any input type through one virtual call on a
+/// reference it holds unretained (`Unmanaged`, guaranteed by `EngineRun.readers`), without copying an existential
+/// box or touching reference counts per sample. `TypedMembrane` is the only subclass.
+class MembraneReader: AnalogInput {
+    func readVoltage() throws(HardwareError) -> Voltage { preconditionFailure("MembraneReader is abstract") }
+
+    /// One read, its failure as a value: what the tick calls inside `_withUnsafeGuaranteedRef`, whose closure cannot
+    /// throw a typed error.
+    final func attempt() -> ReadAttempt {
+        do { return .read(try readVoltage()) } catch { return .failed(error) }
+    }
+
+    /// `input` in a reader of its own type.
+    static func wrapping(_ input: any AnalogInput) -> MembraneReader { make(input) }
+    private static func make<Input: AnalogInput>(_ input: Input) -> MembraneReader { TypedMembrane(input) }
+}
+
+final class TypedMembrane<Input: AnalogInput>: MembraneReader {
+    /// Read in place (`inout`): a read of a stored property would copy the input, retains and all, per sample.
+    /// Only the loop's thread touches it, so the exclusivity check is left out.
+    @exclusivity(unchecked) private var input: Input
+    init(_ input: Input) { self.input = input }
+    override func readVoltage() throws(HardwareError) -> Voltage { try Self.read(&input) }
+    @inline(__always)
+    private static func read(_ input: inout Input) throws(HardwareError) -> Voltage { try input.readVoltage() }
+}
+
+enum ReadAttempt {
+    case read(Voltage)
+    case failed(HardwareError)
 }
 
 /// The routes of a run, checked and indexed by channel position before the first tick.

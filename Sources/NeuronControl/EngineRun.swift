@@ -4,7 +4,6 @@ import NeuronHAL
 struct ChannelState {
     let id: Int
     let stimulus: SafeStimulusOutput
-    let membrane: any AnalogInput
     let source: (any PulseSource)?
     let spikeOut: (any DigitalOutput)?
     let traceStream: TraceStream?
@@ -19,7 +18,7 @@ struct ChannelState {
     var edge = Int64.max
     var pulses = 0
     var stimulusState = StimulusState.idle
-    var commanded: Float = 0
+    var commanded = 0.0
     /// This tick's membrane reading, volts (NaN: skipped).
     var reading = 0.0
     var spikeOutRelease = Int64.max
@@ -29,7 +28,6 @@ struct ChannelState {
     init(_ ch: EngineChannel, sampleInterval: Duration) {
         id = ch.id
         stimulus = ch.stimulus
-        membrane = ch.membrane
         source = ch.source
         spikeOut = ch.spikeOut
         traceStream = ch.traceStream
@@ -52,11 +50,18 @@ struct AppliedPulse {
 /// The state of one `Engine.run()`: everything its ticks touch, allocated in `init`, before the first tick. The
 /// tick is split by step (spike-out release, stimulus edges, sample, detection, routing), each a small function
 /// inlined into `loop()`.
+///
+/// Generic over the clock, opened once before the run; the membrane inputs are reached through `MembraneReader`s.
 struct EngineRun<Clock: MonotonicClock> {
     let engine: Engine
-    let clock: Clock
     let n: Int
     let state: UnsafeMutablePointer<ChannelState>
+    let membranes: UnsafeMutablePointer<Unmanaged<MembraneReader>>
+    /// The strong references behind `membranes`.
+    let readers: [MembraneReader]
+    let stop: StopRequest
+    let inbox: (any ExternalSpikeSource)?
+    let routes: RouteTable
     let queues: PendingPulseQueues
     let pulses: FixedRecord<AppliedPulse>
     let spikes: FixedRecord<SpikeEvent>
@@ -73,13 +78,26 @@ struct EngineRun<Clock: MonotonicClock> {
     var dropped = 0
     var external = 0
     var nextSample: Int64 = 0
+    /// The earliest stimulus edge and spike-out release of any channel, kept as the channels' change (rarely), so a
+    /// tick reads two numbers instead of scanning every channel.
+    var nextEdge = Int64.max
+    var nextRelease = Int64.max
     /// The latest sample's time, ns from the start.
     var now: Int64 = 0
     let t0: MonotonicInstant
+    /// Last: a field of generic size moves every field after it to an offset known only at run time, which each
+    /// access in the unspecialised tick would have to look up.
+    let clock: Clock
 
     init(engine: Engine, clock: Clock) {
         self.engine = engine
         self.clock = clock
+        stop = engine.stop
+        inbox = engine.inbox
+        routes = engine.routes
+        readers = engine.channels.map { MembraneReader.wrapping($0.membrane) }
+        membranes = .allocate(capacity: readers.count)
+        membranes.initialize(from: readers.map { Unmanaged.passUnretained($0) }, count: readers.count)
         let cfg = engine.configuration
         n = engine.channels.count
         interval = max(1, cfg.sampleRate.period.nanosecondsValue)
@@ -100,7 +118,8 @@ struct EngineRun<Clock: MonotonicClock> {
         faults = BusFaultHandler(policy: engine.faultPolicy)
         timing = LoopTimer(clock: engine.realtime.timingClock, policy: engine.realtime.overrunPolicy)
         t0 = clock.now
-        for c in 0..<n { state[c].edge = nextEdge(c) }
+        for c in 0..<n { state[c].edge = edge(of: c) }
+        nextEdge = earliestEdge()
         timing.start()
     }
 
@@ -109,14 +128,15 @@ struct EngineRun<Clock: MonotonicClock> {
         let timed = timing.timed
         do throws(HardwareError) {
             while true {
-                if engine.stop.isRequested {
-                    termination = .stopped(signal: engine.stop.signal)
+                if stop.isRequested {
+                    termination = .stopped(signal: stop.signal)
                     return
                 }
-                let (edge, release) = pendingWork()
-                if nextSample > end && edge == .max && release == .max { return }
+                let edge = nextEdge, release = nextRelease
+                // `nextSample` is `Int64.max` once past the end: nothing left to do means the run is over.
                 let deadline = min(edge, nextSample, release)
-                clock.sleep(until: MonotonicInstant(nanoseconds: t0.nanoseconds + deadline))
+                if deadline == .max { return }
+                clock.sleep(until: MonotonicInstant(nanoseconds: t0.nanoseconds &+ deadline))
                 timing.woke(deadline: deadline)
                 if release <= deadline { try releaseSpikeOuts(at: deadline) }
                 // Stimulus edges before the sample, so a sample at the same instant sees the new levels.
@@ -132,35 +152,31 @@ struct EngineRun<Clock: MonotonicClock> {
         }
     }
 
-    /// The earliest stimulus edge and spike-out release of any channel.
     @inline(__always)
-    func pendingWork() -> (edge: Int64, release: Int64) {
-        var edge = Int64.max, release = Int64.max
-        for c in 0..<n {
-            edge = min(edge, state[c].edge)
-            release = min(release, state[c].spikeOutRelease)
-        }
-        return (edge, release)
-    }
+    func nextDeadline() -> Int64 { min(nextEdge, nextSample, nextRelease) }
 
-    @inline(__always)
-    func nextDeadline() -> Int64 {
-        let (edge, release) = pendingWork()
-        return min(edge, nextSample, release)
+    func earliestEdge() -> Int64 {
+        var t = Int64.max
+        for c in 0..<n { t = min(t, state[c].edge) }
+        return t
     }
 
     /// When channel `c` next changes its stimulus: the end of its pulse, or the start of the next (a routed one or
     /// its source's, not before the duty-cycle limit allows), or `Int64.max` when no pulse starts before the end.
-    func nextEdge(_ c: Int) -> Int64 {
+    func edge(of c: Int) -> Int64 {
         if state[c].isOn { return state[c].end }
         let due = max(min(queues.firstStart(c), state[c].source?.nextStart ?? .max), state[c].earliest)
         return due <= end ? due : .max
     }
 
     mutating func releaseSpikeOuts(at deadline: Int64) throws(HardwareError) {
-        for c in 0..<n where state[c].spikeOutRelease <= deadline {
-            state[c].spikeOutRelease = .max
-            try state[c].spikeOut?.set(.inactive)
+        nextRelease = .max
+        for c in 0..<n {
+            if state[c].spikeOutRelease <= deadline {
+                state[c].spikeOutRelease = .max
+                try state[c].spikeOut?.set(.inactive)
+            }
+            nextRelease = min(nextRelease, state[c].spikeOutRelease)
         }
     }
 
@@ -174,8 +190,9 @@ struct EngineRun<Clock: MonotonicClock> {
             } else {
                 try startPulse(c, at: deadline)
             }
-            state[c].edge = nextEdge(c)
+            state[c].edge = edge(of: c)
         }
+        nextEdge = earliestEdge()
     }
 
     /// Starts channel `c`'s next pulse: a routed one that is due first, else its source's.
@@ -194,7 +211,7 @@ struct EngineRun<Clock: MonotonicClock> {
         state[c].pulses += 1
         state[c].isOn = true
         state[c].end = t + width
-        state[c].commanded = Float(amplitude.volts)
+        state[c].commanded = amplitude.volts
         // The duty-cycle limit: the next pulse may start once width / maxDutyCycle has passed.
         state[c].earliest = t + Int64((Double(width) / state[c].maxDutyCycle).rounded(.up))
         state[c].stimulusState = StimulusState(pulseIndex: k, pulseStart: t, pulseEnd: t + width, isOn: true,
@@ -203,37 +220,52 @@ struct EngineRun<Clock: MonotonicClock> {
     }
 
     /// Reads every membrane (NaN: every read of it failed and its sample is skipped; throws once too many in a
-    /// row are lost), then records and detects on each, and takes the external spikes that arrived.
+    /// row are lost), then records and detects on each, and takes the external spikes that arrived. Inlined: it runs
+    /// on nearly every tick, and a call would spill and reload the run's state around it.
+    @_transparent
     mutating func sample() throws(HardwareError) {
-        var read = 0
+        var anyRead = false
         for c in 0..<n {
-            if let v = try faults.read(state[c].membrane, skips: &state[c].skips) {
+            if let v = try read(c) {
                 state[c].reading = v.volts
-                read += 1
+                anyRead = true
             } else {
                 state[c].reading = .nan
             }
         }
-        let t = clock.now.nanoseconds - t0.nanoseconds
+        let t = clock.now.nanoseconds &- t0.nanoseconds
         // No row when no channel could be read.
-        if read > 0 {
+        if anyRead {
             now = t
-            samples += 1
+            samples &+= 1
             for c in 0..<n {
                 record(c)
                 try detect(c)
             }
-            if trace != nil && recorded < trace!.capacity { recorded += 1 }
+            if let trace, recorded < trace.capacity { recorded &+= 1 }
         }
-        if let inbox = engine.inbox { takeExternal(inbox, at: t) }
-        nextSample += interval
+        if let inbox { takeExternal(inbox, at: t) }
+        nextSample = nextSample &+ interval > end ? .max : nextSample &+ interval
     }
 
-    @inline(__always)
+    /// Reads channel `c`'s membrane; a failed read is retried per the bus-fault policy (nil: the sample is skipped;
+    /// throws when the policy stops the run).
+    @_transparent
+    mutating func read(_ c: Int) throws(HardwareError) -> Voltage? {
+        switch membranes[c]._withUnsafeGuaranteedRef({ $0.attempt() }) {
+        case .read(let v):
+            state[c].skips.consecutive = 0
+            return v
+        case .failed(let error):
+            return try faults.retry(membranes[c].takeUnretainedValue(), after: error, skips: &state[c].skips)
+        }
+    }
+
+    @_transparent
     mutating func record(_ c: Int) {
         let reading = state[c].reading, commanded = state[c].commanded
         let pulse = Int32(truncatingIfNeeded: state[c].stimulusState.pulseIndex)
-        state[c].traceStream?.push(TraceSample(time: now, stimulus: commanded, membrane: Float(reading), pulse: pulse))
+        state[c].traceStream?.push(TraceSample(time: now, stimulus: Float(commanded), membrane: Float(reading), pulse: pulse))
         if let trace, recorded < trace.capacity {
             if c == 0 { trace.time[recorded] = now }
             trace.store(row: recorded, channel: c, membrane: reading, stimulus: commanded, pulse: pulse)
@@ -241,22 +273,30 @@ struct EngineRun<Clock: MonotonicClock> {
     }
 
     /// Runs channel `c`'s detector on its reading (a skipped sample is not seen) and hands on what it finds.
-    @inline(__always)
+    @_transparent
     mutating func detect(_ c: Int) throws(HardwareError) {
-        let v = state[c].reading
-        guard !v.isNaN, var spike = state[c].detector.process(time: now, membrane: .volts(v), stimulus: state[c].stimulusState)
-        else { return }
+        guard var spike = Self.observe(&state[c], at: now) else { return }
         spike.detectedAt = timing.stamp()
         if spike.phase == .crossing {
             if let line = state[c].spikeOut {
                 try line.set(.active)
                 state[c].spikeOutRelease = now + spikeOutWidth
+                nextRelease = min(nextRelease, now + spikeOutWidth)
             }
             forwarder?.publish(spike)
-            for r in engine.routes.from[c] { schedule(r, at: now, cause: .route(spike.channel)) }
+            for r in routes.from[c] { schedule(r, at: now, cause: .route(spike.channel)) }
         } else {
             complete(spike, channel: c)
         }
+    }
+
+    /// The detector's step on one channel. The channel comes `inout` (by address, exclusively): the optimiser may
+    /// then keep the detector's state in registers for the step instead of reloading it through the state buffer.
+    @_transparent
+    static func observe(_ ch: inout ChannelState, at time: Int64) -> SpikeEvent? {
+        let v = ch.reading
+        guard !v.isNaN else { return nil }
+        return ch.detector.process(time: time, membrane: .volts(v), stimulus: ch.stimulusState)
     }
 
     @inline(__always)
@@ -269,7 +309,7 @@ struct EngineRun<Clock: MonotonicClock> {
     mutating func takeExternal(_ inbox: any ExternalSpikeSource, at t: Int64) {
         while let address = inbox.next() {
             external += 1
-            for r in engine.routes.external where engine.routes.routes[r].source == .external(address) {
+            for r in routes.external where routes.routes[r].source == .external(address) {
                 schedule(r, at: t, cause: .external(address))
             }
         }
@@ -277,15 +317,16 @@ struct EngineRun<Clock: MonotonicClock> {
 
     /// Queues the pulses route `r` makes for an event at `t`.
     mutating func schedule(_ r: Int, at t: Int64, cause: PulseCause) {
-        let route = engine.routes.routes[r]
-        let target = engine.routes.target[r]
+        let route = routes.routes[r]
+        let target = routes.target[r]
         let delay = route.delay.nanosecondsValue, spacing = route.interval.nanosecondsValue
         for k in 0..<route.pulses {
             let p = PendingPulse(start: t + delay + Int64(k) * spacing, amplitude: route.amplitude,
                                  width: route.width.nanosecondsValue, cause: cause)
             if !queues.insert(p, channel: target) { dropped += 1 }
         }
-        state[target].edge = nextEdge(target)
+        state[target].edge = edge(of: target)
+        nextEdge = min(nextEdge, state[target].edge)
     }
 
     /// Ends spikes in progress, releases the spike-out lines, puts every channel in its safe state, and builds the
@@ -305,6 +346,8 @@ struct EngineRun<Clock: MonotonicClock> {
         defer {
             state.deinitialize(count: n)
             state.deallocate()
+            membranes.deinitialize(count: n)
+            membranes.deallocate()
         }
         return result(safeState: safe)
     }

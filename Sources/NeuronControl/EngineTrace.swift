@@ -3,14 +3,14 @@ import NeuronHAL
 /// A run's samples kept in memory (`EngineConfiguration.keepTrace`): one buffer taken before the run from the
 /// run's `RunBufferAllocator` (so no tick takes a page fault on it when the allocator prefaults), written in place
 /// by the loop, then shared read-only by the result. Columns: the sample times, then per channel the membrane
-/// (the exact doubles the detector saw), the stimulus commanded and the pulse index.
+/// and the stimulus commanded (the exact doubles: a recording replays bit for bit) and the pulse index.
 final class TraceBuffer: @unchecked Sendable {  // written by one thread before it is shared, immutable afterwards
-    static func bytesPerSample(channels: Int) -> Int { 8 + channels * 16 }
+    static func bytesPerSample(channels: Int) -> Int { 8 + channels * 20 }
     let capacity: Int
     let channels: Int
     let time: UnsafeMutablePointer<Int64>
     private let membrane: UnsafeMutablePointer<Double>
-    private let stimulus: UnsafeMutablePointer<Float>
+    private let stimulus: UnsafeMutablePointer<Double>
     private let pulse: UnsafeMutablePointer<Int32>
     private let buffer: UnsafeMutableRawPointer
     private let bytes: Int
@@ -25,14 +25,14 @@ final class TraceBuffer: @unchecked Sendable {  // written by one thread before 
         // The 8-byte columns first, so every column stays aligned.
         time = buffer.bindMemory(to: Int64.self, capacity: capacity)
         membrane = (buffer + capacity * 8).bindMemory(to: Double.self, capacity: capacity * channels)
-        stimulus = (buffer + capacity * (8 + 8 * channels)).bindMemory(to: Float.self, capacity: capacity * channels)
-        pulse = (buffer + capacity * (8 + 12 * channels)).bindMemory(to: Int32.self, capacity: capacity * channels)
+        stimulus = (buffer + capacity * (8 + 8 * channels)).bindMemory(to: Double.self, capacity: capacity * channels)
+        pulse = (buffer + capacity * (8 + 16 * channels)).bindMemory(to: Int32.self, capacity: capacity * channels)
     }
 
     deinit { allocator.deallocate(buffer, bytes: bytes) }
 
     @inline(__always)
-    func store(row: Int, channel c: Int, membrane v: Double, stimulus s: Float, pulse p: Int32) {
+    func store(row: Int, channel c: Int, membrane v: Double, stimulus s: Double, pulse p: Int32) {
         let i = c * capacity + row
         membrane[i] = v
         stimulus[i] = s
@@ -70,7 +70,7 @@ public struct ChannelTrace: Sendable {
     /// Sample times, nanoseconds from the run's start (shared by every channel).
     public let time: TraceColumn<Int64>
     /// The stimulus commanded at that time, volts.
-    public let stimulus: TraceColumn<Float>
+    public let stimulus: TraceColumn<Double>
     /// The membrane (capacitor) voltage read, volts; NaN where this channel's read failed and the sample was
     /// skipped while another channel's was read (see `BusFaultPolicy`).
     public let membrane: TraceColumn<Double>

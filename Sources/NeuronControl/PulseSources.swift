@@ -169,6 +169,8 @@ final class PendingPulseQueues {
         counts.deallocate()
     }
 
+    func count(_ channel: Int) -> Int { counts[channel] }
+
     /// The earliest waiting pulse's start, or `Int64.max`.
     @inline(__always)
     func firstStart(_ channel: Int) -> Int64 { counts[channel] > 0 ? slots[channel * capacity].start : .max }

@@ -114,13 +114,17 @@ public struct SpikeDetector {
     public let channel: Int
     public let sampleInterval: Int64
 
+    /// Owns the two rings; the detector keeps their base addresses and sizes in itself, so a sample reads them
+    /// without going through the class.
     private let buffers: DetectorBuffers
-    private var window: UnsafeMutableBufferPointer<Double> { buffers.window }
+    private let window: UnsafeMutablePointer<Double>
+    private let windowSize: Int
     private var windowSum = 0.0
     private var windowCount = 0
     private var windowNext = 0
     /// Smoothed history for the plateau test, long enough to look `plateauWindow` back.
-    private var history: UnsafeMutableBufferPointer<Double> { buffers.history }
+    private let history: UnsafeMutablePointer<Double>
+    private let historySize: Int
     private var historyNext = 0
     private let plateauSamples: Int
 
@@ -144,6 +148,10 @@ public struct SpikeDetector {
         self.sampleInterval = max(1, sampleInterval.nanosecondsValue)
         plateauSamples = max(1, Int((configuration.plateauWindow.nanosecondsValue + self.sampleInterval / 2) / self.sampleInterval))
         buffers = DetectorBuffers(window: configuration.smoothingWindow, history: plateauSamples + 1)
+        window = buffers.window.baseAddress!
+        windowSize = buffers.window.count
+        history = buffers.history.baseAddress!
+        historySize = buffers.history.count
         current = SpikeEvent(
             phase: .crossing, index: 0, channel: channel, pulseIndex: -1, onset: 0, crossing: 0, peakTime: 0, peak: .zero,
             energy: Energy(joules: 0), biasTime: .zero, fullyFormed: false)
@@ -160,14 +168,15 @@ public struct SpikeDetector {
         trackBias(stimulus)
         let v = membrane.volts
         // Moving average over the last `smoothingWindow` samples.
-        if windowCount == window.count { windowSum -= window[windowNext] } else { windowCount += 1 }
+        // The indices stay below the ring sizes, so wrapping arithmetic cannot wrap.
+        if windowCount == windowSize { windowSum -= window[windowNext] } else { windowCount &+= 1 }
         window[windowNext] = v
         windowSum += v
-        windowNext = windowNext + 1 == window.count ? 0 : windowNext + 1
+        windowNext = windowNext &+ 1 == windowSize ? 0 : windowNext &+ 1
         smoothed = windowSum / Double(windowCount)
         history[historyNext] = smoothed
         let newest = historyNext
-        historyNext = historyNext + 1 == history.count ? 0 : historyNext + 1
+        historyNext = historyNext &+ 1 == historySize ? 0 : historyNext &+ 1
 
         let cfg = configuration
         if !inSpike {
@@ -215,7 +224,7 @@ public struct SpikeDetector {
 
     @inline(__always)
     private func plateauReached(newest: Int, peak: Double) -> Bool {
-        let back = (newest - plateauSamples + history.count) % history.count
+        let back = (newest - plateauSamples + historySize) % historySize
         let earlier = history[back]
         return earlier >= (1 - configuration.plateauTolerance) * peak
     }

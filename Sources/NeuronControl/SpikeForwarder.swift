@@ -82,16 +82,24 @@ public final class SpikeForwarder: @unchecked Sendable {
     private var handoff = Histogram<UInt64>(highestTrackableValue: 10_000_000_000, numberOfSignificantValueDigits: .three)
     private var started = false
     public let waiting: ForwarderWaiting
+    /// See `init`.
+    public let waitsWhenFull: Bool
 
     /// `capacity`: the loop-side ring; `sinkQueueCapacity`: each blocking sink's own queue (default the same).
     /// `clock`: the loop's timing clock; given, the forwarder measures the hand-over of each event (`handoffMicros`).
-    /// `waiting`: how the forwarding thread waits for events (see `ForwarderWaiting`).
+    /// `waiting`: how the forwarding thread waits for events (see `ForwarderWaiting`). `waitsWhenFull`: for a run
+    /// that is not real time (a simulated board run flat out), the loop waits for a full ring and the forwarding
+    /// thread for a full sink queue, so every record is complete however far the loop outpaces the sinks, with
+    /// memory fixed by the capacities; otherwise a full ring or queue drops and counts, and the loop never waits.
     public init(sinks: [any SpikeSink], capacity: Int = 4096, sinkQueueCapacity: Int? = nil,
-                clock: (any MonotonicClock & Sendable)? = nil, waiting: ForwarderWaiting = .block) {
+                clock: (any MonotonicClock & Sendable)? = nil, waiting: ForwarderWaiting = .block, waitsWhenFull: Bool = false) {
         self.waiting = waiting
+        self.waitsWhenFull = waitsWhenFull
         ring = SPSCRing(capacity: capacity)
         let queue = sinkQueueCapacity ?? capacity
-        channels = sinks.map { $0.mayBlock ? IsolatedSinkChannel(sink: $0, capacity: queue) : SinkChannel(sink: $0) }
+        channels = sinks.map {
+            $0.mayBlock ? IsolatedSinkChannel(sink: $0, capacity: queue, waitsWhenFull: waitsWhenFull) : SinkChannel(sink: $0)
+        }
         fanOut = channels.filter { !$0.sink.mayBlock } + channels.filter { $0.sink.mayBlock }
         self.clock = clock
     }
@@ -132,11 +140,19 @@ public final class SpikeForwarder: @unchecked Sendable {
         ready.wait()
     }
 
-    /// Loop side: hands one event over. Never blocks or allocates.
+    /// Loop side: hands one event over. Never allocates; blocks only when `waitsWhenFull` and the ring is full.
     @inline(__always)
     public func publish(_ event: SpikeEvent) {
+        if waitsWhenFull { waitForRoom() }
         _ = ring.push(event)
         if waiting == .block { wakeUp.signal() }
+    }
+
+    private func waitForRoom() {
+        while ring.count >= ring.capacity && started {
+            wakeUp.signal()
+            Thread.sleep(forTimeInterval: 0.0002)
+        }
     }
 
     /// Drains what is queued, stops the threads, finishes every sink and reports. Call once, after the loop.
@@ -203,9 +219,11 @@ final class IsolatedSinkChannel: SinkChannel, @unchecked Sendable {
     private let stopping = Atomic<Bool>(false)
     private var running = false
     private var offered = 0  // forwarding thread only
+    private let waitsWhenFull: Bool
 
-    init(sink: any SpikeSink, capacity: Int) {
+    init(sink: any SpikeSink, capacity: Int, waitsWhenFull: Bool) {
         queue = SPSCRing(capacity: capacity)
+        self.waitsWhenFull = waitsWhenFull
         super.init(sink: sink)
     }
 
@@ -225,6 +243,10 @@ final class IsolatedSinkChannel: SinkChannel, @unchecked Sendable {
 
     override func offer(_ event: SpikeEvent) {
         offered += 1
+        while waitsWhenFull && running && queue.count >= queue.capacity {
+            wakeUp.signal()
+            Thread.sleep(forTimeInterval: 0.0002)
+        }
         _ = queue.push(event)
         wakeUp.signal()
     }

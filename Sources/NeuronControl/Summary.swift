@@ -40,6 +40,14 @@ public struct ChannelSummary: Sendable, Hashable, Codable {
     /// Trace rows lost because the trace file's writer was behind (0 unless the disk stalled for seconds).
     public var traceSamplesDropped: Int
 
+    // "Pj" in the raw values: the summary is written with `convertToSnakeCase` (energy_pj) and read back with
+    // `convertFromSnakeCase`, which gives "energyPj", not "energyPJ".
+    enum CodingKeys: String, CodingKey {
+        case neuron, pulsesApplied, spikes, firedPulses, firingProbabilityPerPulse, fullyFormedSpikes, partialSpikes,
+             spikesPerSecond, biasTimeMs, peakVolts, skippedSamples, traceSamplesDropped
+        case energyPJ = "energyPj", fullyFormedEnergyPJ = "fullyFormedEnergyPj"
+    }
+
     public init(_ o: ChannelOutcome, elapsed: Duration) {
         let s = o.statistics
         neuron = o.id

@@ -10,10 +10,11 @@ import NeuronHAL
 
 // The paper's board experiments (Fig. 2c, Fig. 4, Fig. S8a and any sweep file) as data: which pulse trains to run,
 // how often, and what to compute from the runs. Running a train is the caller's business (`TrainRunner`): the CLI
-// runs it through `RunSession` (board file, drivers, buses, the loop, the detector), tests through the mock board.
+// runs it through a `Session` (board file, drivers, buses, the engine, the detector), tests through the mock board.
 
-/// Runs one pulse train on a board with the given seed (for simulated boards) and returns what the loop recorded.
-public typealias TrainRunner = (_ train: PulseTrain, _ seed: UInt64, _ recordTrace: Bool) throws -> RunResult
+/// Runs one pulse train on a board with the given seed (for simulated boards) and returns what the engine recorded:
+/// every pulse and spike, and the trace when `recordTrace`.
+public typealias TrainRunner = (_ train: PulseTrain, _ seed: UInt64, _ recordTrace: Bool) throws -> EngineResult
 
 /// Called after each run: runs done, runs in total, and what was just run.
 public typealias ProgressHandler = (_ done: Int, _ total: Int, _ label: String) -> Void
@@ -93,7 +94,7 @@ public enum BoardExperiments {
             for r in 0..<repetitions {
                 let s = Self.seed(base: seed, point: i, repetition: r, repetitions: repetitions)
                 let result = try runner(point.train, s, false)
-                let summary = LegacyRunSummary(result)
+                let summary = ChannelSummary(result.channels[0], elapsed: result.elapsed)
                 rows.append(TuningRow(
                     point: point, repetition: r, seed: s, pulsesApplied: summary.pulsesApplied, firedPulses: summary.firedPulses,
                     spikes: summary.spikes, probability: summary.firingProbabilityPerPulse,

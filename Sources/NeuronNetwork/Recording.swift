@@ -11,8 +11,8 @@ public import Foundation
 /// A `membrane_v` entry is `null` where that channel's sample was skipped after a bus fault (a network run; the
 /// other channels were read at that instant); the detector did not see it, and `replay` skips it too.
 ///
-/// Written by `neuronctl sense`, `network` (a `NetworkLoop` run, any number of channels) and `run` (a `ControlLoop`
-/// run: one channel, its pulse train's pulses, `protocol.command` "run"); `replay` treats them alike.
+/// Written by `neuronctl run`, `sense` and `network` (an `Engine` run of any number of channels); `replay` treats
+/// them alike.
 public struct Recording: Sendable, Codable, Hashable {
     public struct Board: Sendable, Codable, Hashable {
         public var name: String
@@ -66,7 +66,7 @@ public struct Recording: Sendable, Codable, Hashable {
     public struct Channel: Sendable, Codable, Hashable {
         public var id: Int
         public var stimulusV: [Double]
-        /// nil: the sample was skipped (every read of this membrane failed; `NetworkRunResult.membrane` holds NaN).
+        /// nil: the sample was skipped (every read of this membrane failed; the engine's trace holds NaN).
         public var membraneV: [Double?]
         public var pulse: [Int32]
     }
@@ -106,40 +106,20 @@ public struct Recording: Sendable, Codable, Hashable {
         case format, version, tool, board, protocolInfo = "protocol", sampleIntervalNs, detector, timeNs, channels, pulses, spikes
     }
 
-    /// A `NetworkLoop` run.
+    /// An engine run that kept its trace (`EngineConfiguration.keepTrace`), whatever ended it: everything sampled up
+    /// to the end is kept, with the exact values the detector saw, so `replay` finds the same spikes bit for bit.
+    /// `detector` is the channels' detector settings (every channel of a board runs the same). The run must have
+    /// kept every pulse and spike (`EngineConfiguration.recordLimit` above its counts).
     public init(tool: String, board: Board, protocolInfo: [String: String], sampleInterval: Duration,
-                detector: DetectorConfiguration, result: NetworkRunResult) {
+                detector: DetectorConfiguration, result: EngineResult) {
+        let time = result.traces.first.map { Array($0.time) } ?? []
         self.init(tool: tool, board: board, protocolInfo: protocolInfo, sampleInterval: sampleInterval, detector: detector,
-                  time: result.time,
-                  channels: result.channelIDs.indices.map {
-                      Channel(id: result.channelIDs[$0], stimulusV: result.stimulus[$0],
-                              membraneV: result.membrane[$0].map { $0.isNaN ? nil : $0 }, pulse: result.pulseIndex[$0])
+                  time: time,
+                  channels: result.traces.map {
+                      Channel(id: $0.id, stimulusV: Array($0.stimulus), membraneV: $0.membrane.map { $0.isNaN ? nil : $0 },
+                              pulse: Array($0.pulse))
                   },
                   pulses: result.pulses, spikes: result.spikes)
-    }
-
-    /// A single-neuron `ControlLoop` run (`neuronctl run --record`), whatever ended it: everything sampled up to the
-    /// end is kept. The run must have kept its trace (`RunConfiguration.recordTrace`). `membrane` holds the values
-    /// the detector saw, one per sample, as the membrane input returned them: the trace keeps them as `Float`, which
-    /// would not replay bit for bit. Should the two counts differ, both are cut to the shorter.
-    ///
-    /// The pulses are the train's first `pulsesApplied`, at the loop's edge times (`PulseTrain.pulseStart(_:)`), and
-    /// the stimulus column is the train's amplitude while a pulse was on, else 0, as the loop commanded.
-    public init(tool: String, board: Board, protocolInfo: [String: String], run result: RunResult, membrane: [Double]) {
-        let cfg = result.configuration
-        let train = cfg.train
-        let n = min(result.trace.count, membrane.count)
-        let trace = result.trace
-        let channel = Channel(
-            id: cfg.channel, stimulusV: trace.stimulus.prefix(n).map { $0 == 0 ? 0 : train.amplitude.volts },
-            membraneV: membrane.prefix(n).map { $0 }, pulse: Array(trace.pulse.prefix(n)))
-        let pulses = (0..<result.pulsesApplied).map {
-            PulseRecord(channel: cfg.channel, index: $0, startNs: train.pulseStart($0), endNs: train.pulseEnd($0),
-                        amplitudeVolts: train.amplitude.volts, cause: "own")
-        }
-        self.init(tool: tool, board: board, protocolInfo: protocolInfo, sampleInterval: cfg.sampleInterval,
-                  detector: cfg.detector, time: Array(trace.time.prefix(n)), channels: [channel], pulses: pulses,
-                  spikes: result.spikes)
     }
 
     init(tool: String, board: Board, protocolInfo: [String: String], sampleInterval: Duration, detector: DetectorConfiguration,

@@ -6,7 +6,7 @@ import Musl
 import Darwin
 #endif
 import Foundation
-import NeuronControl
+public import NeuronControl
 import NeuronHAL
 import NeuronSinks  // JAERPacket: the wire format UDPJAERSink sends
 import Synchronization
@@ -120,7 +120,7 @@ public final class UDPReceiver: @unchecked Sendable {  // fd and thread owned he
 /// The addresses go through a preallocated single-producer/single-consumer ring (`SPSCRing`): the receiving thread
 /// pushes, the loop pops, neither locks or allocates. When the loop falls behind by `capacity` addresses, further
 /// ones are dropped and counted (`counts.dropped`). One thread at a time may call `accept` (the receiver's).
-public final class ExternalSpikeInbox: Sendable {
+public final class ExternalSpikeInbox: ExternalSpikeSource, Sendable {
     private let ring: SPSCRing<Int32>
     private let state = Mutex<(received: Int, rejected: Int, lastError: String?)>((0, 0, nil))
     public init(capacity: Int = 4096) { ring = SPSCRing(capacity: capacity) }

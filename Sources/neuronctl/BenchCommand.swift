@@ -1,6 +1,7 @@
 import ArgumentParser
 import NeuronControl
 import NeuronHAL
+import NeuronSession
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -45,23 +46,22 @@ struct BenchCommand: ParsableCommand {
         var samples = 0
         var spikes = 0
         for rep in 0..<repetitions {
-            let session: RunSession
+            let session: Session
             do {
-                session = try RunSession(
-                    boardPath: boardOptions.board, neuronID: nil, train: .fig2c(count: pulses), sampleRate: sampleRate.frequency,
-                    seed: UInt64(rep + 1), model: nil, recordTrace: true)
-            } catch let e as CLIError {
-                printError(e.description)
-                throw ExitCode(e.exitCode)
+                session = try Session(.train(.fig2c(count: pulses), board: boardOptions.board, tool: "neuronctl \(Neuronctl.version)",
+                                             seed: UInt64(rep + 1), sampleRate: sampleRate.frequency))
+            } catch {
+                printError(error.description)
+                throw ExitCode(error.exitCode)
             }
             let start = ContinuousClock.now
             let cpuStart = threadCPUSeconds()
-            let result = session.execute(stop: StopRequest())
+            let result = session.run().result
             let cpu = threadCPUSeconds() - cpuStart
             let wall = ContinuousClock.now - start
             simulated = result.elapsed.seconds
             samples = result.samples
-            spikes = result.spikes.count
+            spikes = result.channels[0].statistics.spikes
             factors.append(simulated / wall.seconds)
             cpuFactors.append(simulated / cpu)
         }

@@ -3,6 +3,7 @@ import Foundation
 import NeuronControl
 import NeuronExperiments
 import NeuronHAL
+import NeuronSession
 
 struct ExperimentCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -38,15 +39,20 @@ struct ExperimentCommand: ParsableCommand {
         @Flag(help: "No progress lines on stderr.")
         var quiet = false
 
-        /// Builds a session for `train` (the board loaded and the train checked against its limits).
-        func session(_ train: PulseTrain, seed: UInt64, trace: Bool) throws -> RunSession {
-            try RunSession(boardPath: boardOptions.board, neuronID: nil, train: train, sampleRate: sampleRate.frequency,
-                           seed: seed, model: model?.kind, recordTrace: trace)
+        /// Builds a session for `train` (the board loaded and the train checked against its limits; no files).
+        func session(_ train: PulseTrain, seed: UInt64, trace: Bool) throws -> Session {
+            do {
+                return try Session(.train(train, board: boardOptions.board, tool: "neuronctl \(Neuronctl.version)", seed: seed,
+                                          model: model?.kind, sampleRate: sampleRate.frequency, keepTrace: trace),
+                                   stop: processStop)
+            } catch {
+                throw CLIError(description: error.description, exitCode: error.exitCode)
+            }
         }
 
         /// Checks every train against the board before anything runs; errors name the point and the fix.
-        func checkAll(_ points: [GridPoint], context: String) throws -> RunSession {
-            var first: RunSession?
+        func checkAll(_ points: [GridPoint], context: String) throws -> Session {
+            var first: Session?
             for p in points {
                 do {
                     let s = try session(p.train, seed: seed, trace: false)
@@ -59,12 +65,12 @@ struct ExperimentCommand: ParsableCommand {
             return first!
         }
 
-        /// Runs trains through `RunSession`, stopping on SIGINT/SIGTERM/SIGHUP (the run in progress ends in the safe
+        /// Runs trains through a `Session`, stopping on SIGINT/SIGTERM/SIGHUP (the run in progress ends in the safe
         /// state and the command exits with 128 + the signal).
         var runner: TrainRunner {
             installStopHandlers()
             return { train, seed, trace in
-                let result = try session(train, seed: seed, trace: trace).execute(stop: processStop)
+                let result = try session(train, seed: seed, trace: trace).run().result
                 switch (result.termination, result.safeState) {
                 case (_, .failed(let e)):
                     throw CLIError(description: "safe state FAILED after a run: \(e)", exitCode: 3)
@@ -89,14 +95,14 @@ struct ExperimentCommand: ParsableCommand {
         }
 
         /// The `# key: value` header of every file: what ran where, no dates or hosts (same seed, same bytes).
-        func metadata(_ session: RunSession, experiment: String, figure: String?, file: String) -> [(String, String)] {
+        func metadata(_ session: Session, experiment: String, figure: String?, file: String) -> [(String, String)] {
             var m: [(String, String)] = [("neuronhil", "\(file) written by neuronctl \(Neuronctl.version)"), ("experiment", experiment)]
             if let figure { m.append(("figure", figure)) }
-            let d = session.configuration.detector
+            let d = session.detector
             m += [
-                ("board", "\(session.runtime.description.board.name) (\(session.boardPath))"),
-                ("simulated", String(session.runtime.description.board.simulated)),
-                ("model", session.model.rawValue),
+                ("board", "\(session.board.board.name) (\(session.plan.board))"),
+                ("simulated", String(session.board.board.simulated)),
+                ("model", session.modelName),
                 ("seed", String(seed)),
                 ("sample_rate_hz", formatted(sampleRate.frequency.hertz, digits: 2)),
                 ("detector", "threshold \(d.threshold.volts) V, rearm \(d.rearm.volts) V, smoothing \(d.smoothingWindow) samples, refractory \(d.refractory.seconds * 1e3) ms"),
@@ -142,12 +148,12 @@ struct ExperimentCommand: ParsableCommand {
                 ("frequency_hz", formatted(train.frequency.hertz, digits: 4)), ("pulses", String(train.count)),
             ]
             meta += protocolKeys + [("spikes_file", "fig2c-spikes.csv"), ("read_with", "pandas.read_csv(path, comment='#')")]
-            try write(RunRecords.traceCSV(result.trace, metadata: meta), to: tracePath, flag: "--output")
+            try write(RunRecords.traceCSV(result.traces[0], metadata: meta), to: tracePath, flag: "--output")
             var spikeMeta = options.metadata(session, experiment: "fig2c", figure: nil, file: "fig2c-spikes.csv")
             spikeMeta += protocolKeys + [("read_with", "pandas.read_csv(path, comment='#')")]
             try write(RunRecords.spikesCSV(result.spikes, metadata: spikeMeta), to: spikesPath, flag: "--output")
-            let s = LegacyRunSummary(result)
-            print("fig2c on board \(session.runtime.description.board.name): \(BoardExperiments.describe(train)), \(pulses) pulses, model \(session.model.rawValue), seed \(options.seed)")
+            let s = ChannelSummary(result.channels[0], elapsed: result.elapsed)
+            print("fig2c on board \(session.board.board.name): \(BoardExperiments.describe(train)), \(pulses) pulses, model \(session.modelName), seed \(options.seed)")
             print("spikes              \(s.spikes) on \(s.firedPulses) of \(s.pulsesApplied) pulses (firing probability \(formatted(s.firingProbabilityPerPulse, digits: 3)))")
             if s.spikes > 0 {
                 print("bias time           mean \(formatted(s.biasTimeMs.mean, digits: 2)) ms; peak mean \(formatted(s.peakVolts.mean, digits: 3)) V")
@@ -255,7 +261,7 @@ struct ExperimentCommand: ParsableCommand {
             var m2 = options.metadata(session, experiment: "time-to-spike", figure: "time-to-spike", file: "time-to-spike-histogram.csv")
             m2 += fit + [("bin_ms", formatted(bin.duration.seconds * 1e3, digits: 4)), ("read_with", "pandas.read_csv(path, comment='#')")]
             try write(data.histogramCSV(binMs: bin.duration.seconds * 1e3, metadata: m2), to: histPath, flag: "--output")
-            print("time to spike on board \(session.runtime.description.board.name): \(BoardExperiments.describe(train)), \(repetitions) x \(pulses) pulses, model \(session.model.rawValue), seed \(options.seed)")
+            print("time to spike on board \(session.board.board.name): \(BoardExperiments.describe(train)), \(repetitions) x \(pulses) pulses, model \(session.modelName), seed \(options.seed)")
             if data.samples.isEmpty {
                 print("no spikes: nothing to fit (try more pulses or a higher amplitude)")
             } else {
@@ -329,7 +335,7 @@ struct ExperimentCommand: ParsableCommand {
 
 /// Writes `<stem>-runs.csv` and `<stem>.csv`, prints the tuning curve, plots it.
 private func writeTuning(
-    _ rows: [TuningRow], session: RunSession, options: ExperimentCommand.Options, experiment: String, figure: String,
+    _ rows: [TuningRow], session: Session, options: ExperimentCommand.Options, experiment: String, figure: String,
     stem: String, extra: [(String, String)]
 ) throws {
     try options.makeOutputDirectory()
@@ -341,7 +347,7 @@ private func writeTuning(
     var m2 = options.metadata(session, experiment: experiment, figure: figure, file: "\(stem).csv")
     m2 += extra + [("error_bars", "sample SD over repetitions"), ("read_with", "pandas.read_csv(path, comment='#')")]
     try write(BoardExperiments.summaryCSV(summaries, metadata: m2), to: summaryPath, flag: "--output")
-    print("\(experiment) on board \(session.runtime.description.board.name), model \(session.model.rawValue), base seed \(options.seed): \(rows.count) runs")
+    print("\(experiment) on board \(session.board.board.name), model \(session.modelName), base seed \(options.seed): \(rows.count) runs")
     print("  sweep         amplitude  width  frequency   P(fire) mean +- sd")
     for s in summaries {
         func pad(_ x: String, _ n: Int) -> String { String(repeating: " ", count: max(0, n - x.count)) + x }

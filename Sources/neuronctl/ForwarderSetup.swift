@@ -1,8 +1,7 @@
 import ArgumentParser
 import Foundation
 import NeuronControl
-import NeuronLinux
-import Synchronization
+import NeuronSession
 
 /// `--forwarder-cpu any | loop | N`: where the spike forwarding thread runs in a real-time run.
 ///
@@ -34,17 +33,15 @@ struct ForwarderCPUArgument: ExpressibleByArgument, Sendable, Hashable {
     static let help = "CPU of the spike forwarding thread with --realtime: any (the scheduler's choice), loop (the loop's --cpu), or a number."
 
     /// The CPU to pin the forwarder to, given the loop's; nil leaves it to the scheduler.
-    func resolve(loopCPU: Int?) -> Int? {
-        switch choice {
-        case .loop: loopCPU
-        case .any: nil
-        case .cpu(let n): n
-        }
-    }
-
     /// Whether that CPU is the loop's (`loop`), where the forwarder goes only with a real-time priority below
     /// the loop's (`RealtimeThread.setUpHelperThread`'s `cpuNeedsPriority`). A CPU given by number is the user's call.
-    var sharesLoopCPU: Bool { choice == .loop }
+    var placement: ForwarderPlacement {
+        switch choice {
+        case .loop: .loop
+        case .any: .any
+        case .cpu(let n): .cpu(n)
+        }
+    }
 
     static let pollHelp = "With --realtime: the forwarding thread polls the ring instead of sleeping (no wake-up in the forwarding latency, no syscall in the loop per spike). It takes a whole CPU: needs --forwarder-cpu N, a CPU other than the loop's; it runs in the normal scheduling class there."
 
@@ -60,36 +57,3 @@ struct ForwarderCPUArgument: ExpressibleByArgument, Sendable, Hashable {
 }
 
 /// What the forwarding thread's setup reports, written on that thread and read after `start` returns.
-private final class SetupReportBox: Sendable {
-    let report = Mutex(RealtimeReport())
-}
-
-/// Starts `forwarder`. For a real-time run, its thread is set up first, as `run --realtime` and `bench-forwarding`
-/// both do: SCHED_FIFO one priority below the loop (none when the loop has no real-time priority, or has the lowest),
-/// placed by `--forwarder-cpu` (on the loop's CPU only with that priority), stack prefaulted; each where permitted. Returns what was applied and refused, for the
-/// run's real-time report (nil when not real time).
-func startForwarder(_ forwarder: SpikeForwarder, realtime: Bool, loopPriority: Int32?, loopCPU: Int?,
-                    placement: ForwarderCPUArgument) -> RealtimeReport? {
-    guard realtime else {
-        forwarder.start()
-        return nil
-    }
-    // A polling forwarder never sleeps: in a real-time class the kernel would throttle it (and everything of that
-    // class on its CPU); in the normal class on a CPU of its own it just keeps that CPU.
-    let priority: Int32? = forwarder.waiting == .poll ? nil : loopPriority.flatMap { $0 > 1 ? $0 - 1 : nil }
-    let cpu = placement.resolve(loopCPU: loopCPU), needsPriority = placement.sharesLoopCPU
-    let box = SetupReportBox()
-    forwarder.start {
-        let r = RealtimeThread.setUpHelperThread(
-            "forwarder", priority: priority, cpu: cpu, cpuNeedsPriority: needsPriority,
-            consequence: ", so each spike waits for the normal scheduler before it is forwarded (forwarding latency)")
-        box.report.withLock { $0 = r }
-    }
-    return box.report.withLock { $0 }
-}
-
-/// A setting the system refused or a condition that weakens real time: the run goes on, so it is a warning (on
-/// standard error, like errors), not an error.
-func printWarning(_ message: String) {
-    FileHandle.standardError.write(Data(("warning: " + message + "\n").utf8))
-}

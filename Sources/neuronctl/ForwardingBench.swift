@@ -5,6 +5,7 @@ import NeuronHAL
 import NeuronLinux
 import NeuronNetwork
 import NeuronSinks
+import NeuronSession
 import Synchronization
 
 /// `neuronctl bench-forwarding`: the forwarding latency of issue #3, measured without a board.
@@ -101,8 +102,7 @@ struct ForwardingBenchCommand: ParsableCommand {
 
         let p = placement
         let forwarder = SpikeForwarder(sinks: sinks, capacity: 4096, clock: clock, waiting: p.forwarderPoll ? .poll : .block)
-        let forwarderReport = startForwarder(forwarder, realtime: true, loopPriority: p.loopPriority,
-                                             loopCPU: p.cpu, placement: p.forwarderCPU)
+        let forwarderReport = Session.start(forwarder, realtime: p.plan)
 
         let settings = RealtimeSettings(priority: p.loopPriority, cpu: p.cpu, lockMemory: !p.noMlock)
         let plan = ProducerPlan(spikes: spikes, ticksPerSpike: ticksPerSpike,

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import NeuronControl
+import NeuronSession
 
 // Option groups shared by the commands that run neurons (house style §9, argument-parser's `@OptionGroup`): a flag
 // declared here has the same name, help text, default and parsing in every command that takes it. `BoardOptions`
@@ -54,15 +55,6 @@ struct ReportOptions: ParsableArguments {
 
     /// Refuses a recording path that cannot be written before any bus is touched, so a long run does not lose its
     /// recording to a typo at the end. Leaves nothing behind.
-    func checkRecordPath() throws {
-        guard let record else { return }
-        let probe = record + ".partial"
-        guard FileManager.default.createFile(atPath: probe, contents: nil) else {
-            printError("--record \(record): cannot write there. Fix: choose a path in an existing, writable directory.")
-            throw ExitCode(2)
-        }
-        try? FileManager.default.removeItem(atPath: probe)
-    }
 }
 
 /// `--priority`, `--cpu`, `--forwarder-cpu`, `--forwarder-poll`, `--no-mlock`: where the loop's thread and the
@@ -94,6 +86,18 @@ struct ThreadPlacementFlags: ParsableArguments {
 
     /// The loop thread's SCHED_FIFO priority; nil for normal scheduling (`--priority 0`).
     var loopPriority: Int32? { priority == 0 ? nil : priority }
+
+    /// Where the loop and forwarding threads run, as a real-time plan (enabled).
+    var plan: RealtimePlan {
+        var p = RealtimePlan()
+        p.enabled = true
+        p.priority = loopPriority
+        p.cpu = cpu
+        p.lockMemory = !noMlock
+        p.forwarder = forwarderCPU.placement
+        p.forwarderPolls = forwarderPoll
+        return p
+    }
 }
 
 /// `--realtime`, `--overrun-policy` and the thread placement (`ThreadPlacementFlags`): how a run's loop keeps real
@@ -118,4 +122,12 @@ struct RealtimeFlags: ParsableArguments {
     /// How the forwarding thread waits: polling only when the run is timed, i.e. when the forwarder's thread is set
     /// up and placed on its CPU (an unplaced poller would spin wherever the scheduler put it).
     func forwarderWaiting(timed: Bool) -> ForwarderWaiting { placement.forwarderPoll && timed ? .poll : .block }
+
+    /// The flags as a session's real-time plan.
+    var plan: RealtimePlan {
+        var p = placement.plan
+        p.enabled = realtime
+        p.overrunPolicy = overrunPolicy.policy
+        return p
+    }
 }

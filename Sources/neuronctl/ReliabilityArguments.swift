@@ -1,6 +1,7 @@
 import ArgumentParser
 import NeuronControl
 import NeuronHAL
+import NeuronSession
 
 /// `--bus-fault-policy`, `--inject-faults`: what a run does when a bus transfer fails, and (simulated boards only)
 /// faults to test that with (`run`, `sense`, `network`). One option group (declared here, beside the argument types,
@@ -48,39 +49,28 @@ struct BusFaultPolicyArgument: ExpressibleByArgument, Sendable {
 /// `--inject-faults RATE` or `--inject-faults nak=P,eio=P,timeout=P,corrupt=P`: seeded random faults on every
 /// simulated bus (per transfer), for testing the bus-fault policy on the mock board.
 struct FaultInjectionArgument: ExpressibleByArgument, Sendable {
-    var nak = 0.0, eio = 0.0, timeout = 0.0, corrupt = 0.0
+    var injection: FaultInjection
     init?(argument: String) {
         if let p = Double(argument) {
             guard p.isFinite, (0...1).contains(p) else { return nil }
-            // One rate: each transfer fails with probability p (NAK, EIO or timeout equally likely), and each
-            // successful read is corrupted with probability p.
-            nak = p / 3; eio = p / 3; timeout = p / 3; corrupt = p
+            injection = .rate(p)
             return
         }
+        var f = FaultInjection()
         var seen = Set<Substring>()
         for part in argument.split(separator: ",", omittingEmptySubsequences: false) {
             let kv = part.split(separator: "=", omittingEmptySubsequences: false)
             guard kv.count == 2, let p = Double(kv[1]), p.isFinite, (0...1).contains(p), seen.insert(kv[0]).inserted else { return nil }
             switch kv[0] {
-            case "nak": nak = p
-            case "eio": eio = p
-            case "timeout": timeout = p
-            case "corrupt": corrupt = p
+            case "nak": f.nak = p
+            case "eio": f.eio = p
+            case "timeout": f.timeout = p
+            case "corrupt": f.corrupt = p
             default: return nil
             }
         }
-        guard nak + eio + timeout <= 1 else { return nil }
-    }
-    /// The failure probability per transfer and the kinds, weighted by repetition.
-    var failure: (probability: Double, kinds: [HardwareError.Kind]) {
-        let total = nak + eio + timeout
-        guard total > 0 else { return (0, []) }
-        // Kinds drawn uniformly from a 30-slot table in proportion to their rates (exact for the one-rate form).
-        var kinds: [HardwareError.Kind] = []
-        for (p, k) in [(nak, HardwareError.Kind.noAcknowledge(.address)), (eio, .busFault), (timeout, .timedOut)] {
-            kinds += Array(repeating: k, count: Int((p / total * 30).rounded()))
-        }
-        return (total, kinds.isEmpty ? [.busFault] : kinds)
+        guard f.nak + f.eio + f.timeout <= 1 else { return nil }
+        injection = f
     }
     static let help = "Simulated boards only: make each bus transfer fail with this probability (NAK, EIO, timeout) and corrupt each read reply with it, seeded by --seed; or give rates per kind: nak=P,eio=P,timeout=P,corrupt=P."
 }

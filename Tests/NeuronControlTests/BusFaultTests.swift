@@ -70,7 +70,7 @@ struct BusFaultTests {
         #expect(f.skippedSamples == 5 && f.maxConsecutiveSkipped == 5)
         #expect(f.adcReadFailures == 10)  // 5 samples x (1 try + 1 retry)
         #expect(f.byKind == ["timed-out": 10])
-        #expect(LegacyRunSummary(run.result).termination.hasPrefix("stopped by the bus-fault policy"))
+        #expect(RunSummary(run.result.engine).termination.hasPrefix("stopped by the bus-fault policy"))
         #expect(run.sim.dacs["dac0"]!.powerDown != .normal && run.result.safeState == .reached)
     }
 

@@ -91,7 +91,7 @@ struct ForwardingTests {
         forwarder.start()
         let timing = SystemClock()
         let run = try runOnMockBoard(train(count: 300), seed: 5, recordTrace: false,
-                                     outputs: SpikeOutputs(forwarder: forwarder), timingClock: timing)
+                                     forwarder: forwarder, timingClock: timing)
         let report = forwarder.finish()
         let reference = try runOnMockBoard(train(count: 300), seed: 5, recordTrace: false, timingClock: timing)
 

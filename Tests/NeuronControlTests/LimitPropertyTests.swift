@@ -50,14 +50,14 @@ struct LimitPropertyTests {
             // A random train, as flags or a sweep file would build it; only validated ones run.
             let t = PulseTrain(amplitude: .volts(r.volts()), width: .seconds(r.unit() * 0.03),
                                frequency: .hertz(r.unit() * 120), count: 1 + Int(r.next() % 6))
-            let config = RunConfiguration(train: t, sampleRate: .hertz(100 + r.unit() * 30_000), recordTrace: false)
-            if (try? config.validate(against: limits)) != nil {
+            let config = EngineConfiguration(sampleRate: .hertz(100 + r.unit() * 30_000), duration: t.duration)
+            if (try? t.validate(against: limits)) != nil, (try? config.validate(against: limits)) != nil {
                 if r.next() % 3 == 0 {
                     runtime.simulation!.spiDevices["adc0"]!.faults.rate(0.05, kinds: [.busFault], seed: r.next())
                     runtime.simulation!.i2cBuses["i2c1"]!.faults.rate(0.05, kinds: [.noAcknowledge(.data)], seed: r.next())
                 }
-                _ = ControlLoop(configuration: config, stimulus: stimulus, membrane: hw.membrane, clock: runtime.clock,
-                                faultPolicy: .tolerant).run()
+                let channel = EngineChannel(id: 0, stimulus: stimulus, membrane: hw.membrane, limits: limits, source: TrainPulses(t))
+                _ = try Engine(channels: [channel], configuration: config, clock: runtime.clock, faultPolicy: .tolerant).run()
             }
             for w in dac.writes where w.accepted {
                 latched += 1

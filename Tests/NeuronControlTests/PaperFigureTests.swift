@@ -10,7 +10,7 @@ import NeuronPhysics
 struct PaperFigureTests {
     /// Pulses that carried a spike, over pulses applied, skipping the first `warmUp` pulses (the device model's
     /// memory starts at rest and needs about ten pulses at 33 Hz to build up, see NeuronPhysics).
-    static func probability(_ r: RunResult, warmUp: Int = 10) -> Double {
+    static func probability(_ r: OneChannelResult, warmUp: Int = 10) -> Double {
         let fired = Set(r.spikes.map(\.pulseIndex).filter { $0 >= warmUp })
         return Double(fired.count) / Double(r.pulsesApplied - warmUp)
     }

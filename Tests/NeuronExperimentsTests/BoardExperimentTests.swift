@@ -5,21 +5,14 @@ import NeuronHAL
 import NeuronPhysics
 import Testing
 @testable import NeuronExperiments
+import NeuronSession
 
 /// Runs trains on the repository's mock board through drivers, sim buses, physics, loop and detector.
 private func mockRunner(model: NeuronModelKind = .device) -> TrainRunner {
     let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("Boards/mock.yaml").path
     return { train, seed, trace in
-        let board = try BoardLoader.load(path: path)
-        let runtime = try BoardRuntime(board, overrides: .init(seed: seed, model: model))
-        let hw = try runtime.neuron(id: board.neurons[0].id)
-        let l = board.limits
-        let limits = StimulusLimits(voltage: l.stimulus, maxPulseWidth: l.maxPulseWidth, maxDutyCycle: l.maxDutyCycle, sampleRate: l.sampleRate)
-        let config = RunConfiguration(train: train, sampleRate: .hertz(10_000), recordTrace: trace)
-        try config.validate(against: limits)
-        let stimulus = try SafeStimulusOutput(hw.stimulus, limits: limits.voltage)
-        return ControlLoop(configuration: config, stimulus: stimulus, membrane: hw.membrane, clock: runtime.clock).run()
+        try Session(.train(train, board: path, tool: "test", seed: seed, model: model, keepTrace: trace)).run().result
     }
 }
 

@@ -3,6 +3,7 @@ import NeuronBoard
 import NeuronControl
 import NeuronHAL
 import NeuronNetwork
+import NeuronSession
 import NeuronSinks
 import Synchronization
 import Testing
@@ -144,8 +145,8 @@ struct SenseTests {
         let values = levels.enumerated().map { TimedValue(time: .seconds($0.offset), value: $0.element) }
         let feed = TimedValueFeed(values: values, hold: .seconds(1))
         let encoder = try StimulusEncoder(EncoderConfiguration(coding: coding), limits: board.stimulusLimits)
-        let channel = try NetworkChannel.onBoard(runtime, id: 0, generator: EncodedPulses(encoder: encoder, feed: feed))
-        let loop = try NetworkLoop(channels: [channel], configuration: .init(sampleRate: .hertz(5000), duration: feed.end, recordTrace: false),
+        let channel = try EngineChannel.onBoard(runtime, id: 0, source: EncodedPulses(encoder: encoder, feed: feed))
+        let loop = try Engine(channels: [channel], configuration: EngineConfiguration(sampleRate: .hertz(5000), duration: feed.end, keepTrace: false),
                                    clock: runtime.clock)
         let result = loop.run()
         #expect(result.termination == .completed)

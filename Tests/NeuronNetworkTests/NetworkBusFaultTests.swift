@@ -3,6 +3,7 @@ import NeuronBoard
 import NeuronControl
 import NeuronHAL
 import NeuronNetwork
+import NeuronSession
 import Testing
 
 /// A membrane input that fails (timed out) while `failing` is set and reads through otherwise: a fault on one
@@ -29,16 +30,16 @@ func twoNeuronLoop(policy: BusFaultPolicy, seconds: Double = 0.5, seed: UInt64 =
     let runtime = try BoardRuntime(board, overrides: .init(seed: seed, recordsHistory: false))
     let file = try NetworkFile.load(path: repositoryRoot + "/Boards/networks/two-neuron-loop.yaml")
     let train = PulseTrain(amplitude: .volts(0.75), width: .milliseconds(5), frequency: .hertz(40), count: Int(seconds * 40))
-    let a = try NetworkChannel.onBoard(runtime, id: 0, generator: TrainPulses(train))
+    let a = try EngineChannel.onBoard(runtime, id: 0, source: TrainPulses(train))
     let hw = try runtime.neuron(id: 1)
     let limits = runtime.description.stimulusLimits
     var detector = DetectorConfiguration()
     detector.capacitance = hw.channel.capacitance
-    let b = NetworkChannel(id: 1, stimulus: try SafeStimulusOutput(hw.stimulus, limits: limits.voltage),
+    let b = EngineChannel(id: 1, stimulus: try SafeStimulusOutput(hw.stimulus, limits: limits.voltage),
                            membrane: membraneB(hw.membrane), limits: limits, detector: detector)
     prepare(runtime)
-    let loop = try NetworkLoop(channels: [a, b], routes: file.routes,
-                               configuration: .init(sampleRate: .hertz(5000), duration: .seconds(seconds), recordTrace: true),
+    let loop = try Engine(channels: [a, b], routes: file.routes,
+                               configuration: EngineConfiguration(sampleRate: .hertz(5000), duration: .seconds(seconds), keepTrace: true),
                                clock: runtime.clock, faultPolicy: policy)
     return (loop.run(), runtime)
 }
@@ -211,9 +212,9 @@ struct NetworkBusFaultTests {
         let board = try BoardLoader.load(path: repositoryRoot + "/Boards/mock-two-neurons.yaml")
         let runtime = try BoardRuntime(board, overrides: .init(seed: 5, recordsHistory: false))
         let train = PulseTrain(amplitude: .volts(0.75), width: .milliseconds(5), frequency: .hertz(40), count: 20)
-        let loop = try NetworkLoop(channels: [try NetworkChannel.onBoard(runtime, id: 0, generator: TrainPulses(train)),
-                                              try NetworkChannel.onBoard(runtime, id: 1)],
-                                   configuration: .init(sampleRate: .hertz(5000), duration: .seconds(0.5)), clock: runtime.clock)
+        let loop = try Engine(channels: [try EngineChannel.onBoard(runtime, id: 0, source: TrainPulses(train)),
+                                              try EngineChannel.onBoard(runtime, id: 1)],
+                                   configuration: EngineConfiguration(sampleRate: .hertz(5000), duration: .seconds(0.5)), clock: runtime.clock)
         atRise(2, of: "dac-a", in: runtime) { runtime.simulation!.spiDevices["adc0"]!.faults.failNext(1, with: .busFault) }
         let r = loop.run()
         #expect(r.termination != .completed)

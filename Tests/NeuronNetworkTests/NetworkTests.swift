@@ -3,6 +3,7 @@ import NeuronBoard
 import NeuronControl
 import NeuronHAL
 import NeuronNetwork
+import NeuronSession
 import NeuronSinks
 import Testing
 
@@ -12,10 +13,10 @@ func twoNeuronLoop(hertz: Double, seconds: Double = 3, seed: UInt64 = 5, recordT
     let runtime = try BoardRuntime(board, overrides: .init(seed: seed, recordsHistory: false))
     let file = try NetworkFile.load(path: repositoryRoot + "/Boards/networks/two-neuron-loop.yaml")
     let train = PulseTrain(amplitude: .volts(0.75), width: .milliseconds(5), frequency: .hertz(hertz), count: Int(seconds * hertz))
-    let a = try NetworkChannel.onBoard(runtime, id: 0, generator: TrainPulses(train))
-    let b = try NetworkChannel.onBoard(runtime, id: 1)
-    let loop = try NetworkLoop(channels: [a, b], routes: file.routes,
-                               configuration: .init(sampleRate: .hertz(5000), duration: .seconds(seconds), recordTrace: recordTrace),
+    let a = try EngineChannel.onBoard(runtime, id: 0, source: TrainPulses(train))
+    let b = try EngineChannel.onBoard(runtime, id: 1)
+    let loop = try Engine(channels: [a, b], routes: file.routes,
+                               configuration: EngineConfiguration(sampleRate: .hertz(5000), duration: .seconds(seconds), keepTrace: recordTrace),
                                clock: runtime.clock)
     return (loop.run(), runtime)
 }
@@ -55,8 +56,8 @@ struct ClosedLoopTests {
         for i in 0..<10 { inbox.accept(JAERPacket(sequence: Int32(i), events: [.init(address: 7, timestampMicros: 0)]).encoded(), sender: "test") }
         inbox.accept([1, 2, 3], sender: "test")  // garbage: counted, not routed
         let route = Route(source: .external(7), target: 0, pulses: 2, interval: .milliseconds(10))
-        let loop = try NetworkLoop(channels: [try NetworkChannel.onBoard(runtime, id: 0)], routes: [route],
-                                   configuration: .init(sampleRate: .hertz(5000), duration: .seconds(1), recordTrace: false),
+        let loop = try Engine(channels: [try EngineChannel.onBoard(runtime, id: 0)], routes: [route],
+                                   configuration: EngineConfiguration(sampleRate: .hertz(5000), duration: .seconds(1), keepTrace: false),
                                    clock: runtime.clock, inbox: inbox)
         let r = loop.run()
         #expect(r.externalSpikes == 10)
@@ -71,13 +72,13 @@ struct ClosedLoopTests {
     func routeLimits() throws {
         let board = try BoardLoader.load(path: repositoryRoot + "/Boards/mock-two-neurons.yaml")
         let runtime = try BoardRuntime(board, overrides: .init(recordsHistory: false))
-        let channels = [try NetworkChannel.onBoard(runtime, id: 0), try NetworkChannel.onBoard(runtime, id: 1)]
+        let channels = [try EngineChannel.onBoard(runtime, id: 0), try EngineChannel.onBoard(runtime, id: 1)]
         for (route, key) in [(Route(source: .channel(0), target: 1, amplitude: .volts(1.5)), "routes[0].amplitude-volts"),
                              (Route(source: .channel(0), target: 1, width: .milliseconds(25)), "routes[0].width-ms"),
                              (Route(source: .channel(0), target: 4), "routes[0].to"),
                              (Route(source: .channel(9), target: 1), "routes[0].from")] {
             do {
-                _ = try NetworkLoop(channels: channels, routes: [route], configuration: .init(duration: .seconds(1)), clock: runtime.clock, source: "net.yaml")
+                _ = try Engine(channels: channels, routes: [route], configuration: EngineConfiguration(duration: .seconds(1)), clock: runtime.clock, source: "net.yaml")
                 Issue.record("accepted \(route)")
             } catch {
                 #expect(error.key == key && error.source == "net.yaml", "\(error)")
@@ -188,10 +189,10 @@ struct QuadDACLoopTests {
         let runtime = try BoardRuntime(board, overrides: .init(seed: 5, recordsHistory: false))
         let file = try NetworkFile.load(path: repositoryRoot + "/Boards/networks/two-neuron-loop.yaml")
         let train = PulseTrain(amplitude: .volts(0.75), width: .milliseconds(5), frequency: .hertz(50), count: 150)
-        let a = try NetworkChannel.onBoard(runtime, id: 0, generator: TrainPulses(train))
-        let b = try NetworkChannel.onBoard(runtime, id: 1)
-        let loop = try NetworkLoop(channels: [a, b], routes: file.routes,
-                                   configuration: .init(sampleRate: .hertz(5000), duration: .seconds(3)), clock: runtime.clock)
+        let a = try EngineChannel.onBoard(runtime, id: 0, source: TrainPulses(train))
+        let b = try EngineChannel.onBoard(runtime, id: 1)
+        let loop = try Engine(channels: [a, b], routes: file.routes,
+                                   configuration: EngineConfiguration(sampleRate: .hertz(5000), duration: .seconds(3)), clock: runtime.clock)
         let r = loop.run()
         #expect(r.termination == .completed && r.safeState == .reached)
         let aSpikes = r.spikes(channel: 0).count, bSpikes = r.spikes(channel: 1).count
@@ -221,47 +222,40 @@ private final class MembraneLog: AnalogInput {
     }
 }
 
-@Suite("Recordings of single-neuron runs (ControlLoop)")
+@Suite("Recordings of single-neuron runs")
 struct RunRecordingTests {
-    /// 30 Fig. 2c pulses on the mock board through `ControlLoop`, with the trace and the exact membrane values kept.
-    func run() throws -> (RunResult, [Double]) {
+    /// 30 Fig. 2c pulses on the mock board through the engine, with the trace kept and the membrane values logged
+    /// as the driver returned them.
+    func run() throws -> (EngineResult, [Double]) {
         let board = try BoardLoader.load(path: repositoryRoot + "/Boards/mock.yaml")
         let runtime = try BoardRuntime(board, overrides: .init(seed: 3, recordsHistory: false))
         let hw = try runtime.neuron(id: 0)
         var detector = DetectorConfiguration()
         detector.capacitance = hw.channel.capacitance
-        let config = RunConfiguration(train: .fig2c(count: 30), sampleRate: .hertz(10_000), detector: detector,
-                                      channel: hw.channel.id, recordTrace: true)
         let log = MembraneLog(hw.membrane)
-        let stimulus = try SafeStimulusOutput(hw.stimulus, limits: board.stimulusLimits.voltage)
-        let result = ControlLoop(configuration: config, stimulus: stimulus, membrane: log, clock: runtime.clock).run()
+        let train = PulseTrain.fig2c(count: 30)
+        let channel = EngineChannel(id: hw.channel.id, stimulus: try SafeStimulusOutput(hw.stimulus, limits: board.stimulusLimits.voltage),
+                                    membrane: log, limits: board.stimulusLimits, detector: detector, source: TrainPulses(train))
+        let result = try Engine(channels: [channel], configuration: EngineConfiguration(duration: train.duration, keepTrace: true),
+                                clock: runtime.clock).run()
         return (result, log.values)
     }
 
-    func recording(_ result: RunResult, _ membrane: [Double]) -> Recording {
+    func recording(_ result: EngineResult) -> Recording {
         Recording(tool: "test", board: .init(name: "mock", file: "Boards/mock.yaml", yaml: "", simulated: true, model: "device", seed: 3),
-                  protocolInfo: ["command": "run"], run: result, membrane: membrane)
+                  protocolInfo: ["command": "run"], sampleInterval: .microseconds(100), detector: DetectorConfiguration(), result: result)
     }
 
-    @Test("a run's recording replays to its spikes; its pulses are the train's, at the loop's edge times")
+    @Test("a run's recording holds the exact membrane values and replays to its spikes; its pulses are the train's")
     func replaysToItsSpikes() throws {
         let (result, membrane) = try run()
         #expect(result.termination == .completed && result.spikes.count > 5)
-        let rec = recording(result, membrane)
+        let rec = recording(result)
         #expect(rec.timeNs.count == result.samples && rec.channels.count == 1)
+        #expect(rec.channels[0].membraneV.map { $0! } == membrane)
         #expect(rec.pulses.count == 30 && rec.pulses[7].startNs == PulseTrain.fig2c().pulseStart(7))
         #expect(rec.pulses[7].endNs - rec.pulses[7].startNs == 5_000_000)
         #expect(Set(rec.channels[0].stimulusV) == [0, 0.75])
         #expect(Recording.difference(recorded: rec.spikes, replayed: rec.replay()) == nil)
-        // The trace's Float values are not what the detector saw: replayed from them, the peaks differ.
-        let rounded = recording(result, result.trace.membrane.map { Double($0) })
-        #expect(Recording.difference(recorded: rounded.spikes, replayed: rounded.replay()) != nil)
-    }
-
-    @Test("membrane values and trace of different lengths are both cut to the shorter")
-    func cutToTheShorter() throws {
-        let (result, membrane) = try run()
-        let rec = recording(result, Array(membrane.prefix(1000)))
-        #expect(rec.timeNs.count == 1000 && rec.channels[0].pulse.count == 1000 && rec.channels[0].stimulusV.count == 1000)
     }
 }

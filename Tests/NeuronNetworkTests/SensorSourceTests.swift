@@ -2,6 +2,7 @@ import NeuronBoard
 import NeuronControl
 import NeuronHAL
 import NeuronNetwork
+import NeuronSession
 import Testing
 
 @Suite("I2C sensor as a value source")
@@ -13,8 +14,8 @@ struct SensorSourceTests {
         let runtime = try BoardRuntime(board, overrides: .init(seed: 3, recordsHistory: false))
         let feed = try SensorValueFeed.onBoard(runtime, sensor: "temp0", period: .milliseconds(100))
         let encoder = try StimulusEncoder(EncoderConfiguration(coding: .rate, input: 20...40), limits: board.stimulusLimits)
-        let channel = try NetworkChannel.onBoard(runtime, id: 0, generator: EncodedPulses(encoder: encoder, feed: feed))
-        let loop = try NetworkLoop(channels: [channel], configuration: .init(sampleRate: .hertz(5000), duration: .seconds(10)),
+        let channel = try EngineChannel.onBoard(runtime, id: 0, source: EncodedPulses(encoder: encoder, feed: feed))
+        let loop = try Engine(channels: [channel], configuration: EngineConfiguration(sampleRate: .hertz(5000), duration: .seconds(10)),
                                    clock: runtime.clock)
         let r = loop.run()
         #expect(r.termination == .completed && r.safeState == .reached)

@@ -130,10 +130,10 @@ struct SinkTests {
         let l = board.limits
         let limits = StimulusLimits(voltage: l.stimulus, maxPulseWidth: l.maxPulseWidth, maxDutyCycle: l.maxDutyCycle, sampleRate: l.sampleRate)
         let train = PulseTrain(amplitude: .volts(0.75), width: .milliseconds(5), frequency: .hertz(33), count: 200)
-        let config = RunConfiguration(train: train, sampleRate: .hertz(10_000), recordTrace: false)
-        let result = ControlLoop(configuration: config, stimulus: try SafeStimulusOutput(hw.stimulus, limits: l.stimulus),
-                                 membrane: hw.membrane, clock: runtime.clock, outputs: SpikeOutputs(forwarder: forwarder)).run()
-        _ = limits
+        let channel = EngineChannel(id: 0, stimulus: try SafeStimulusOutput(hw.stimulus, limits: l.stimulus), membrane: hw.membrane,
+                                    limits: limits, source: TrainPulses(train))
+        let result = try Engine(channels: [channel], configuration: EngineConfiguration(duration: train.duration), clock: runtime.clock,
+                                forwarder: forwarder).run()
         let report = forwarder.finish()
         #expect(report.sinks.allSatisfy { $0.failures == 0 && $0.dropped == 0 })
 

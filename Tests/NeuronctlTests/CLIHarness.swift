@@ -294,17 +294,22 @@ func jsonObject(_ data: Data, sourceLocation: SourceLocation = #_sourceLocation)
     return try #require(object as? [String: Any], "top level is not a JSON object", sourceLocation: sourceLocation)
 }
 
-func number(_ object: [String: Any], _ path: String...) -> Double? {
+/// The value at `path` in a JSON object: keys, or array indices written as numbers ("channels", "0", "spikes").
+func value(_ object: [String: Any], _ path: [String]) -> Any? {
     var current: Any? = object
-    for key in path { current = (current as? [String: Any])?[key] }
-    return (current as? NSNumber)?.doubleValue
+    for key in path {
+        if let i = Int(key), let array = current as? [Any] {
+            current = i < array.count ? array[i] : nil
+        } else {
+            current = (current as? [String: Any])?[key]
+        }
+    }
+    return current
 }
 
-func string(_ object: [String: Any], _ path: String...) -> String? {
-    var current: Any? = object
-    for key in path { current = (current as? [String: Any])?[key] }
-    return current as? String
-}
+func number(_ object: [String: Any], _ path: String...) -> Double? { (value(object, path) as? NSNumber)?.doubleValue }
+
+func string(_ object: [String: Any], _ path: String...) -> String? { value(object, path) as? String }
 
 extension String {
     /// The lines, with trailing spaces removed.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import NeuronSession
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -43,21 +44,14 @@ struct NetworkCommandTests {
         let rx = receiver.outcome()
         #expect(rx.exited(128 + SIGINT) && rx.stdout.contains("stopped by signal 2"), "\(rx.description)")
 
-        struct Summary: Decodable {
-            struct Channel: Decodable { var neuron: Int; var pulses: Int; var spikes: Int }
-            var channels: [Channel]
-            var externalSpikesReceived: Int
-        }
-        let d = JSONDecoder()
-        d.keyDecodingStrategy = .convertFromSnakeCase
-        let tx = try d.decode(Summary.self, from: Data(sender.stdout.utf8))
-        let got = try d.decode(Summary.self, from: Data(rx.stdout.utf8))
+        let tx = try SessionSummary.decode(Data(sender.stdout.utf8)).result
+        let got = try SessionSummary.decode(Data(rx.stdout.utf8)).result
         let sent = tx.channels[0].spikes
         #expect(sent > 40, "the sender fires on most 50 Hz pulses: \(sent)")
         // Loopback UDP may lose a datagram under load, and the receiver may end before the last arrive, but not
         // many; each received spike made one pulse.
         #expect(got.externalSpikesReceived >= sent * 8 / 10 && got.externalSpikesReceived <= sent, "sent \(sent), received \(got.externalSpikesReceived)")
-        #expect(got.channels[0].pulses == got.externalSpikesReceived)
+        #expect(got.channels[0].pulsesApplied == got.externalSpikesReceived)
         #expect(got.channels[0].spikes > sent / 2, "receiver spikes \(got.channels[0].spikes) for \(sent) sent")
         // The receiver's recording replays to its own spikes.
         let replay = try await CLI.run(["replay", dir.path("receiver.json")], in: dir.url)
@@ -95,32 +89,16 @@ struct NetworkCommandTests {
         }
         let r = child.outcome()
         #expect(r.exited(130), "\(r.description)")  // 128 + SIGINT, as `run`
-        struct Summary: Decodable {
-            struct Timing: Decodable {
-                struct Latency: Decodable { var count: Int }
-                var timed: Bool
-                var wakeLatencyMicros: Latency
-                var tickDurationMicros: Latency
-                var overruns: Int
-                var catchUpTicks: Int
-            }
-            var elapsedSeconds: Double
-            var termination: String
-            var safeState: String
-            var dacReadBackVolts: [String: Double?]
-            var timing: Timing
-        }
-        let d = JSONDecoder()
-        d.keyDecodingStrategy = .convertFromSnakeCase
-        let s = try d.decode(Summary.self, from: Data(r.stdout.utf8))
+        let summary = try SessionSummary.decode(Data(r.stdout.utf8))
+        let s = summary.result
         #expect(s.termination == "stopped by signal 2")
         #expect(s.safeState.hasPrefix("reached"))
         // Both DACs, read back over their buses after the safe state.
-        #expect(s.dacReadBackVolts == ["0": 0, "1": 0], "\(s.dacReadBackVolts)")
+        #expect(summary.dacReadBack.map(\.volts) == [0, 0], "\(summary.dacReadBack)")
         #expect(s.elapsedSeconds > 0.05 && s.elapsedSeconds < 119, "\(s.elapsedSeconds)")
         // Timed on the real-time path (what the system refused is on stderr, and the run went on).
         #expect(s.timing.timed && s.timing.wakeLatencyMicros.count > 0)
-        #expect(s.timing.wakeLatencyMicros.count + s.timing.catchUpTicks == s.timing.tickDurationMicros.count)
+        #expect(s.timing.wakeLatencyMicros.count + UInt64(s.timing.catchUpTicks) == s.timing.tickDurationMicros.count)
         // The recording is written however the run ends.
         let replay = try await CLI.run(["replay", dir.path("rt.json")], in: dir.url)
         #expect(replay.exited(0) && replay.stdout.contains("matches the recording"), "\(replay.description)")
@@ -149,9 +127,9 @@ struct NetworkCommandTests {
         let r = child.outcome()
         #expect(r.exited(130), "\(r.description)")
         let summary = try jsonObject(Data(r.stdout.utf8))
-        #expect(string(summary, "termination") == "stopped by signal 2")
-        #expect(string(summary, "safe_state")?.hasPrefix("reached") == true)
-        #expect(number(summary, "dac_read_back_volts", "0") == 0)
+        #expect(string(summary, "result", "termination") == "stopped by signal 2")
+        #expect(string(summary, "result", "safe_state")?.hasPrefix("reached") == true)
+        #expect(number(summary, "dac_read_back", "0", "volts") == 0)
     }
 
     @Test("network with injected bus faults: the default policy retries and completes (0); --bus-fault-policy stop ends at the first (1)")
@@ -162,26 +140,26 @@ struct NetworkCommandTests {
         let tolerant = try await CLI.run(base + ["--json"], in: dir.url)
         #expect(tolerant.exited(0), "\(tolerant.description)")
         let t = try jsonObject(Data(tolerant.stdout.utf8))
-        #expect(string(t, "bus_faults", "policy") == "retry:2,safe-state:10")
-        let failed = try #require(number(t, "bus_faults", "failed_transfers"))
-        let recovered = try #require(number(t, "bus_faults", "recovered_by_retry"))
+        #expect(string(t, "result", "bus_faults", "policy") == "retry:2,safe-state:10")
+        let failed = try #require(number(t, "result", "bus_faults", "failed_transfers"))
+        let recovered = try #require(number(t, "result", "bus_faults", "recovered_by_retry"))
         #expect(failed > 50 && recovered > 0 && recovered <= failed, "failed \(failed), recovered \(recovered)")
-        #expect(number(t, "bus_faults", "adc_read_failures").map { $0 > 0 && $0 <= failed } == true)
-        let kinds = (t["bus_faults"] as? [String: Any])?["by_kind"] as? [String: Any]
+        #expect(number(t, "result", "bus_faults", "adc_read_failures").map { $0 > 0 && $0 <= failed } == true)
+        let kinds = ((t["result"] as? [String: Any])?["bus_faults"] as? [String: Any])?["by_kind"] as? [String: Any]
         #expect(Set(kinds?.keys.map { $0 } ?? []) == ["no-acknowledge", "bus-fault", "timed-out"], "\(String(describing: kinds))")
-        #expect((t["bus_faults"] as? [String: Any])?["stopped_by_policy"] as? Bool == false)
-        #expect(string(t, "termination") == "completed")
-        let channels = t["channels"] as? [[String: Any]] ?? []
+        #expect(((t["result"] as? [String: Any])?["bus_faults"] as? [String: Any])?["stopped_by_policy"] as? Bool == false)
+        #expect(string(t, "result", "termination") == "completed")
+        let channels = (t["result"] as? [String: Any])?["channels"] as? [[String: Any]] ?? []
         #expect(channels.count == 2 && channels.allSatisfy { $0["skipped_samples"] is NSNumber })
 
         let stop = try await CLI.run(base + ["--json", "--bus-fault-policy", "stop"], in: dir.url)
         #expect(stop.exited(1), "\(stop.description)")
         let s = try jsonObject(Data(stop.stdout.utf8))
-        #expect(string(s, "bus_faults", "policy") == "stop")
-        #expect(number(s, "bus_faults", "failed_transfers") == 1 && number(s, "bus_faults", "recovered_by_retry") == 0)
-        #expect(string(s, "termination")?.hasPrefix("failed: ") == true, "\(stop.stdout)")
-        #expect(string(s, "safe_state")?.hasPrefix("reached") == true)
-        #expect(number(s, "elapsed_seconds").map { $0 < 0.9 } == true)
+        #expect(string(s, "result", "bus_faults", "policy") == "stop")
+        #expect(number(s, "result", "bus_faults", "failed_transfers") == 1 && number(s, "result", "bus_faults", "recovered_by_retry") == 0)
+        #expect(string(s, "result", "termination")?.hasPrefix("failed: ") == true, "\(stop.stdout)")
+        #expect(string(s, "result", "safe_state")?.hasPrefix("reached") == true)
+        #expect(number(s, "result", "elapsed_seconds").map { $0 < 0.9 } == true)
 
         // The text summary carries the same line as `run`'s.
         let text = try await CLI.run(base, in: dir.url)

@@ -5,6 +5,7 @@
 import ArgumentParser
 @testable import neuronctl
 import Testing
+import NeuronSession
 
 @Suite struct ParsingTests {
     func parseRun(_ args: [String]) throws -> RunCommand {
@@ -17,12 +18,12 @@ import Testing
         #expect(run.pulse.amplitude.voltage.volts == 0.75)
         #expect(run.pulse.width.duration == .milliseconds(5))
         #expect(run.pulse.frequency.frequency.hertz == 33)
-        #expect(run.sampling.sampleRate.frequency.hertz == 10_000)
+        #expect(run.flags.sampling.sampleRate.frequency.hertz == 10_000)
         #expect(run.pulseCount == 100)
         #expect(run.boardOptions.board == "Boards/mock.yaml")
-        #expect(run.output == "neuronhil-out")
-        #expect(!run.reporting.json && !run.realtimeFlags.realtime && !run.noTrace)
-        #expect(run.sampling.seed == nil && run.sampling.model == nil)
+        #expect(run.flags.outputs.output == "neuronhil-out")
+        #expect(!run.flags.reporting.json && !run.flags.realtimeFlags.realtime && !run.flags.outputs.noTrace)
+        #expect(run.flags.sampling.seed == nil && run.flags.sampling.model == nil)
     }
 
     @Test func unitSuffixes() throws {
@@ -33,11 +34,11 @@ import Testing
         #expect(abs(run.pulse.amplitude.voltage.volts - 0.75) < 1e-12)
         #expect(run.pulse.width.duration == .microseconds(2500))
         #expect(run.pulse.frequency.frequency.hertz == 100)
-        #expect(run.sampling.sampleRate.frequency.hertz == 10_000)
+        #expect(run.flags.sampling.sampleRate.frequency.hertz == 10_000)
         #expect(run.duration?.duration == .seconds(2))
         #expect(run.pulseCount == 200)  // whole periods in 2 s at 100 Hz
-        #expect(run.sampling.model == .paper)
-        #expect(run.sampling.seed == 42)
+        #expect(run.flags.sampling.model == .paper)
+        #expect(run.flags.sampling.seed == 42)
     }
 
     @Test func bareNumbersTakeTheDocumentedUnits() throws {
@@ -99,9 +100,9 @@ import Testing
     func sharedFlagsParseAlike(command: [String]) throws {
         let parsed = try Neuronctl.parseAsRoot(command + ["--sample-rate", "5k", "--seed", "7", "--model", "paper", "--record", "r.json", "--json"])
         let groups: (SamplingOptions, ReportOptions)? = switch parsed {
-        case let c as RunCommand: (c.sampling, c.reporting)
-        case let c as SenseCommand: (c.runOptions.sampling, c.runOptions.reporting)
-        case let c as NetworkCommand: (c.runOptions.sampling, c.runOptions.reporting)
+        case let c as RunCommand: (c.flags.sampling, c.flags.reporting)
+        case let c as SenseCommand: (c.flags.sampling, c.flags.reporting)
+        case let c as NetworkCommand: (c.flags.sampling, c.flags.reporting)
         default: nil
         }
         let (sampling, reporting) = try #require(groups)
@@ -120,24 +121,24 @@ import Testing
 
     @Test func forwarderCPUIsFreeByDefault() throws {
         let run = try parseRun(["--realtime", "--cpu", "1"])
-        #expect(run.realtimeFlags.forwarderCPU.choice == .any)
-        #expect(run.realtimeFlags.forwarderCPU.resolve(loopCPU: run.realtimeFlags.cpu) == nil)
-        let loop = try parseRun(["--realtime", "--cpu", "1", "--forwarder-cpu", "loop"]).realtimeFlags.forwarderCPU
-        #expect(loop.resolve(loopCPU: 1) == 1 && loop.resolve(loopCPU: nil) == nil && loop.sharesLoopCPU)
-        let numbered = try parseRun(["--realtime", "--forwarder-cpu", "0"]).realtimeFlags.forwarderCPU
-        #expect(numbered.resolve(loopCPU: 1) == 0 && !numbered.sharesLoopCPU)
+        #expect(run.flags.realtimeFlags.forwarderCPU.choice == .any)
+        #expect(run.flags.realtimeFlags.forwarderCPU.placement == .any)
+        let loop = try parseRun(["--realtime", "--cpu", "1", "--forwarder-cpu", "loop"]).flags.realtimeFlags.forwarderCPU
+        #expect(loop.placement == .loop)
+        let numbered = try parseRun(["--realtime", "--forwarder-cpu", "0"]).flags.realtimeFlags.forwarderCPU
+        #expect(numbered.placement == .cpu(0))
     }
 
     @Test func forwarderPollsOnlyWhenAskedAndTimed() throws {
-        let plain = try parseRun(["--realtime", "--cpu", "1"]).realtimeFlags
+        let plain = try parseRun(["--realtime", "--cpu", "1"]).flags.realtimeFlags
         #expect(!plain.placement.forwarderPoll && plain.forwarderWaiting(timed: true) == .block)
-        let polling = try parseRun(["--realtime", "--cpu", "1", "--forwarder-cpu", "0", "--forwarder-poll"]).realtimeFlags
+        let polling = try parseRun(["--realtime", "--cpu", "1", "--forwarder-cpu", "0", "--forwarder-poll"]).flags.realtimeFlags
         #expect(polling.forwarderWaiting(timed: true) == .poll)
         #expect(polling.forwarderWaiting(timed: false) == .block, "an untimed run does not place the forwarder")
         let network = try #require(try Neuronctl.parseAsRoot(
             ["network", "--network", "Boards/networks/two-neuron-loop.yaml", "--duration", "1", "--realtime", "--forwarder-cpu", "1",
              "--forwarder-poll"]) as? NetworkCommand)
-        #expect(network.runOptions.realtimeFlags.placement.forwarderPoll)
+        #expect(network.flags.realtimeFlags.placement.forwarderPoll)
     }
 
     @Test(arguments: [
@@ -204,16 +205,16 @@ import Testing
         let network = try #require(try Neuronctl.parseAsRoot(
             ["network", "--network", "n.yaml", "--duration", "1", "--realtime", "--priority", "70", "--cpu", "1",
              "--forwarder-cpu", "loop", "--no-mlock", "--overrun-policy", "safe-state:3"]) as? NetworkCommand)
-        let rt = network.runOptions.realtimeFlags
+        let rt = network.flags.realtimeFlags
         #expect(rt.realtime && rt.priority == 70 && rt.loopPriority == 70 && rt.cpu == 1 && rt.noMlock)
         #expect(rt.forwarderCPU.choice == .loop && rt.overrunPolicy.policy == .safeStateAfter(3))
         let sense = try #require(try Neuronctl.parseAsRoot(
             ["sense", "--input", "v.csv", "--realtime", "--priority", "0", "--overrun-policy", "carry-on"]) as? SenseCommand)
-        let srt = sense.runOptions.realtimeFlags
+        let srt = sense.flags.realtimeFlags
         #expect(srt.realtime && srt.loopPriority == nil && srt.cpu == nil && !srt.noMlock && srt.overrunPolicy.policy == .carryOn)
         // Defaults, as for `run`.
         let plain = try #require(try Neuronctl.parseAsRoot(["network", "--network", "n.yaml", "--duration", "1"]) as? NetworkCommand)
-        let d = plain.runOptions.realtimeFlags, r = try parseRun([]).realtimeFlags
+        let d = plain.flags.realtimeFlags, r = try parseRun([]).flags.realtimeFlags
         #expect(!d.realtime && d.priority == 80 && d.cpu == nil && d.forwarderCPU.choice == .any && !d.noMlock && d.overrunPolicy.policy == .carryOn)
         #expect(r.priority == d.priority && r.cpu == d.cpu && r.noMlock == d.noMlock && r.overrunPolicy.policy == d.overrunPolicy.policy)
     }
@@ -223,18 +224,18 @@ import Testing
         let network = try #require(try Neuronctl.parseAsRoot(
             ["network", "--network", "n.yaml", "--duration", "1", "--bus-fault-policy", "retry:1,safe-state:4",
              "--inject-faults", "nak=0.01,timeout=0.02"]) as? NetworkCommand)
-        #expect(network.runOptions.busFaults.policy.description == "retry:1,safe-state:4")
-        let injected = try #require(network.runOptions.busFaults.injectFaults)
-        #expect(injected.nak == 0.01 && injected.timeout == 0.02 && injected.eio == 0 && injected.corrupt == 0)
+        #expect(network.flags.busFaults.policy.description == "retry:1,safe-state:4")
+        let injected = try #require(network.flags.busFaults.injectFaults)
+        #expect(injected.injection == FaultInjection(nak: 0.01, eio: 0, timeout: 0.02, corrupt: 0))
         let sense = try #require(try Neuronctl.parseAsRoot(["sense", "--input", "v.csv", "--bus-fault-policy", "stop"]) as? SenseCommand)
-        #expect(sense.runOptions.busFaults.policy.description == "stop" && sense.runOptions.busFaults.injectFaults == nil)
+        #expect(sense.flags.busFaults.policy.description == "stop" && sense.flags.busFaults.injectFaults == nil)
         // Defaults, as for `run`.
         let plain = try #require(try Neuronctl.parseAsRoot(["network", "--network", "n.yaml", "--duration", "1"]) as? NetworkCommand)
         let plainSense = try #require(try Neuronctl.parseAsRoot(["sense", "--input", "v.csv"]) as? SenseCommand)
         let tolerant = "retry:2,safe-state:10"
-        #expect(try parseRun([]).busFaults.policy.description == tolerant)
-        #expect(plain.runOptions.busFaults.policy.description == tolerant && plainSense.runOptions.busFaults.policy.description == tolerant)
-        #expect(plain.runOptions.busFaults.injectFaults == nil)
+        #expect(try parseRun([]).flags.busFaults.policy.description == tolerant)
+        #expect(plain.flags.busFaults.policy.description == tolerant && plainSense.flags.busFaults.policy.description == tolerant)
+        #expect(plain.flags.busFaults.injectFaults == nil)
     }
 
     @Test(arguments: [

@@ -198,10 +198,10 @@ extension NeuronctlCLITests {
                 traces.append(try Data(contentsOf: URL(fileURLWithPath: dir.path(name + "/trace.csv"))))
             }
             #expect(traces[0] == traces[1])
-            let failed = try #require(number(summaries[0], "summary", "bus_faults", "failed_transfers"))
+            let failed = try #require(number(summaries[0], "result", "bus_faults", "failed_transfers"))
             #expect(failed > 0)
-            #expect(number(summaries[1], "summary", "bus_faults", "failed_transfers") == failed)
-            #expect(string(summaries[0], "summary", "bus_faults", "policy") == "retry:2,safe-state:10")
+            #expect(number(summaries[1], "result", "bus_faults", "failed_transfers") == failed)
+            #expect(string(summaries[0], "result", "bus_faults", "policy") == "retry:2,safe-state:10")
         }
 
         @Test("Bad fault flags and sim-only flags on hardware are refused with the fix", arguments: [

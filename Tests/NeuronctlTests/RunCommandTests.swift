@@ -48,12 +48,12 @@ extension NeuronctlCLITests {
 
             // summary.json.
             let summary = try jsonObject(Data(contentsOf: URL(fileURLWithPath: out.path("summary.json"))))
-            #expect(number(summary, "dac_read_back_volts") == 0)
-            #expect(number(summary, "summary", "pulses_applied") == 20)
-            #expect(string(summary, "summary", "termination") == "completed")
-            #expect(number(summary, "summary", "spikes") == Double(spikes.rows.count))
-            #expect(number(summary, "summary", "samples") == Double(trace.rows.count))
-            #expect(string(summary, "board_file") == CLI.mockBoard)
+            #expect(number(summary, "dac_read_back", "0", "volts") == 0)
+            #expect(number(summary, "result", "channels", "0", "pulses_applied") == 20)
+            #expect(string(summary, "result", "termination") == "completed")
+            #expect(number(summary, "result", "channels", "0", "spikes") == Double(spikes.rows.count))
+            #expect(number(summary, "result", "samples") == Double(trace.rows.count))
+            #expect(string(summary, "board", "file") == CLI.mockBoard)
             // No partial files left behind by the write-then-rename.
             let names = try FileManager.default.contentsOfDirectory(atPath: out.url.path).sorted()
             #expect(names == ["spikes.csv", "summary.json", "trace.csv"])
@@ -91,9 +91,9 @@ extension NeuronctlCLITests {
             let r = try await CLI.run(["run", "--board", CLI.mockBoard, "--pulses", "5", "--json", "--output", out.url.path])
             #expect(r.exited(0), "\(r.description)")
             let printed = try jsonObject(Data(r.stdout.utf8))
-            #expect(number(printed, "summary", "pulses_applied") == 5)
-            #expect(number(printed, "dac_read_back_volts") == 0)
-            #expect(number(printed, "stimulus", "amplitude_volts") == 0.75)
+            #expect(number(printed, "result", "channels", "0", "pulses_applied") == 5)
+            #expect(number(printed, "dac_read_back", "0", "volts") == 0)
+            #expect(string(printed, "protocol", "amplitude_v") == "0.7500")
             #expect(string(printed, "tool")?.hasPrefix("neuronctl ") == true)
             // The same report as the file (the file only adds a trailing newline).
             let file = try String(contentsOfFile: out.path("summary.json"), encoding: .utf8)

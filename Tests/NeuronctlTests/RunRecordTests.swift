@@ -46,11 +46,11 @@ extension NeuronctlCLITests {
             #expect(rec.format == "neuronhil-recording")
             #expect(rec.protocol["command"] == "run" && rec.protocol["pulses"] == "30" && rec.protocol["termination"] == "completed")
             #expect(rec.channels.count == 1 && rec.channels[0].id == 0)
-            #expect(Double(rec.timeNs.count) == number(summary, "summary", "samples"))
+            #expect(Double(rec.timeNs.count) == number(summary, "result", "samples"))
             #expect(rec.channels[0].membraneV.count == rec.timeNs.count && rec.channels[0].pulse.count == rec.timeNs.count)
             #expect(Set(rec.channels[0].stimulusV).isSubset(of: [0, 0.75]))
             #expect(rec.pulses.map(\.index) == Array(0..<30))
-            #expect(rec.spikes.count > 5 && Double(rec.spikes.count) == number(summary, "summary", "spikes"))
+            #expect(rec.spikes.count > 5 && Double(rec.spikes.count) == number(summary, "result", "channels", "0", "spikes"))
             #expect(rec.spikes.map { Double($0.pulse) } == spikes.column("pulse"))
             #expect(string(summary, "files", "record") == "run.json")
 

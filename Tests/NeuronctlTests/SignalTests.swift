@@ -65,21 +65,21 @@ extension NeuronctlCLITests {
             #expect(lines.contains { $0.hasPrefix("safe state          reached") && $0.contains("DAC reads back 0.0 mV") })
 
             let summary = try jsonObject(Data(contentsOf: URL(fileURLWithPath: output + "/summary.json")))
-            #expect(string(summary, "summary", "termination") == "stopped by signal \(signal.number)")
-            #expect(number(summary, "dac_read_back_volts") == 0)
-            #expect(string(summary, "summary", "safe_state")?.hasPrefix("reached") == true)
+            #expect(string(summary, "result", "termination") == "stopped by signal \(signal.number)")
+            #expect(number(summary, "dac_read_back", "0", "volts") == 0)
+            #expect(string(summary, "result", "safe_state")?.hasPrefix("reached") == true)
             // Paced by the real clock and stopped early: well past the start, well short of the 20 s asked for.
-            let elapsed = try #require(number(summary, "summary", "elapsed_seconds"))
+            let elapsed = try #require(number(summary, "result", "elapsed_seconds"))
             #expect(elapsed > 0.3 && elapsed < 19, "simulated \(elapsed) s")
-            let applied = try #require(number(summary, "summary", "pulses_applied"))
+            let applied = try #require(number(summary, "result", "channels", "0", "pulses_applied"))
             #expect(applied >= 1 && applied < 660)
 
             // Nothing recorded is lost: every sample the loop took is in trace.csv.
             let trace = try RecordCSV.load(output + "/trace.csv")
             #expect(!trace.rows.isEmpty)
-            #expect(number(summary, "summary", "samples") == Double(trace.rows.count))
+            #expect(number(summary, "result", "samples") == Double(trace.rows.count))
             let spikes = try RecordCSV.load(output + "/spikes.csv")
-            #expect(number(summary, "summary", "spikes") == Double(spikes.rows.count))
+            #expect(number(summary, "result", "channels", "0", "spikes") == Double(spikes.rows.count))
         }
     }
 }
