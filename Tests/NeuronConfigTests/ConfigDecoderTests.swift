@@ -1,0 +1,2 @@
+import NeuronConfig
+import Testing
