@@ -107,8 +107,8 @@ let package = Package(
         .testTarget(name: "NeuronctlTests", dependencies: ["neuronctl"]),
         .testTarget(name: "NeuronLinuxTests", dependencies: ["NeuronLinux", "NeuronDrivers", "NeuronBoard", "NeuronHAL"]),
         .testTarget(
-            name: "NeuronNetworkTests", dependencies: ["NeuronNetwork", "NeuronControl", "NeuronBoard", "NeuronHAL", "NeuronSinks", "NeuronTestSupport"],
+            name: "NeuronNetworkTests", dependencies: ["NeuronNetwork", "NeuronConfig", "NeuronControl", "NeuronBoard", "NeuronHAL", "NeuronSinks", "NeuronTestSupport"],
             exclude: ["Fixtures"]),
-        .testTarget(name: "NeuronExperimentsTests", dependencies: ["NeuronExperiments", "NeuronBoard", "NeuronControl", "NeuronPhysics"]),
+        .testTarget(name: "NeuronExperimentsTests", dependencies: ["NeuronExperiments", "NeuronConfig", "NeuronBoard", "NeuronControl", "NeuronPhysics"]),
     ]
 )
