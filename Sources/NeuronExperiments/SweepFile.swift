@@ -92,9 +92,13 @@ public struct SweepFile: Sendable, Hashable {
         let schema = try document.decode(Schema.self)
         var sweep = SweepFile(path: document.source, name: schema.name ?? baseName(document.source), pulses: schema.pulses,
                               repetitions: schema.repetitions, seed: schema.seed, base: schema.base, grid: schema.grid)
-        let runs = sweep.points.count * sweep.repetitions
+        // Counted before any grid point is built: three ranges of 1000 values would be 10^9 points.
+        let runs = sweep.grid.reduce(sweep.repetitions) { runs, entry in
+            let (product, overflow) = runs.multipliedReportingOverflow(by: entry.values.count)
+            return overflow ? .max : product
+        }
         guard runs <= maxRuns else {
-            throw document.error(at: ["grid"], "the grid asks for \(runs) runs.",
+            throw document.error(at: ["grid"], "the grid asks for \(runs == .max ? "more than \(maxRuns)" : String(runs)) runs.",
                                  fix: "use at most \(maxRuns) runs (fewer values or repetitions)", onKey: true)
         }
         sweep.base.count = sweep.pulses

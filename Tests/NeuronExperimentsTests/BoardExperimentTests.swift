@@ -115,6 +115,9 @@ private func mockRunner(model: NeuronModelKind = .device) -> TrainRunner {
         ("grid:\n  frequency-hz: [-3]\n", "x.yaml:2:18: grid.frequency-hz[0]: -3 Hz is not a usable frequency."),
         ("grid: [1, 2\n", "x.yaml:2:1: malformed YAML"),
         ("grid:\n  width-ms: { from: 5, to: 1, step: 1 }\n", "x.yaml:2:3: grid.width-ms: the range 5 to 1 in steps of 1"),
+        // Refused before the 10^9 grid points are built.
+        ("grid:\n  amplitude-v: { from: 0, to: 10, step: 0.01 }\n  width-ms: { from: 1, to: 1000, step: 1 }\n  frequency-hz: { from: 1, to: 1000, step: 1 }\n",
+         "x.yaml:1:1: grid: the grid asks for 5005000000 runs. Fix: use at most 100000 runs"),
     ])
     func badFilesAreRefusedWithLocation(text: String, expected: String) {
         #expect(throws: ConfigError.self) { try SweepFile.parse(text, path: "x.yaml") }
