@@ -42,10 +42,12 @@ let package = Package(
         .target(name: "NeuronPhysics", dependencies: ["NeuronHAL"], swiftSettings: strict),
         // The simulated board: sim buses, chip models answering bus traffic, manual clock, physics wiring.
         .target(name: "NeuronSim", dependencies: ["NeuronHAL", "NeuronPhysics"], swiftSettings: strict),
+        // The one strict YAML decoder of board, network and sweep files, with located diagnostics (ConfigError).
+        .target(name: "NeuronConfig", dependencies: [.product(name: "Yams", package: "Yams")], swiftSettings: strict),
         // Board description files: schema, validation, instantiation into drivers over sim or Linux buses.
         .target(
             name: "NeuronBoard",
-            dependencies: ["NeuronHAL", "NeuronDrivers", "NeuronSim", "NeuronPhysics", "NeuronLinux", .product(name: "Yams", package: "Yams")],
+            dependencies: ["NeuronHAL", "NeuronConfig", "NeuronDrivers", "NeuronSim", "NeuronPhysics", "NeuronLinux"],
             swiftSettings: strict),
         // The engine: one real-time loop for N channels (pulse sources, routes, detection, spike-out lines, trace
         // streams, bus-fault and overrun policies, safe state), the spike forwarder, records and summaries.
@@ -66,13 +68,13 @@ let package = Package(
         // The paper's experiments on a board (Fig. 2c, 4, S8a, sweep files) and population simulations (Fig. 3).
         .target(
             name: "NeuronExperiments",
-            dependencies: ["NeuronHAL", "NeuronPhysics", "NeuronControl", "NeuronBoard", .product(name: "Yams", package: "Yams")],
+            dependencies: ["NeuronHAL", "NeuronConfig", "NeuronPhysics", "NeuronControl", "NeuronBoard"],
             swiftSettings: strict),
         // Sensor inputs and closed loops: value streams encoded as pulses, several neurons in one loop, spike routes
         // (on the board and over UDP in jAER's format), recordings and their replay.
         .target(
             name: "NeuronNetwork",
-            dependencies: ["NeuronHAL", "NeuronControl", "NeuronBoard", "NeuronSinks", .product(name: "Yams", package: "Yams")],
+            dependencies: ["NeuronHAL", "NeuronConfig", "NeuronControl", "NeuronBoard", "NeuronSinks"],
             swiftSettings: strict),
         // Plan -> outcome: brings a board up, wires inputs, sinks and trace files to the engine, runs it (real-time
         // where asked), reads the DACs back, writes the summary and the recording. The only target below the CLI
@@ -108,17 +110,22 @@ let package = Package(
         .testTarget(name: "NeuronDriversTests", dependencies: ["NeuronDrivers", "NeuronTestSupport"]),
         .testTarget(name: "NeuronPhysicsTests", dependencies: ["NeuronPhysics"]),
         .testTarget(name: "NeuronSimTests", dependencies: ["NeuronSim", "NeuronDrivers", "NeuronTestSupport"]),
+        .testTarget(name: "NeuronConfigTests", dependencies: ["NeuronConfig"]),
         .testTarget(name: "NeuronBoardTests", dependencies: ["NeuronBoard"], resources: []),
-        .testTarget(name: "NeuronControlTests", dependencies: ["NeuronControl", "NeuronBoard", "NeuronSim", "NeuronTestSupport"]),
+        .testTarget(name: "NeuronControlTests", dependencies: ["NeuronControl", "NeuronBoard", "NeuronSim", "NeuronTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "NeuronSinksTests", dependencies: ["NeuronSinks", "NeuronControl", "NeuronBoard", "NeuronSim", "NeuronTestSupport"]),
         .testTarget(name: "NeuronctlTests", dependencies: ["neuronctl", "NeuronSession"]),
         .testTarget(name: "NeuronLinuxTests", dependencies: ["NeuronLinux", "NeuronDrivers", "NeuronBoard", "NeuronHAL"]),
         .testTarget(
-            name: "NeuronNetworkTests", dependencies: ["NeuronNetwork", "NeuronControl", "NeuronBoard", "NeuronHAL", "NeuronSinks", "NeuronTestSupport", "NeuronSession"],
+            name: "NeuronNetworkTests",
+            dependencies: ["NeuronNetwork", "NeuronConfig", "NeuronControl", "NeuronBoard", "NeuronHAL", "NeuronSinks", "NeuronTestSupport",
+                           "NeuronSession"],
             exclude: ["Fixtures"]),
         .testTarget(
             name: "NeuronSessionTests",
             dependencies: ["NeuronSession", "NeuronControl", "NeuronBoard", "NeuronNetwork", "NeuronHAL", "NeuronSim"]),
-        .testTarget(name: "NeuronExperimentsTests", dependencies: ["NeuronExperiments", "NeuronBoard", "NeuronControl", "NeuronPhysics", "NeuronSession"]),
+        .testTarget(
+            name: "NeuronExperimentsTests",
+            dependencies: ["NeuronExperiments", "NeuronConfig", "NeuronBoard", "NeuronControl", "NeuronPhysics", "NeuronSession"]),
     ]
 )

@@ -1,3 +1,4 @@
+import NeuronConfig
 public import NeuronHAL
 
 /// A device's vendor-prefixed compatible string, as Linux and Zephyr spell it.
@@ -148,7 +149,7 @@ public struct Device: Sendable, Hashable, Decodable {
 
     public init(from decoder: any Decoder) throws {
         name = decoder.nodeName
-        let any = try decoder.container(keyedBy: AnyKey.self)
+        let any = try decoder.container(keyedBy: ConfigKey.self)
         let known = Compatible.allCases.map(\.rawValue)
         let text: String = try any.required(
             "compatible", example: "compatible: microchip,mcp4725   # one of \(known.joined(separator: ", "))")
@@ -158,7 +159,7 @@ public struct Device: Sendable, Hashable, Decodable {
                     "compatible", "'\(text)' is only the vendor prefix: inside { ... } a comma ends the value.",
                     fix: "quote it, compatible: \"\(whole)\", or write the device in block style (one key per line)")
             }
-            let hint = closest(to: text, in: known).map { "did you mean '\($0)'? " } ?? ""
+            let hint = ConfigText.closest(to: text, in: known).map { "did you mean '\($0)'? " } ?? ""
             throw any.problem(
                 "compatible", "unknown compatible '\(text)'.",
                 fix: "\(hint)\(hint.isEmpty ? "U" : "u")se one of the supported chips: \(known.joined(separator: ", "))")
@@ -218,7 +219,7 @@ public struct MCP4725Configuration: Sendable, Hashable, Decodable {
     public let reference: Voltage
 
     public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: AnyKey.self)
+        let c = try decoder.container(keyedBy: ConfigKey.self)
         reference = .volts(try c.number("vref-volts", in: 2.7...5.5, unit: "V", example: "3.3"))
     }
 }
@@ -247,7 +248,7 @@ public struct MCP4728Configuration: Sendable, Hashable, Decodable {
     }
 
     public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: AnyKey.self)
+        let c = try decoder.container(keyedBy: ConfigKey.self)
         let text: String = try c.required("vref", example: "vref: vdd   # or internal (2.048 V)")
         guard let vref = Reference(rawValue: text) else {
             throw c.problem("vref", "'\(text)' is not an MCP4728 reference.", fix: "use vdd or internal")
@@ -309,7 +310,7 @@ public struct ADS1x15Configuration: Sendable, Hashable, Decodable {
     }
 
     public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: AnyKey.self)
+        let c = try decoder.container(keyedBy: ConfigKey.self)
         let chip = Compatible(rawValue: try c.required("compatible", as: String.self, example: "compatible: ti,ads1015"))
         guard let chip, chip == .ads1015 || chip == .ads1115 else {
             throw decoder.problem("not an ADS1x15.", fix: "use compatible ti,ads1015 or ti,ads1115")
@@ -333,8 +334,8 @@ public struct ADS1x15Configuration: Sendable, Hashable, Decodable {
             let names: [String] = try c.required("inputs", example: "inputs: [ain0, gnd]")
             let inputs = try names.enumerated().map { index, name in
                 guard let input = Input(rawValue: name) else {
-                    throw DecodingError.boardProblem(
-                        at: c.path("inputs") + [AnyKey(intValue: index)!], "'\(name)' is not an ADS1x15 input.",
+                    throw DecodingError.configProblem(
+                        at: c.path("inputs") + [ConfigKey.index(index)], "'\(name)' is not an ADS1x15 input.",
                         fix: "use ain0, ain1, ain2, ain3 or gnd")
                 }
                 return input
@@ -350,11 +351,11 @@ public struct ADS1x15Configuration: Sendable, Hashable, Decodable {
                     fix: "use one of \(pairs)")
             }
             (positive, negative) = pair
-            let fsNames = FullScale.allCases.map { plain($0.rawValue) }
+            let fsNames = FullScale.allCases.map { ConfigText.number($0.rawValue) }
             if let fs = try c.optional("full-scale-volts", as: Double.self) {
                 guard let value = FullScale.allCases.first(where: { abs($0.rawValue - fs) < 1e-9 }) else {
                     throw c.problem(
-                        "full-scale-volts", "\(plain(fs)) V is not a PGA setting.",
+                        "full-scale-volts", "\(ConfigText.number(fs)) V is not a PGA setting.",
                         fix: "use one of \(fsNames.joined(separator: ", ")) (± volts)")
                 }
                 fullScale = value
@@ -370,8 +371,8 @@ public struct ADS1x15Configuration: Sendable, Hashable, Decodable {
             let sps = rate ?? ADS1x15Configuration.defaultRate(chip)
             guard rates.contains(sps) else {
                 let nearest = rates.min { abs($0 - sps) < abs($1 - sps) }!
-                throw DecodingError.boardProblem(
-                    at: path + [AnyKey("data-rate-sps")], "the \(chip) has no \(sps) SPS data rate.",
+                throw DecodingError.configProblem(
+                    at: path + [ConfigKey("data-rate-sps")], "the \(chip) has no \(sps) SPS data rate.",
                     fix: "use one of \(rates.map(String.init).joined(separator: ", ")) SPS, e.g. \(nearest)")
             }
             return Channel(label: label, positive: positive, negative: negative, fullScale: fullScale,
@@ -407,8 +408,8 @@ public struct MCP3x08Configuration: Sendable, Hashable, Decodable {
             let names: [String] = try c.required("inputs", example: "inputs: [ch0]")
             let inputs = try names.enumerated().map { index, name in
                 guard let input = Input(rawValue: name) else {
-                    throw DecodingError.boardProblem(
-                        at: c.path("inputs") + [AnyKey(intValue: index)!], "'\(name)' is not an MCP3x08 input.",
+                    throw DecodingError.configProblem(
+                        at: c.path("inputs") + [ConfigKey.index(index)], "'\(name)' is not an MCP3x08 input.",
                         fix: "use ch0 ... ch7")
                 }
                 return input
@@ -427,7 +428,7 @@ public struct MCP3x08Configuration: Sendable, Hashable, Decodable {
     }
 
     public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: AnyKey.self)
+        let c = try decoder.container(keyedBy: ConfigKey.self)
         let chip = Compatible(rawValue: try c.required("compatible", as: String.self, example: "compatible: microchip,mcp3208"))
         guard let chip, chip == .mcp3008 || chip == .mcp3208 else {
             throw decoder.problem("not an MCP3x08.", fix: "use compatible microchip,mcp3008 or microchip,mcp3208")

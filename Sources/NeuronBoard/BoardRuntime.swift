@@ -1,3 +1,4 @@
+public import NeuronConfig
 public import NeuronHAL
 public import NeuronSim
 public import NeuronPhysics

@@ -1,3 +1,4 @@
+import NeuronConfig
 import NeuronHAL
 
 /// One cross-reference or limit problem, found after decoding.
@@ -90,8 +91,8 @@ struct BoardValidator {
                 }
                 if bus.clock > binding.maxBusClock {
                     let key = bus.kind == .i2c ? "frequency-hz" : "max-speed-hz"
-                    report(busPath + [key], "\(plain(bus.clock.hertz)) Hz is faster than the \(device.compatible) accepts (\(plain(binding.maxBusClock.hertz)) Hz).",
-                           fix: "lower \(key) to at most \(plain(binding.maxBusClock.hertz))")
+                    report(busPath + [key], "\(ConfigText.number(bus.clock.hertz)) Hz is faster than the \(device.compatible) accepts (\(ConfigText.number(binding.maxBusClock.hertz)) Hz).",
+                           fix: "lower \(key) to at most \(ConfigText.number(binding.maxBusClock.hertz))")
                 }
                 if case .spi(let mode, _) = bus.settings, binding.bus == .spi, mode != 0 && mode != 3 {
                     report(busPath + ["mode"], "the \(device.compatible) works in SPI mode 0 or 3, not \(mode).", fix: "use mode: 0")
@@ -221,14 +222,14 @@ struct BoardValidator {
         let limits = board.limits
         let stimulusPath = ["limits", "stimulus-volts", "max"]
         if limits.stimulus.upperBound > Limits.stimulusHardCap {
-            report(stimulusPath, "\(plain(limits.stimulus.upperBound.volts)) V is above the 5 V hard cap on any stimulus.",
+            report(stimulusPath, "\(ConfigText.number(limits.stimulus.upperBound.volts)) V is above the 5 V hard cap on any stimulus.",
                    fix: "use at most 5 V (the device switches well below 1 V)")
         }
         for neuron in board.neurons {
             if let (_, dac) = board.device(named: neuron.stimulus), dac.kind == .dac, let vref = dac.reference,
                limits.stimulus.upperBound > vref {
-                report(stimulusPath, "\(plain(limits.stimulus.upperBound.volts)) V is above what \(dac.name) can output (vref \(plain(vref.volts)) V).",
-                       fix: "lower the max to at most \(plain(vref.volts)) V, or raise vref-volts on \(dac.name) if its supply is higher")
+                report(stimulusPath, "\(ConfigText.number(limits.stimulus.upperBound.volts)) V is above what \(dac.name) can output (vref \(ConfigText.number(vref.volts)) V).",
+                       fix: "lower the max to at most \(ConfigText.number(vref.volts)) V, or raise vref-volts on \(dac.name) if its supply is higher")
             }
             if let (_, adc) = board.device(named: neuron.membrane.device), adc.kind == .adc,
                let channel = adc.channel(labeled: neuron.membrane.channel) {
@@ -236,24 +237,24 @@ struct BoardValidator {
                 var why = channel.maxSampleRate < adc.binding.maxSampleRate! ? "its data-rate-sps" : "the datasheet maximum"
                 if let (bus, _) = board.device(named: adc.name), bus.kind == .spi {
                     let perSpi = Frequency.hertz((bus.clock.hertz / 24).rounded(.down))  // 3-byte transfer per conversion
-                    if perSpi < capability { capability = perSpi; why = "24 SCLK cycles per conversion at max-speed-hz \(plain(bus.clock.hertz))" }
+                    if perSpi < capability { capability = perSpi; why = "24 SCLK cycles per conversion at max-speed-hz \(ConfigText.number(bus.clock.hertz))" }
                 }
                 if limits.sampleRate.upperBound > capability {
                     report(["limits", "sample-rate-hz", "max"],
-                           "\(plain(limits.sampleRate.upperBound.hertz)) Hz is faster than \(adc.name)/\(channel.label) (\(adc.compatible)) can sample: \(plain(capability.hertz)) Hz, set by \(why).",
-                           fix: "lower the max to at most \(plain(capability.hertz)) Hz")
+                           "\(ConfigText.number(limits.sampleRate.upperBound.hertz)) Hz is faster than \(adc.name)/\(channel.label) (\(adc.compatible)) can sample: \(ConfigText.number(capability.hertz)) Hz, set by \(why).",
+                           fix: "lower the max to at most \(ConfigText.number(capability.hertz)) Hz")
                 }
                 let atPin = limits.stimulus.upperBound.volts * board.frontEnd.membrane.gain
                 if atPin > channel.span.volts * (1 + 1e-9) {
                     report(["limits", "stimulus-volts", "max"],
-                           "a membrane at \(plain(limits.stimulus.upperBound.volts)) V reaches \(formatted(atPin, digits: 3)) V at \(adc.name)/\(channel.label), beyond its \(plain(channel.span.volts)) V span, so the ADC would clip.",
+                           "a membrane at \(ConfigText.number(limits.stimulus.upperBound.volts)) V reaches \(formatted(atPin, digits: 3)) V at \(adc.name)/\(channel.label), beyond its \(ConfigText.number(channel.span.volts)) V span, so the ADC would clip.",
                            fix: "lower the stimulus max, add a divider under front-end.membrane, or pick a larger full scale")
                 }
             }
         }
         if let threshold = board.frontEnd.comparatorThreshold, threshold >= limits.stimulus.upperBound {
             report(["front-end", "comparator-threshold-volts"],
-                   "the comparator trips at \(plain(threshold.volts)) V, which the stimulus max (\(plain(limits.stimulus.upperBound.volts)) V) can never reach.",
+                   "the comparator trips at \(ConfigText.number(threshold.volts)) V, which the stimulus max (\(ConfigText.number(limits.stimulus.upperBound.volts)) V) can never reach.",
                    fix: "set the threshold below the stimulus max")
         }
     }
@@ -273,7 +274,7 @@ struct BoardValidator {
     }
 
     private func suggestion(_ name: String, in candidates: [String], what: String) -> String {
-        if let near = closest(to: name, in: candidates) { return "did you mean '\(near)'? Use \(what): \(listing(candidates))" }
+        if let near = ConfigText.closest(to: name, in: candidates) { return "did you mean '\(near)'? Use \(what): \(listing(candidates))" }
         return candidates.isEmpty ? "define \(what) first" : "use \(what): \(listing(candidates))"
     }
 }

@@ -1,3 +1,4 @@
+public import NeuronConfig
 import NeuronHAL
 public import NeuronLinux
 import NeuronDrivers

@@ -1,3 +1,4 @@
+import NeuronConfig
 public import NeuronHAL
 
 /// A validated board file: everything needed to open the buses, drive the chips and keep a neuron within its
@@ -133,7 +134,7 @@ public struct Bus: Sendable, Hashable, Decodable {
 
     public init(from decoder: any Decoder) throws {
         name = decoder.nodeName
-        let any = try decoder.container(keyedBy: AnyKey.self)
+        let any = try decoder.container(keyedBy: ConfigKey.self)
         kind = try any.choice("kind", as: BusKind.self)
         let c = try decoder.keys(
             allowed: ["kind", "device", "devices"] + (kind == .i2c ? ["frequency-hz", "quirks"] : ["mode", "max-speed-hz"]))
@@ -145,8 +146,8 @@ public struct Bus: Sendable, Hashable, Decodable {
             let names: [String] = try c.optional("quirks") ?? []
             let quirks = try names.enumerated().map { index, name in
                 guard let quirk = I2CQuirk(rawValue: name) else {
-                    throw DecodingError.boardProblem(
-                        at: c.path("quirks") + [AnyKey(intValue: index)!], "unknown quirk '\(name)'.",
+                    throw DecodingError.configProblem(
+                        at: c.path("quirks") + [ConfigKey.index(index)], "unknown quirk '\(name)'.",
                         fix: "use one of: \(I2CQuirk.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
                 return quirk
@@ -215,7 +216,7 @@ public struct GPIOLine: Sendable, Hashable, Decodable {
 
     public init(from decoder: any Decoder) throws {
         name = decoder.nodeName
-        let any = try decoder.container(keyedBy: AnyKey.self)
+        let any = try decoder.container(keyedBy: ConfigKey.self)
         direction = try any.choice("direction", as: Direction.self)
         let common = ["line", "direction", "active-low", "bias", "consumer"]
         if direction == .output && any.contains("edge") {
@@ -228,7 +229,7 @@ public struct GPIOLine: Sendable, Hashable, Decodable {
         }
         let c = try decoder.keys(allowed: common + (direction == .input ? ["edge"] : ["initial"]))
         let id: String = try c.required("line", example: "line: GPIO27")
-        if let offset = parseInteger(id).value {
+        if let offset = ConfigText.integer(id) {
             guard (0...511).contains(offset) else {
                 throw c.problem("line", "\(offset) is not a plausible line offset.", fix: "use the line's name (e.g. GPIO27) or its offset on the chip (0-53 on a Pi)")
             }
@@ -316,7 +317,7 @@ public struct VoltageDivider: Sendable, Hashable, Decodable {
         let out = try c.number("output-ohms", in: 1...1e10, unit: "Ω", example: "10000")
         let full = try c.number("full-ohms", in: 1...1e10, unit: "Ω", example: "20000")
         guard out <= full else {
-            throw c.problem("output-ohms", "the output resistance \(plain(out)) Ω exceeds the full \(plain(full)) Ω.",
+            throw c.problem("output-ohms", "the output resistance \(ConfigText.number(out)) Ω exceeds the full \(ConfigText.number(full)) Ω.",
                             fix: "full-ohms is R1 + R2 and output-ohms is R2 (across the output), so output-ohms ≤ full-ohms")
         }
         self.output = .ohms(out)
@@ -415,19 +416,19 @@ public struct Limits: Sendable, Hashable, Decodable {
     }
 
     private static func range(
-        _ c: KeyedDecodingContainer<AnyKey>, _ key: String, in bounds: ClosedRange<Double>, unit: String, example: String
+        _ c: KeyedDecodingContainer<ConfigKey>, _ key: String, in bounds: ClosedRange<Double>, unit: String, example: String
     ) throws -> ClosedRange<Double> {
-        guard c.contains(AnyKey(key)) else {
+        guard c.contains(ConfigKey(key)) else {
             throw c.problem(key, "the required key '\(key)' is missing.", fix: "add `\(key): \(example)`")
         }
-        let r = try c.nestedContainer(keyedBy: AnyKey.self, forKey: AnyKey(key))
+        let r = try c.nestedContainer(keyedBy: ConfigKey.self, forKey: ConfigKey(key))
         for k in r.allKeys where !["min", "max"].contains(k.stringValue) {
             throw r.problem(k.stringValue, "unknown key '\(k.stringValue)'.", fix: "a range has only min and max: \(example)")
         }
-        let lo = try r.number("min", in: bounds, unit: unit, example: "\(plain(bounds.lowerBound))")
-        let hi = try r.number("max", in: bounds, unit: unit, example: "\(plain(bounds.lowerBound))")
+        let lo = try r.number("min", in: bounds, unit: unit, example: "\(ConfigText.number(bounds.lowerBound))")
+        let hi = try r.number("max", in: bounds, unit: unit, example: "\(ConfigText.number(bounds.lowerBound))")
         guard lo < hi else {
-            throw r.problem("min", "min \(plain(lo)) \(unit) is not below max \(plain(hi)) \(unit).",
+            throw r.problem("min", "min \(ConfigText.number(lo)) \(unit) is not below max \(ConfigText.number(hi)) \(unit).",
                             fix: "make min smaller than max, e.g. \(example)")
         }
         return lo...hi

@@ -1,3 +1,4 @@
+import NeuronConfig
 import NeuronHAL
 
 extension BoardDescription {
@@ -12,9 +13,9 @@ extension BoardDescription {
             switch bus.settings {
             case .i2c(let f, let quirks):
                 let q = quirks.isEmpty ? "" : ", quirks: \(quirks.map(\.rawValue).joined(separator: ", "))"
-                out.append("  \(bus.name): i2c \(bus.device) at \(plain(f.hertz)) Hz\(q)")
+                out.append("  \(bus.name): i2c \(bus.device) at \(ConfigText.number(f.hertz)) Hz\(q)")
             case .spi(let mode, let f):
-                out.append("  \(bus.name): spi \(bus.device) mode \(mode) at up to \(plain(f.hertz)) Hz")
+                out.append("  \(bus.name): spi \(bus.device) mode \(mode) at up to \(ConfigText.number(f.hertz)) Hz")
             }
             for device in bus.devices {
                 out += Self.summaryLines(of: device)
@@ -32,7 +33,7 @@ extension BoardDescription {
         }
         let m = frontEnd.membrane
         var fe = "front end: membrane gain \(formatted(m.gain, digits: 3))"
-        if let d = m.divider { fe += " (buffer \(plain(m.bufferGain)) × divider \(plain(d.output.ohms))/\(plain(d.full.ohms)) Ω)" }
+        if let d = m.divider { fe += " (buffer \(ConfigText.number(m.bufferGain)) × divider \(ConfigText.number(d.output.ohms))/\(ConfigText.number(d.full.ohms)) Ω)" }
         if let z = m.inputImpedance { fe += ", input \(z)" }
         if let t = frontEnd.comparatorThreshold { fe += ", comparator at \(t)" }
         out.append(fe)
@@ -45,9 +46,9 @@ extension BoardDescription {
             out.append("  \(n.name) (id \(n.id), \(n.capacitance)): \(roles)")
         }
         let l = limits
-        out.append("limits: stimulus \(plain(l.stimulus.lowerBound.volts))...\(plain(l.stimulus.upperBound.volts)) V, "
-            + "pulse ≤ \(formatted(l.maxPulseWidth.seconds * 1000, digits: 3)) ms, duty ≤ \(plain(l.maxDutyCycle)), "
-            + "sampling \(plain(l.sampleRate.lowerBound.hertz))...\(plain(l.sampleRate.upperBound.hertz)) Hz")
+        out.append("limits: stimulus \(ConfigText.number(l.stimulus.lowerBound.volts))...\(ConfigText.number(l.stimulus.upperBound.volts)) V, "
+            + "pulse ≤ \(formatted(l.maxPulseWidth.seconds * 1000, digits: 3)) ms, duty ≤ \(ConfigText.number(l.maxDutyCycle)), "
+            + "sampling \(ConfigText.number(l.sampleRate.lowerBound.hertz))...\(ConfigText.number(l.sampleRate.upperBound.hertz)) Hz")
         if let s = simulation { out.append("simulation: model \(s.model.rawValue), seed \(s.seed)") }
         return out.joined(separator: "\n")
     }
@@ -58,11 +59,11 @@ extension BoardDescription {
     static func summaryLines(of device: Device) -> [String] {
         var out: [String] = []
         let at = device.address.map { " @ \($0)" } ?? ""
-        let vref = device.reference.map { ", vref \(plain($0.volts)) V" } ?? ""
+        let vref = device.reference.map { ", vref \(ConfigText.number($0.volts)) V" } ?? ""
         out.append("    \(device.name): \(device.compatible)\(at) (\(device.kind.rawValue)\(vref))")
         let channels = device.channels
         for channel in channels {
-            out.append("      \(channel.label): \(channel.inputs), span \(plain(channel.span.volts)) V, up to \(plain(channel.maxSampleRate.hertz)) SPS")
+            out.append("      \(channel.label): \(channel.inputs), span \(ConfigText.number(channel.span.volts)) V, up to \(ConfigText.number(channel.maxSampleRate.hertz)) SPS")
         }
         return out
     }

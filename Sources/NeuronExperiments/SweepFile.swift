@@ -1,8 +1,6 @@
 public import NeuronControl
+public import NeuronConfig
 import NeuronHAL
-import Foundation
-import NeuronBoard
-import Yams
 
 /// A parameter grid read from a YAML sweep file. Every combination of the `grid` values is run `repetitions`
 /// times; parameters not in the grid come from `base` (default: the Fig. 2c working point).
@@ -75,167 +73,120 @@ public struct SweepFile: Sendable, Hashable {
         return trains.map { GridPoint(sweep: name, train: $0) }
     }
 
-    /// Reads and checks a sweep file. Errors name the file, line, key and the fix.
-    public static func load(path: String) throws(SweepFileError) -> SweepFile {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw SweepFileError(path: path, key: "", problem: "cannot read the file (\(error)).",
-                                 fix: "check the path; sweep files are YAML, see `neuronctl experiment sweep --help`")
-        }
-        return try parse(text, path: path)
+    /// The decoder of sweep files: the one shared with board and network files.
+    static let decoder = ConfigDecoder(kind: "sweep", example: "Sweeps/amplitude-by-frequency.yaml")
+
+    /// The most runs (grid points × repetitions) one sweep may ask for.
+    static let maxRuns = 100_000
+
+    /// Reads and checks a sweep file. Errors are located as `file:line:col: key.path: problem Fix: ...`.
+    public static func load(path: String) throws(ConfigError) -> SweepFile {
+        try parse(decoder.load(path: path))
     }
 
-    public static func parse(_ text: String, path: String) throws(SweepFileError) -> SweepFile {
-        if let deep = excessiveYAMLNesting(text) {
-            throw SweepFileError(path: path, key: "", line: deep.line, problem: "the YAML is \(deep.problem); no sweep file nests like this.",
-                                 fix: "check for unbalanced brackets or a corrupted file")
-        }
-        let root: Node
-        do {
-            guard let node = try Yams.compose(yaml: text) else {
-                throw SweepFileError(path: path, key: "", problem: "the file is empty.", fix: "give at least a 'grid' mapping")
-            }
-            root = node
-        } catch let e as SweepFileError {
-            throw e
-        } catch let e as YamlError {
-            var line: Int?
-            var column: Int?
-            switch e {
-            case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _):
-                line = mark.line
-                column = mark.column
-            default: break
-            }
-            throw SweepFileError(path: path, key: "", line: line, column: column, problem: "not valid YAML (\(e)).",
-                                 fix: "fix the YAML syntax at that place")
-        } catch {
-            throw SweepFileError(path: path, key: "", problem: "not valid YAML (\(error)).", fix: "fix the YAML syntax")
-        }
-        guard let top = root.mapping else {
-            throw SweepFileError(path: path, key: "", line: root.mark?.line, problem: "the top level must be a mapping.",
-                                 fix: "write 'grid:', 'pulses:' etc. as keys at the top level")
-        }
-        func fail(_ key: String, _ node: Node?, _ problem: String, _ fix: String) -> SweepFileError {
-            SweepFileError(path: path, key: key, line: node?.mark?.line, column: node?.mark?.column, problem: problem, fix: fix)
-        }
-        func number(_ key: String, _ node: Node) throws(SweepFileError) -> Double {
-            guard let s = node.scalar?.string, let v = Double(s), v.isFinite else {
-                throw fail(key, node, "'\(node.scalar?.string ?? "(not a scalar)")' is not a number.", "write a plain number, e.g. 0.75")
-            }
-            return v
-        }
-        func integer(_ key: String, _ node: Node, min: Int) throws(SweepFileError) -> Int {
-            guard let s = node.scalar?.string, let v = Int(s), v >= min else {
-                throw fail(key, node, "'\(node.scalar?.string ?? "(not a scalar)")' is not a whole number of at least \(min).",
-                           "write a whole number, e.g. \(Swift.max(min, 5))")
-            }
-            return v
-        }
-        let knownTop = ["name", "pulses", "repetitions", "seed", "base", "grid"]
-        let parameterKeys = Parameter.allCases.map(\.rawValue).joined(separator: ", ")
+    public static func parse(_ text: String, path: String) throws(ConfigError) -> SweepFile {
+        try parse(decoder.parse(text, source: path))
+    }
 
-        var sweep = SweepFile(path: path, name: baseName(path), pulses: 100, repetitions: 5, seed: nil,
-                              base: .fig2c(count: 100), grid: [])
-        for (keyNode, value) in top {
-            guard let key = keyNode.string else { continue }
-            switch key {
-            case "name":
-                guard let s = value.scalar?.string, !s.isEmpty, !s.contains(","), !s.contains("\n") else {
-                    throw fail(key, value, "the name must be one line of text without commas.", "e.g. name: amplitude-by-frequency")
-                }
-                sweep.name = s
-            case "pulses": sweep.pulses = try integer(key, value, min: 1)
-            case "repetitions": sweep.repetitions = try integer(key, value, min: 1)
-            case "seed":
-                guard let s = value.scalar?.string, let v = UInt64(s) else {
-                    throw fail(key, value, "'\(value.scalar?.string ?? "")' is not a seed.", "write a non-negative whole number, e.g. 1")
-                }
-                sweep.seed = v
-            case "base":
-                guard let m = value.mapping else {
-                    throw fail(key, value, "'base' must be a mapping.", "e.g. base: { amplitude-v: 0.75, width-ms: 5, frequency-hz: 33 }")
-                }
-                for (k, v) in m {
-                    let name = k.string ?? ""
-                    guard let p = Parameter(rawValue: name) else {
-                        throw fail("base.\(name)", k, "unknown parameter '\(name)'.", "use one of: \(parameterKeys)")
-                    }
-                    let x = try number("base.\(name)", v)
-                    try check(p, x, key: "base.\(name)", node: v, fail: fail)
-                    p.apply(x, to: &sweep.base)
-                }
-            case "grid":
-                guard let m = value.mapping, m.count > 0 else {
-                    throw fail(key, value, "'grid' must be a non-empty mapping of parameters to values.",
-                               "e.g. grid: { amplitude-v: [0.5, 0.6, 0.7] }")
-                }
-                for (k, v) in m {
-                    let name = k.string ?? ""
-                    let keyPath = "grid.\(name)"
-                    guard let p = Parameter(rawValue: name) else {
-                        throw fail(keyPath, k, "unknown parameter '\(name)'.", "use one of: \(parameterKeys)")
-                    }
-                    var values: [Double] = []
-                    if let seq = v.sequence {
-                        for item in seq { values.append(try number(keyPath, item)) }
-                    } else if let r = v.mapping {
-                        guard let from = r["from"], let to = r["to"], let step = r["step"], r.count == 3 else {
-                            throw fail(keyPath, v, "a range needs exactly 'from', 'to' and 'step'.", "e.g. { from: 20, to: 50, step: 10 }")
-                        }
-                        let a = try number(keyPath + ".from", from), b = try number(keyPath + ".to", to)
-                        let s = try number(keyPath + ".step", step)
-                        guard s > 0, b >= a, (b - a) / s <= 1000 else {
-                            throw fail(keyPath, step, "the range \(a) to \(b) in steps of \(s) is empty or has over 1000 values.",
-                                       "use a positive step and from <= to")
-                        }
-                        var i = 0
-                        while a + Double(i) * s <= b + 1e-9 * Swift.max(1, abs(b)) {
-                            values.append(((a + Double(i) * s) * 1e9).rounded() / 1e9)
-                            i += 1
-                        }
-                    } else if v.scalar != nil {
-                        values = [try number(keyPath, v)]
-                    }
-                    guard !values.isEmpty else {
-                        throw fail(keyPath, v, "no values.", "give a list, e.g. [0.5, 0.6], or a range { from: .., to: .., step: .. }")
-                    }
-                    for x in values { try check(p, x, key: keyPath, node: v, fail: fail) }
-                    guard !sweep.grid.contains(where: { $0.parameter == p }) else {
-                        throw fail(keyPath, k, "'\(name)' appears twice.", "keep one entry per parameter")
-                    }
-                    sweep.grid.append((p, values))
-                }
-            default:
-                throw fail(key, keyNode, "unknown key '\(key)'.", "use one of: \(knownTop.joined(separator: ", "))")
-            }
+    private static func parse(_ document: ConfigDocument) throws(ConfigError) -> SweepFile {
+        let schema = try document.decode(Schema.self)
+        var sweep = SweepFile(path: document.source, name: schema.name ?? baseName(document.source), pulses: schema.pulses,
+                              repetitions: schema.repetitions, seed: schema.seed, base: schema.base, grid: schema.grid)
+        // Counted before any grid point is built: three ranges of 1000 values would be 10^9 points.
+        let runs = sweep.grid.reduce(sweep.repetitions) { runs, entry in
+            let (product, overflow) = runs.multipliedReportingOverflow(by: entry.values.count)
+            return overflow ? .max : product
         }
-        guard !sweep.grid.isEmpty else {
-            throw SweepFileError(path: path, key: "grid", problem: "the file has no 'grid'.",
-                                 fix: "add e.g. grid: { amplitude-v: [0.5, 0.6, 0.7] }")
-        }
-        let runs = sweep.points.count * sweep.repetitions
-        guard runs <= 100_000 else {
-            throw SweepFileError(path: path, key: "grid", problem: "the grid asks for \(runs) runs.", fix: "use at most 100000 runs (fewer values or repetitions)")
+        guard runs <= maxRuns else {
+            throw document.error(at: ["grid"], "the grid asks for \(runs == .max ? "more than \(maxRuns)" : String(runs)) runs.",
+                                 fix: "use at most \(maxRuns) runs (fewer values or repetitions)", onKey: true)
         }
         sweep.base.count = sweep.pulses
         return sweep
     }
 
-    private static func check(
-        _ p: Parameter, _ x: Double, key: String, node: Node,
-        fail: (String, Node?, String, String) -> SweepFileError
-    ) throws(SweepFileError) {
-        switch p {
-        case .amplitude where x < 0 || x > 10:
-            throw fail(key, node, "\(x) V is not a usable amplitude.", "give volts, e.g. 0.75 (the board's limits apply too)")
-        case .width where x <= 0:
-            throw fail(key, node, "\(x) ms is not a usable pulse width.", "give milliseconds above 0, e.g. 5")
-        case .frequency where x <= 0 || x > 10_000:
-            throw fail(key, node, "\(x) Hz is not a usable frequency.", "give hertz above 0 and at most 10000, e.g. 33")
-        default: return
+    // MARK: Schema
+
+    private struct Schema: Decodable {
+        var name: String?
+        var pulses: Int
+        var repetitions: Int
+        var seed: UInt64?
+        var base: PulseTrain = .fig2c(count: 100)
+        var grid: [(parameter: Parameter, values: [Double])] = []
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.keys(allowed: ["name", "pulses", "repetitions", "seed", "base", "grid"])
+            if let name = try c.optional("name", as: String.self) {
+                guard !name.isEmpty, !name.contains(","), !name.contains("\n") else {
+                    throw c.problem("name", "the name must be one line of text without commas.", fix: "e.g. name: amplitude-by-frequency")
+                }
+                self.name = name
+            }
+            pulses = try c.integer("pulses", in: 1...1_000_000, example: "100", default: 100)
+            repetitions = try c.integer("repetitions", in: 1...10_000, example: "5", default: 5)
+            seed = try c.optional("seed")
+            if c.contains("base") {
+                let b = try c.nestedContainer(keyedBy: ConfigKey.self, forKey: "base")
+                for key in b.allKeys {
+                    let parameter = try Parameter.named(key.stringValue, in: b)
+                    let value = try b.decode(Double.self, forKey: key)
+                    try parameter.check(value, at: b.path(key.stringValue))
+                    parameter.apply(value, to: &base)
+                }
+            }
+            _ = try c.required("grid", as: Ignored.self, example: "grid: { amplitude-v: [0.5, 0.6, 0.7] }")
+            let g = try c.nestedContainer(keyedBy: ConfigKey.self, forKey: "grid")
+            guard !g.allKeys.isEmpty else {
+                throw c.problem("grid", "'grid' has no parameters.", fix: "e.g. grid: { amplitude-v: [0.5, 0.6, 0.7] }", onKey: true)
+            }
+            for key in g.allKeys {
+                let parameter = try Parameter.named(key.stringValue, in: g)
+                grid.append((parameter, try g.decode(GridValues.self, forKey: key).values))
+            }
+        }
+    }
+
+    /// A grid entry: a list of values, a range `{ from, to, step }`, or one value; each checked for its parameter
+    /// (the key it sits under).
+    private struct GridValues: Decodable {
+        var values: [Double] = []
+
+        init(from decoder: any Decoder) throws {
+            let parameter = Parameter(rawValue: decoder.nodeName)
+            switch decoder.configShape {
+            case .mapping:
+                let r = try decoder.keys(allowed: ["from", "to", "step"])
+                let from = try r.required("from", as: Double.self, example: "from: 20")
+                let to = try r.required("to", as: Double.self, example: "to: 50")
+                let step = try r.required("step", as: Double.self, example: "step: 10")
+                guard step > 0, to >= from, (to - from) / step <= 1000 else {
+                    throw decoder.problem(
+                        "the range \(ConfigText.number(from)) to \(ConfigText.number(to)) in steps of \(ConfigText.number(step)) is empty or has over 1000 values.",
+                        fix: "use a positive step and from <= to")
+                }
+                var i = 0
+                while from + Double(i) * step <= to + 1e-9 * Swift.max(1, abs(to)) {
+                    values.append(((from + Double(i) * step) * 1e9).rounded() / 1e9)
+                    i += 1
+                }
+                for x in values { try parameter?.check(x, at: decoder.codingPath) }
+            case .list:
+                var list = try decoder.unkeyedContainer()
+                while !list.isAtEnd {
+                    let path = decoder.codingPath + [ConfigKey.index(list.currentIndex)]
+                    let x = try list.decode(Double.self)
+                    try parameter?.check(x, at: path)
+                    values.append(x)
+                }
+                guard !values.isEmpty else {
+                    throw decoder.problem("no values.", fix: "give a list, e.g. [0.5, 0.6], or a range { from: .., to: .., step: .. }")
+                }
+            default:
+                let x = try decoder.singleValueContainer().decode(Double.self)
+                try parameter?.check(x, at: decoder.codingPath)
+                values = [x]
+            }
         }
     }
 
@@ -246,28 +197,27 @@ public struct SweepFile: Sendable, Hashable {
     }
 }
 
-/// Why a sweep file was refused: `path:line:column: key: problem Fix: fix`.
-public struct SweepFileError: Error, Sendable, Hashable, CustomStringConvertible {
-    public var path: String
-    public var key: String
-    public var line: Int?
-    public var column: Int?
-    public var problem: String
-    public var fix: String
-    public init(path: String, key: String, line: Int? = nil, column: Int? = nil, problem: String, fix: String) {
-        self.path = path
-        self.key = key
-        self.line = line
-        self.column = column
-        self.problem = problem
-        self.fix = fix
-    }
-    public var description: String {
-        var location = path
-        if let line {
-            location += ":\(line)"
-            if let column { location += ":\(column)" }
+extension SweepFile.Parameter {
+    /// The parameter a `base` or `grid` key names, or an error at that key listing the parameters.
+    static func named(_ name: String, in c: KeyedDecodingContainer<ConfigKey>) throws -> Self {
+        guard let parameter = Self(rawValue: name) else {
+            throw c.problem(name, "unknown parameter '\(name)'.",
+                            fix: "use one of: \(allCases.map(\.rawValue).joined(separator: ", "))", onKey: true)
         }
-        return "\(location): \(key.isEmpty ? "" : key + ": ")\(problem) Fix: \(fix)"
+        return parameter
+    }
+
+    /// Refuses values no board could use (the board's own limits are checked when the sweep runs).
+    func check(_ x: Double, at path: [any CodingKey]) throws {
+        let value = ConfigText.number(x)
+        switch self {
+        case .amplitude where x < 0 || x > 10:
+            throw DecodingError.configProblem(at: path, "\(value) V is not a usable amplitude.", fix: "give volts, e.g. 0.75 (the board's limits apply too)")
+        case .width where x <= 0:
+            throw DecodingError.configProblem(at: path, "\(value) ms is not a usable pulse width.", fix: "give milliseconds above 0, e.g. 5")
+        case .frequency where x <= 0 || x > 10_000:
+            throw DecodingError.configProblem(at: path, "\(value) Hz is not a usable frequency.", fix: "give hertz above 0 and at most 10000, e.g. 33")
+        default: return
+        }
     }
 }

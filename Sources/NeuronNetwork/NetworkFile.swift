@@ -1,8 +1,6 @@
 public import NeuronHAL
 public import NeuronControl
-import Foundation
-import NeuronBoard
-import Yams
+public import NeuronConfig
 
 /// A network file: what drives the neurons of one board, the routes from spikes to pulses, and the UDP endpoints
 /// that join several boards into one network.
@@ -59,6 +57,9 @@ public struct NetworkFile: Sendable, Hashable {
     public var routes: [Route]
     public var listen: Endpoint?
     public var send: Endpoint?
+    /// Where each drive's keys are in the file (`drive[0].neuron` → line and column), so that the board checks made
+    /// after parsing (`validateDrives`) are located like the parser's own.
+    var locations: [String: ConfigLocation] = [:]
 
     public init(name: String, source: String, drives: [Drive] = [], routes: [Route] = [], listen: Endpoint? = nil, send: Endpoint? = nil) {
         self.name = name
@@ -69,139 +70,141 @@ public struct NetworkFile: Sendable, Hashable {
         self.send = send
     }
 
-    public static func load(path: String) throws(NetworkError) -> NetworkFile {
-        let text: String
-        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw NetworkError(source: path, key: "(file)", problem: "cannot read it (\(error.localizedDescription)).", fix: "give the path of a network YAML file, e.g. Boards/networks/two-neuron-loop.yaml")
-        }
-        return try parse(yaml: text, source: path)
+    /// The decoder of network files: the one shared with board and sweep files.
+    static let decoder = ConfigDecoder(kind: "network", example: "Boards/networks/two-neuron-loop.yaml")
+
+    /// Reads and parses the network file at `path`.
+    public static func load(path: String) throws(ConfigError) -> NetworkFile {
+        try parse(decoder.load(path: path))
     }
 
-    /// Parses a network file; errors name the source, the key (with its line) and the fix.
-    public static func parse(yaml: String, source: String) throws(NetworkError) -> NetworkFile {
-        // Yams recurses once per nesting level: refuse absurd nesting before it can overflow the stack.
-        if let deep = excessiveYAMLNesting(yaml) {
-            throw NetworkError(source: source, key: "(yaml)", problem: "line \(deep.line): \(deep.problem).",
-                               fix: "a network file needs only a few levels of nesting; check the brackets and the indentation")
+    /// Parses a network file; errors are located as `file:line:col: key.path: problem Fix: ...`.
+    public static func parse(yaml: String, source: String) throws(ConfigError) -> NetworkFile {
+        try parse(decoder.parse(yaml, source: source))
+    }
+
+    private static func parse(_ document: ConfigDocument) throws(ConfigError) -> NetworkFile {
+        let schema = try document.decode(Schema.self)
+        if schema.routes.contains(where: { if case .external = $0.source { true } else { false } }), schema.listen == nil {
+            throw document.error(at: ["routes"], "a route takes `from-address`, but the file has no `listen` endpoint to receive it on.",
+                                 fix: "add `listen: 127.0.0.1:PORT`", onKey: true)
         }
-        let root: Node?
-        do { root = try Yams.compose(yaml: yaml) } catch {
-            throw NetworkError(source: source, key: "(yaml)", problem: "not valid YAML: \(error)", fix: "check the indentation and the quoting near the line given")
-        }
-        guard let map = root?.mapping else {
-            throw NetworkError(source: source, key: "(top)", problem: "the file is not a mapping of keys.", fix: "start with `network: { name: ... }` and `routes:`")
-        }
-        let p = Parser(source: source)
-        try p.allowed(map, ["network", "drive", "routes", "listen", "send"], at: "")
-        var name = "network"
-        if let n = map["network"] {
-            guard let m = n.mapping else { throw p.error("network", n, "expected a mapping.", "write `network: { name: my-network }`") }
-            try p.allowed(m, ["name", "description"], at: "network")
-            name = m["name"]?.string ?? name
-        }
-        var drives: [Drive] = []
-        for (i, node) in try p.sequence(map["drive"], at: "drive").enumerated() {
-            let key = "drive[\(i)]"
-            guard let m = node.mapping else { throw p.error(key, node, "expected a mapping.", "e.g. { neuron: 0, frequency-hz: 33 }") }
-            try p.allowed(m, ["neuron", "amplitude-volts", "width-ms", "frequency-hz", "pulses"], at: key)
-            drives.append(Drive(
-                neuron: try p.int(m, "neuron", at: key, required: true) ?? 0,
-                amplitude: .volts(try p.double(m, "amplitude-volts", at: key) ?? 0.75),
-                width: .seconds((try p.double(m, "width-ms", at: key) ?? 5) / 1e3),
-                frequency: .hertz(try p.double(m, "frequency-hz", at: key, positive: true) ?? 33),
-                pulses: try p.int(m, "pulses", at: key)))
-        }
-        var routes: [Route] = []
-        for (i, node) in try p.sequence(map["routes"], at: "routes").enumerated() {
-            let key = "routes[\(i)]"
-            guard let m = node.mapping else { throw p.error(key, node, "expected a mapping.", "e.g. { from: 0, to: 1 }") }
-            try p.allowed(m, ["from", "from-address", "to", "amplitude-volts", "width-ms", "pulses", "interval-ms", "delay-ms"], at: key)
-            let from = try p.int(m, "from", at: key)
-            let address = try p.int(m, "from-address", at: key)
-            let src: Route.Source
-            switch (from, address) {
-            case (let f?, nil): src = .channel(f)
-            case (nil, let a?):
-                guard let a32 = Int32(exactly: a) else { throw p.error(key + ".from-address", m["from-address"]!, "\(a) is not a 32-bit jAER address.", "use an address that fits in int32") }
-                src = .external(a32)
-            default:
-                throw p.error(key, node, "give exactly one of `from` (a neuron id on this board) and `from-address` (a jAER address received on `listen`).", "e.g. from: 0")
+        var file = NetworkFile(name: schema.name, source: document.source, drives: schema.drives, routes: schema.routes,
+                               listen: schema.listen, send: schema.send)
+        for i in file.drives.indices {
+            for key in [nil] + Drive.keys {
+                let path: [ConfigKey] = ["drive", .index(i)] + (key.map { [ConfigKey($0)] } ?? [])
+                file.locations[keyPath(i, key)] = document.location(of: path)
             }
-            routes.append(Route(
-                source: src, target: try p.int(m, "to", at: key, required: true) ?? 0,
-                amplitude: .volts(try p.double(m, "amplitude-volts", at: key) ?? 0.75),
-                width: .seconds((try p.double(m, "width-ms", at: key) ?? 5) / 1e3),
-                pulses: try p.int(m, "pulses", at: key) ?? 1,
-                interval: .seconds((try p.double(m, "interval-ms", at: key, positive: true) ?? 15) / 1e3),
-                delay: .seconds((try p.double(m, "delay-ms", at: key) ?? 0) / 1e3)))
         }
-        func endpoint(_ k: String) throws(NetworkError) -> Endpoint? {
-            guard let n = map[k] else { return nil }
-            guard let s = n.string, let e = Endpoint(s) else {
-                throw p.error(k, n, "'\(n.string ?? "?")' is not HOST:PORT with an IPv4 address.", "e.g. \(k): 127.0.0.1:9001")
-            }
-            return e
-        }
-        let listen = try endpoint("listen")
-        let send = try endpoint("send")
-        if routes.contains(where: { if case .external = $0.source { true } else { false } }), listen == nil {
-            throw NetworkError(source: source, key: "routes", problem: "a route takes `from-address`, but the file has no `listen` endpoint to receive it on.",
-                               fix: "add `listen: 127.0.0.1:PORT`")
-        }
-        return NetworkFile(name: name, source: source, drives: drives, routes: routes, listen: listen, send: send)
+        return file
+    }
+
+    private static func keyPath(_ drive: Int, _ key: String?) -> String {
+        "drive[\(drive)]" + (key.map { ".\($0)" } ?? "")
     }
 
     /// Checks the drives against the board's limits (routes are checked by `NetworkLoop.init`).
-    public func validateDrives(limits: StimulusLimits, neurons: Set<Int>) throws(NetworkError) {
+    public func validateDrives(limits: StimulusLimits, neurons: Set<Int>) throws(ConfigError) {
         for (i, d) in drives.enumerated() {
             guard neurons.contains(d.neuron) else {
-                throw NetworkError(source: source, key: "drive[\(i)].neuron", problem: "the board has no neuron with id \(d.neuron).",
-                                   fix: "use one of: \(neurons.sorted().map(String.init).joined(separator: ", "))")
+                let key = Self.keyPath(i, "neuron")
+                throw ConfigError(source: source, keyPath: key, at: locations[key], problem: "the board has no neuron with id \(d.neuron).",
+                                  fix: "use one of: \(neurons.sorted().map(String.init).joined(separator: ", "))")
             }
             do {
                 try PulseTrain(amplitude: d.amplitude, width: d.width, frequency: d.frequency, count: d.pulses ?? 1).validate(against: limits)
             } catch {
-                throw NetworkError(source: source, key: "drive[\(i)].\(error.parameter)", problem: error.problem, fix: error.fix)
+                let fileKey = ["amplitude": "amplitude-volts", "width": "width-ms", "frequency": "frequency-hz"][error.parameter] ?? error.parameter
+                let key = Self.keyPath(i, fileKey)
+                throw ConfigError(source: source, keyPath: key, at: locations[key] ?? locations[Self.keyPath(i, nil)],
+                                  problem: error.problem, fix: error.fix)
             }
         }
     }
 
-    private struct Parser {
-        let source: String
-        func error(_ key: String, _ node: Node, _ problem: String, _ fix: String) -> NetworkError {
-            let line = node.mark.map { " (line \($0.line))" } ?? ""
-            return NetworkError(source: source, key: key + line, problem: problem, fix: fix)
-        }
-        func allowed(_ m: Node.Mapping, _ keys: [String], at path: String) throws(NetworkError) {
-            for (k, _) in m {
-                guard let s = k.string, keys.contains(s) else {
-                    throw error((path.isEmpty ? "" : path + ".") + (k.string ?? "?"), k, "unknown key.", "use one of: \(keys.joined(separator: ", "))")
-                }
-            }
-        }
-        func sequence(_ n: Node?, at key: String) throws(NetworkError) -> [Node] {
-            guard let n else { return [] }
-            guard let s = n.sequence else { throw error(key, n, "expected a list.", "write each entry on its own line starting with '- '") }
-            return Array(s)
-        }
-        func int(_ m: Node.Mapping, _ k: String, at path: String, required: Bool = false) throws(NetworkError) -> Int? {
-            guard let n = m[k] else {
-                if required { throw NetworkError(source: source, key: "\(path).\(k)", problem: "missing.", fix: "add `\(k): 0`") }
-                return nil
-            }
-            // Plain decimal only: Yams' `Node.int` also reads YAML 1.1 base-60 (`1:30`) and traps on overflow there
-            // (found by Scripts/fuzz.sh, fuzz-network).
-            guard let text = n.scalar?.string, let v = Int(text), v >= 0 else {
-                throw error("\(path).\(k)", n, "'\(n.string ?? "?")' is not a whole number ≥ 0.", "e.g. \(k): 1")
-            }
-            return v
-        }
-        func double(_ m: Node.Mapping, _ k: String, at path: String, positive: Bool = false) throws(NetworkError) -> Double? {
-            guard let n = m[k] else { return nil }
-            guard let text = n.scalar?.string, let v = Double(text), v.isFinite, v >= 0, !positive || v > 0 else {
-                throw error("\(path).\(k)", n, "'\(n.string ?? "?")' is not a \(positive ? "positive" : "non-negative") number.", "e.g. \(k): 5")
-            }
-            return v
+    // MARK: Schema
+
+    /// The whole file, as the decoder reads it.
+    private struct Schema: Decodable {
+        var name = "network"
+        var drives: [Drive]
+        var routes: [Route]
+        var listen: Endpoint?
+        var send: Endpoint?
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.keys(allowed: ["network", "drive", "routes", "listen", "send"])
+            if let info = try c.optional("network", as: Info.self) { name = info.name ?? name }
+            drives = try c.optional("drive", as: [DriveEntry].self)?.map(\.drive) ?? []
+            routes = try c.optional("routes", as: [RouteEntry].self)?.map(\.route) ?? []
+            listen = try c.optional("listen", as: EndpointEntry.self)?.endpoint
+            send = try c.optional("send", as: EndpointEntry.self)?.endpoint
         }
     }
+
+    /// `network: { name, description }`.
+    private struct Info: Decodable {
+        var name: String?
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.keys(allowed: ["name", "description"])
+            name = try c.optional("name")
+        }
+    }
+
+    /// Neuron ids, jAER addresses and pulse counts: whole numbers from 0 that fit a jAER address.
+    private static let wholeNumbers = 0...Int(Int32.max)
+
+    private struct DriveEntry: Decodable {
+        var drive: Drive
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.keys(allowed: Drive.keys)
+            drive = Drive(
+                neuron: try c.integer("neuron", in: wholeNumbers, example: "0"),
+                amplitude: .volts(try c.number("amplitude-volts", in: 0...10, unit: "V", example: "0.75", default: 0.75)),
+                width: .seconds(try c.number("width-ms", in: 0...60_000, unit: "ms", example: "5", default: 5) / 1e3),
+                frequency: .hertz(try c.number("frequency-hz", in: 0.001...100_000, unit: "Hz", example: "33", default: 33)),
+                pulses: c.contains("pulses") ? try c.integer("pulses", in: wholeNumbers, example: "100") : nil)
+        }
+    }
+
+    private struct RouteEntry: Decodable {
+        var route: Route
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.keys(
+                allowed: ["from", "from-address", "to", "amplitude-volts", "width-ms", "pulses", "interval-ms", "delay-ms"])
+            let source: Route.Source
+            switch (c.contains("from"), c.contains("from-address")) {
+            case (true, false): source = .channel(try c.integer("from", in: wholeNumbers, example: "0"))
+            case (false, true): source = .external(Int32(try c.integer("from-address", in: wholeNumbers, example: "0")))
+            default:
+                throw decoder.problem(
+                    "give exactly one of `from` (a neuron id on this board) and `from-address` (a jAER address received on `listen`).",
+                    fix: "e.g. from: 0")
+            }
+            route = Route(
+                source: source, target: try c.integer("to", in: wholeNumbers, example: "1"),
+                amplitude: .volts(try c.number("amplitude-volts", in: 0...10, unit: "V", example: "0.75", default: 0.75)),
+                width: .seconds(try c.number("width-ms", in: 0...60_000, unit: "ms", example: "5", default: 5) / 1e3),
+                pulses: try c.integer("pulses", in: wholeNumbers, example: "1", default: 1),
+                interval: .seconds(try c.number("interval-ms", in: 0.001...3_600_000, unit: "ms", example: "15", default: 15) / 1e3),
+                delay: .seconds(try c.number("delay-ms", in: 0...3_600_000, unit: "ms", example: "1", default: 0) / 1e3))
+        }
+    }
+
+    private struct EndpointEntry: Decodable {
+        var endpoint: Endpoint
+        init(from decoder: any Decoder) throws {
+            let text = try decoder.singleValueContainer().decode(String.self)
+            guard let endpoint = Endpoint(text) else {
+                throw decoder.problem("'\(text)' is not HOST:PORT with an IPv4 address.", fix: "e.g. \(decoder.nodeName): 127.0.0.1:9001")
+            }
+            self.endpoint = endpoint
+        }
+    }
+}
+
+extension NetworkFile.Drive {
+    /// The keys of a `drive` entry.
+    static let keys = ["neuron", "amplitude-volts", "width-ms", "frequency-hz", "pulses"]
 }

@@ -1,5 +1,6 @@
 import Foundation
 import NeuronBoard
+import NeuronConfig
 import NeuronControl
 import NeuronHAL
 import NeuronPhysics
@@ -101,20 +102,68 @@ private func mockRunner(model: NeuronModelKind = .device) -> TrainRunner {
     @Test(arguments: [
         ("grid: { amplitude-v: [0.5] }\nbogus: 1\n", "x.yaml:2:1: bogus: unknown key 'bogus'."),
         ("grid:\n  voltage: [0.5]\n", "x.yaml:2:3: grid.voltage: unknown parameter 'voltage'. Fix: use one of: amplitude-v, width-ms, frequency-hz"),
-        ("grid:\n  amplitude-v: [0.5, abc]\n", "x.yaml:2:22: grid.amplitude-v: 'abc' is not a number."),
-        ("pulses: 0\ngrid: { amplitude-v: [0.5] }\n", "x.yaml:1:9: pulses: '0' is not a whole number of at least 1."),
-        ("pulses: 3\n", "x.yaml: grid: the file has no 'grid'."),
-        ("grid:\n  frequency-hz: [-3]\n", "x.yaml:2:17: grid.frequency-hz: -3.0 Hz is not a usable frequency."),
-        ("grid: [1, 2\n", "x.yaml:2:1: not valid YAML"),
-        ("grid:\n  width-ms: { from: 5, to: 1, step: 1 }\n", "grid.width-ms: the range 5.0 to 1.0"),
+        ("grid:\n  amplitude-v: [0.5, abc]\n", "x.yaml:2:22: grid.amplitude-v[1]: expected a number, found 'abc'."),
+        ("pulses: 0\ngrid: { amplitude-v: [0.5] }\n", "x.yaml:1:9: pulses: 0 is outside the accepted 1...1000000."),
+        ("pulses: 3\n", "x.yaml:1:1: grid: the required key 'grid' is missing."),
+        ("grid:\n  frequency-hz: [-3]\n", "x.yaml:2:18: grid.frequency-hz[0]: -3 Hz is not a usable frequency."),
+        ("grid: [1, 2\n", "x.yaml:2:1: malformed YAML"),
+        ("grid:\n  width-ms: { from: 5, to: 1, step: 1 }\n", "x.yaml:2:3: grid.width-ms: the range 5 to 1 in steps of 1"),
+        // Refused before the 10^9 grid points are built.
+        ("grid:\n  amplitude-v: { from: 0, to: 10, step: 0.01 }\n  width-ms: { from: 1, to: 1000, step: 1 }\n  frequency-hz: { from: 1, to: 1000, step: 1 }\n",
+         "x.yaml:1:1: grid: the grid asks for 5005000000 runs. Fix: use at most 100000 runs"),
     ])
     func badFilesAreRefusedWithLocation(text: String, expected: String) {
-        #expect(throws: SweepFileError.self) { try SweepFile.parse(text, path: "x.yaml") }
+        #expect(throws: ConfigError.self) { try SweepFile.parse(text, path: "x.yaml") }
         do {
             _ = try SweepFile.parse(text, path: "x.yaml")
         } catch {
-            #expect(error.description.contains(expected), "\(error.description)")
+            #expect(error.description.hasPrefix(expected), "\(error.description)")
             #expect(error.description.contains("Fix: "))
         }
     }
+
+    /// Sweep files are read by the board files' decoder: the same faults give the same located shape,
+    /// `file:line:col: key.path: problem Fix: ...`, with the same wording.
+    @Test(arguments: [
+        ("duplicate key", "grid: { amplitude-v: [0.5] }\npulses: 3\npulses: 4\n", "x.yaml:3:1: pulses: the key 'pulses' appears twice.",
+         "  max-duty-cycle: 0.5\n", "  max-duty-cycle: 0.5\n  max-duty-cycle: 0.4\n", "limits.max-duty-cycle: the key 'max-duty-cycle' appears twice."),
+        ("unknown key", "grid: { amplitude-v: [0.5] }\nrepetition: 3\n", "x.yaml:2:1: repetition: unknown key 'repetition'. Fix: did you mean 'repetitions'?",
+         "  max-duty-cycle: 0.5\n", "  max-duty-cycles: 0.5\n", "limits.max-duty-cycles: unknown key 'max-duty-cycles'. Fix: did you mean 'max-duty-cycle'?"),
+        ("bad scalar", "grid: { amplitude-v: [0.5] }\nrepetitions: yes\n", "x.yaml:2:14: repetitions: expected a whole number, found 'yes'.",
+         "  max-duty-cycle: 0.5\n", "  max-duty-cycle: yes\n", "limits.max-duty-cycle: expected a number, found 'yes'."),
+        ("too deep", "grid:\n  amplitude-v:\n" + deepList(from: 2), "x.yaml:33:65: grid.amplitude-v" + String(repeating: "[0]", count: 30)
+            + ": this nests 33 levels deep, more than the 32 a sweep file may use.",
+         "  max-duty-cycle: 0.5\n", "  max-duty-cycle:\n" + deepList(from: 2), "this nests 33 levels deep, more than the 32 a board file may use."),
+    ] as [(String, String, String, String, String, String)])
+    func sameShapeAsBoardFiles(
+        _ fault: String, sweep: String, sweepMessage: String, boardOld: String, boardNew: String, boardMessage: String
+    ) throws {
+        let sweepError = try #require(sweepRefusal(sweep), "\(fault): accepted")
+        let boardError = try #require(boardRefusal(replacing: boardOld, with: boardNew), "\(fault): board accepted")
+        #expect(sweepError.description.hasPrefix(sweepMessage), "\(sweepError)")
+        #expect(boardError.description.contains(boardMessage), "\(boardError)")
+        for error in [sweepError, boardError] {
+            #expect(error.line != nil && error.column != nil, "\(fault): \(error)")
+            #expect(error.message.wholeMatch(of: /[^:]+:\d+:\d+: ([^ ]+: )?.+ Fix: .+/) != nil, "\(fault): \(error)")
+        }
+    }
+}
+
+private func sweepRefusal(_ text: String) -> ConfigError? {
+    do { _ = try SweepFile.parse(text, path: "x.yaml") } catch { return error }
+    return nil
+}
+
+private func boardRefusal(replacing old: String, with new: String) -> ConfigError? {
+    let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Boards/mock.yaml").path
+    guard let text = try? String(contentsOfFile: path, encoding: .utf8), text.contains(old) else { return nil }
+    do { _ = try BoardLoader.parse(yaml: text.replacingOccurrences(of: old, with: new), source: "b.yaml") } catch { return error }
+    return nil
+}
+
+/// Lists nested in block style from indentation level `level` (two spaces each) to 40 levels: deeper than any
+/// configuration file may nest, yet within what the text check lets through to the parser.
+func deepList(from level: Int) -> String {
+    (level..<40).map { String(repeating: "  ", count: $0) + "-\n" }.joined()
 }

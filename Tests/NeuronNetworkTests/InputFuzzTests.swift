@@ -3,6 +3,7 @@
 
 import Foundation
 import Testing
+import NeuronConfig
 import NeuronNetwork
 import NeuronControl
 import NeuronTestSupport
@@ -46,7 +47,7 @@ struct InputFuzzTests {
                 #expect(error.description.hasPrefix("net.yaml"))
             }
         }
-        #expect(throws: NetworkError.self) {
+        #expect(throws: ConfigError.self) {
             try NetworkFile.parse(yaml: String(repeating: "{", count: 5000), source: "deep.yaml")
         }
         // Inputs that once crashed it (Fuzz/regressions/network): e.g. a base-60 integer that overflowed in Yams.
@@ -55,7 +56,7 @@ struct InputFuzzTests {
             let text = String(decoding: try Data(contentsOf: regressions.appendingPathComponent(name)), as: UTF8.self)
             _ = try? NetworkFile.parse(yaml: text, source: name)
         }
-        #expect(throws: NetworkError.self) { try NetworkFile.parse(yaml: "routes:\n  - from: 1:30\n    to: 1\n", source: "b60.yaml") }
+        #expect(throws: ConfigError.self) { try NetworkFile.parse(yaml: "routes:\n  - from: 1:30\n    to: 1\n", source: "b60.yaml") }
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import NeuronBoard
+import NeuronConfig
 import NeuronControl
 import NeuronHAL
 import NeuronNetwork
@@ -102,23 +103,75 @@ struct NetworkFileTests {
         #expect(tx.send?.port == 9531)
     }
 
-    @Test("errors name the file, the key with its line, and the fix", arguments: [
-        ("routes:\n  - { from: 0, to: 1, weight: 3 }\n", "routes[0].weight (line 2)", "use one of"),
-        ("routes:\n  - { to: 1 }\n", "routes[0] (line 2)", "exactly one of `from`"),
-        ("routes:\n  - { from: 0, to: 1, delay-ms: -1 }\n", "routes[0].delay-ms (line 2)", "non-negative"),
-        ("routes:\n  - { from-address: 3, to: 1 }\n", "routes", "listen"),
-        ("send: localhost\n", "send (line 1)", "127.0.0.1"),
+    @Test("errors are located: file:line:col: key.path: problem Fix: ...", arguments: [
+        ("routes:\n  - { from: 0, to: 1, weight: 3 }\n", "net.yaml:2:23: routes[0].weight: unknown key 'weight'.", "keys allowed here"),
+        ("routes:\n  - { to: 1 }\n", "net.yaml:2:5: routes[0]: give exactly one of `from`", "from: 0"),
+        ("routes:\n  - { from: 0, to: 1, delay-ms: -1 }\n", "net.yaml:2:33: routes[0].delay-ms: -1 ms is outside the accepted 0...3600000 ms.", "between 0 and"),
+        ("routes:\n  - { from-address: 3, to: 1 }\n", "net.yaml:1:1: routes: a route takes `from-address`", "listen"),
+        ("send: localhost\n", "net.yaml:1:7: send: 'localhost' is not HOST:PORT", "127.0.0.1"),
+        ("drive:\n  - { neuron: 0x1, pulses: 2.5 }\n", "net.yaml:2:28: drive[0].pulses: expected a whole number, found '2.5'.", "42"),
     ])
-    func errors(yaml: String, key: String, fix: String) {
+    func errors(yaml: String, message: String, fix: String) {
         do {
             _ = try NetworkFile.parse(yaml: yaml, source: "net.yaml")
             Issue.record("accepted \(yaml)")
         } catch {
             #expect(error.source == "net.yaml")
-            #expect(error.key == key, "\(error)")
-            #expect(error.description.contains(fix), "\(error)")
+            #expect(error.description.hasPrefix(message), "\(error)")
+            #expect(error.fix.contains(fix), "\(error)")
         }
     }
+
+    @Test("a drive the board cannot take is refused at its line and column")
+    func drivesAgainstTheBoard() throws {
+        let file = try NetworkFile.parse(yaml: "drive:\n  - { neuron: 7, frequency-hz: 33 }\n", source: "net.yaml")
+        let board = try BoardLoader.load(path: repositoryRoot + "/Boards/mock-two-neurons.yaml")
+        #expect {
+            try file.validateDrives(limits: board.stimulusLimits, neurons: Set(board.neurons.map(\.id)))
+        } throws: { error in
+            (error as? ConfigError)?.description == "net.yaml:2:15: drive[0].neuron: the board has no neuron with id 7. Fix: use one of: 0, 1"
+        }
+    }
+
+    /// Network files are read by the board files' decoder: the same faults give the same located shape,
+    /// `file:line:col: key.path: problem Fix: ...`, with the same wording.
+    @Test("network files get the same located errors as board files", arguments: [
+        ("duplicate key", "send: 127.0.0.1:9\nsend: 127.0.0.1:8\n", "net.yaml:2:1: send: the key 'send' appears twice.",
+         "  max-duty-cycle: 0.5\n", "  max-duty-cycle: 0.5\n  max-duty-cycle: 0.4\n", "limits.max-duty-cycle: the key 'max-duty-cycle' appears twice."),
+        ("unknown key", "route:\n  - { from: 0, to: 1 }\n", "net.yaml:1:1: route: unknown key 'route'. Fix: did you mean 'routes'?",
+         "  max-duty-cycle: 0.5\n", "  max-duty-cycles: 0.5\n", "limits.max-duty-cycles: unknown key 'max-duty-cycles'. Fix: did you mean 'max-duty-cycle'?"),
+        ("bad scalar", "routes:\n  - { from: 0, to: 1, pulses: yes }\n", "net.yaml:2:31: routes[0].pulses: expected a whole number, found 'yes'.",
+         "  max-duty-cycle: 0.5\n", "  max-duty-cycle: yes\n", "limits.max-duty-cycle: expected a number, found 'yes'."),
+        ("too deep", "routes:\n" + deepList(from: 1), "net.yaml:33:65: routes" + String(repeating: "[0]", count: 31)
+            + ": this nests 33 levels deep, more than the 32 a network file may use.",
+         "  max-duty-cycle: 0.5\n", "  max-duty-cycle:\n" + deepList(from: 2), "this nests 33 levels deep, more than the 32 a board file may use."),
+    ] as [(String, String, String, String, String, String)])
+    func sameShapeAsBoardFiles(
+        _ fault: String, network: String, networkMessage: String, boardOld: String, boardNew: String, boardMessage: String
+    ) throws {
+        var networkError: ConfigError?
+        do { _ = try NetworkFile.parse(yaml: network, source: "net.yaml") } catch { networkError = error }
+        var boardError: ConfigError?
+        let board = try String(contentsOfFile: repositoryRoot + "/Boards/mock.yaml", encoding: .utf8)
+        #expect(board.contains(boardOld))
+        do { _ = try BoardLoader.parse(yaml: board.replacingOccurrences(of: boardOld, with: boardNew), source: "b.yaml") } catch {
+            boardError = error
+        }
+        let n = try #require(networkError, "\(fault): accepted")
+        let b = try #require(boardError, "\(fault): board accepted")
+        #expect(n.description.hasPrefix(networkMessage), "\(n)")
+        #expect(b.description.contains(boardMessage), "\(b)")
+        for error in [n, b] {
+            #expect(error.line != nil && error.column != nil, "\(fault): \(error)")
+            #expect(error.message.wholeMatch(of: /[^:]+:\d+:\d+: ([^ ]+: )?.+ Fix: .+/) != nil, "\(fault): \(error)")
+        }
+    }
+}
+
+/// Lists nested in block style from indentation level `level` (two spaces each) to 40 levels: deeper than any
+/// configuration file may nest, yet within what the text check lets through to the parser.
+func deepList(from level: Int) -> String {
+    (level..<40).map { String(repeating: "  ", count: $0) + "-\n" }.joined()
 }
 
 @Suite("Recordings and golden traces")

@@ -1,12 +1,16 @@
 import Yams
 
 // A `Decoder` over a composed Yams `Node` tree. Unlike `YAMLDecoder` it keeps mapping order (so buses, devices and
-// lines keep the order of the file), refuses duplicate keys, quoted numbers and non-finite numbers, and every error
-// it throws carries a coding path that `NodeLocator` maps back to a line and column.
+// lines keep the order of the file), refuses quoted numbers, non-finite numbers and YAML 1.1 surprises (`yes`,
+// `060`, `1:30`), and every error it throws carries a coding path that `NodeLocator` maps back to a line and
+// column. Duplicate keys, non-scalar keys and depth are refused before decoding starts (`ConfigDecoder`).
 
 struct NodeDecoder: Decoder {
     let node: Node
     let codingPath: [any CodingKey]
+    /// Shared by every container of one decode: which keys the schema read or declared (`keys(allowed:)`), so that
+    /// a key no schema type looked at is refused rather than silently ignored.
+    let usage: KeyUsage
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
@@ -14,59 +18,55 @@ struct NodeDecoder: Decoder {
             throw mismatch(expected: "a mapping of keys to values", found: node, at: codingPath,
                            fix: "indent the keys under this one, one `key: value` per line")
         }
-        var pairs: [(String, Node)] = []
-        var seen: Set<String> = []
-        for (keyNode, value) in mapping {
-            guard case .scalar(let scalar) = keyNode else {
-                throw DecodingError.boardProblem(
-                    at: codingPath, "a key is not a plain name.", fix: "use plain kebab-case names as keys")
-            }
-            let name = scalar.string
-            guard seen.insert(name).inserted else {
-                throw DecodingError.boardProblem(
-                    at: codingPath + [AnyKey(name)], "the key '\(name)' appears twice.",
-                    fix: "keep one '\(name)' entry; names must be unique within a mapping", mark: keyNode.mark)
-            }
-            pairs.append((name, value))
-        }
-        return KeyedDecodingContainer(KeyedNodeContainer<Key>(pairs: pairs, codingPath: codingPath))
+        usage.opened(mapping, at: codingPath)
+        return KeyedDecodingContainer(KeyedNodeContainer<Key>(mapping: mapping, codingPath: codingPath, usage: usage))
     }
 
     func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
         guard case .sequence(let sequence) = node else {
             throw mismatch(expected: "a list", found: node, at: codingPath,
-                           fix: "write a list in brackets, e.g. [ain0, gnd]")
+                           fix: "write a list in brackets, e.g. [1, 2], or one '- ' entry per line")
         }
-        return UnkeyedNodeContainer(nodes: Array(sequence), codingPath: codingPath)
+        return UnkeyedNodeContainer(nodes: Array(sequence), codingPath: codingPath, usage: usage)
     }
 
     func singleValueContainer() throws -> any SingleValueDecodingContainer {
-        SingleNodeContainer(node: node, codingPath: codingPath)
+        SingleNodeContainer(node: node, codingPath: codingPath, usage: usage)
     }
 }
 
-/// A string coding key for mappings whose keys are names chosen by the board author, and for schema keys.
-struct AnyKey: CodingKey, Hashable, Sendable, ExpressibleByStringLiteral {
-    var stringValue: String
-    var intValue: Int?
-    init(_ string: String) { self.stringValue = string }
-    init(stringLiteral value: String) { self.stringValue = value }
-    init?(stringValue: String) { self.stringValue = stringValue }
-    init?(intValue: Int) {
+/// A string coding key: for mappings whose keys are names chosen by the file's author, and for schema keys.
+public struct ConfigKey: CodingKey, Hashable, Sendable, ExpressibleByStringLiteral {
+    public var stringValue: String
+    public var intValue: Int?
+    public init(_ string: String) { self.stringValue = string }
+    public init(stringLiteral value: String) { self.stringValue = value }
+    public init?(stringValue: String) { self.stringValue = stringValue }
+    public init?(intValue: Int) {
         self.stringValue = "[\(intValue)]"
         self.intValue = intValue
     }
+    /// The key of a list element.
+    public static func index(_ index: Int) -> ConfigKey { ConfigKey(intValue: index)! }
+}
+
+/// The problem and fix carried inside a `DecodingError`; `ConfigDocument.decode` turns it into a `ConfigError`.
+struct ConfigProblem: Error {
+    var problem: String
+    var fix: String
+    /// Point at the key rather than at its value (unknown and duplicate keys).
+    var onKey: Bool
 }
 
 extension DecodingError {
-    /// A data-corrupted error whose underlying error is a `BoardError` carrying the problem and its fix; the
-    /// loader fills in the source and location.
-    static func boardProblem(
-        at path: [any CodingKey], _ problem: String, fix: String, mark: Mark? = nil
+    /// A data-corrupted error carrying a problem and its fix at `path`; the decoder adds the file, line and column.
+    /// `onKey` points the location at the key itself instead of its value (for a key that should not be there).
+    public static func configProblem(
+        at path: [any CodingKey], _ problem: String, fix: String, onKey: Bool = false
     ) -> DecodingError {
-        let error = BoardError(
-            source: "", keyPath: keyPathString(path), line: mark?.line, column: mark?.column, problem: problem, fix: fix)
-        return .dataCorrupted(.init(codingPath: path, debugDescription: "\(problem) Fix: \(fix)", underlyingError: error))
+        .dataCorrupted(.init(
+            codingPath: path, debugDescription: "\(problem) Fix: \(fix)",
+            underlyingError: ConfigProblem(problem: problem, fix: fix, onKey: onKey)))
     }
 }
 
@@ -100,7 +100,26 @@ func isNull(_ s: Node.Scalar) -> Bool {
 }
 
 private func mismatch(expected: String, found node: Node, at path: [any CodingKey], fix: String) -> DecodingError {
-    .boardProblem(at: path, "expected \(expected), found \(describe(node)).", fix: fix)
+    .configProblem(at: path, "expected \(expected), found \(describe(node)).", fix: fix)
+}
+
+// MARK: - Which keys the schema looked at
+
+/// Records, per opened mapping, the keys the schema read or declared. A path is identified by its keys joined with
+/// NUL, which no YAML key written by hand contains, so `a.b` as one key and `a: { b }` stay apart.
+final class KeyUsage {
+    private(set) var mappings: [(path: [any CodingKey], mapping: Node.Mapping)] = []
+    private var openedPaths: Set<String> = []
+    private var known: [String: Set<String>] = [:]
+
+    static func id(_ path: [any CodingKey]) -> String { path.map(\.stringValue).joined(separator: "\u{0}") }
+
+    func opened(_ mapping: Node.Mapping, at path: [any CodingKey]) {
+        if openedPaths.insert(Self.id(path)).inserted { mappings.append((path, mapping)) }
+    }
+    func read(_ key: String, at path: [any CodingKey]) { known[Self.id(path), default: []].insert(key) }
+    func allow(_ keys: [String], at path: [any CodingKey]) { known[Self.id(path), default: []].formUnion(keys) }
+    func known(at path: [any CodingKey]) -> Set<String> { known[Self.id(path)] ?? [] }
 }
 
 // MARK: - Scalars
@@ -134,6 +153,7 @@ func parseInteger(_ raw: String) -> (value: Int?, tooLarge: Bool, ambiguousOctal
 private struct SingleNodeContainer: SingleValueDecodingContainer {
     let node: Node
     let codingPath: [any CodingKey]
+    let usage: KeyUsage
 
     func decodeNil() -> Bool {
         if case .scalar(let s) = node { return isNull(s) }
@@ -173,11 +193,11 @@ private struct SingleNodeContainer: SingleValueDecodingContainer {
         let parsed = parseInteger(text)
         if let value = parsed.value { return value }
         if parsed.tooLarge {
-            throw DecodingError.boardProblem(
+            throw DecodingError.configProblem(
                 at: codingPath, "\(text) is far too large a number.", fix: "write a realistic value for this key")
         }
         if parsed.ambiguousOctal {
-            throw DecodingError.boardProblem(
+            throw DecodingError.configProblem(
                 at: codingPath, "\(text) has a leading zero, which YAML may read as octal.",
                 fix: "write \(text.drop { $0 == "0" }) for decimal or 0x\(text.drop { $0 == "0" }) for hex")
         }
@@ -192,7 +212,7 @@ private struct SingleNodeContainer: SingleValueDecodingContainer {
             throw mismatch(expected: "a number", found: node, at: codingPath, fix: "write a plain number, e.g. 3.3 or 10.0e6")
         }
         guard value.isFinite, abs(value) < 1e15 else {
-            throw DecodingError.boardProblem(
+            throw DecodingError.configProblem(
                 at: codingPath, "\(text) is far too large a number.", fix: "write a realistic value for this key")
         }
         return value
@@ -213,7 +233,7 @@ private struct SingleNodeContainer: SingleValueDecodingContainer {
     private func narrow<T: FixedWidthInteger>(_ type: T.Type) throws -> T {
         let value = try decodeInteger()
         guard let narrowed = T(exactly: value) else {
-            throw DecodingError.boardProblem(
+            throw DecodingError.configProblem(
                 at: codingPath, "\(value) is outside \(T.min)...\(T.max).",
                 fix: "write a whole number between \(T.min) and \(T.max)")
         }
@@ -228,24 +248,37 @@ private struct SingleNodeContainer: SingleValueDecodingContainer {
         case is Int.Type: return try decode(Int.self) as! T
         case is UInt8.Type: return try decode(UInt8.self) as! T
         case is UInt64.Type: return try decode(UInt64.self) as! T
-        default: return try T(from: NodeDecoder(node: node, codingPath: codingPath))
+        default: return try T(from: NodeDecoder(node: node, codingPath: codingPath, usage: usage))
         }
     }
 }
 
 private struct KeyedNodeContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
-    let pairs: [(String, Node)]
+    let mapping: Node.Mapping
     let codingPath: [any CodingKey]
+    let usage: KeyUsage
+    /// Key → value; keys are unique and scalar (checked before decoding).
+    private let index: [String: Node]
 
-    var allKeys: [Key] { pairs.compactMap { Key(stringValue: $0.0) } }
-    func contains(_ key: Key) -> Bool { pairs.contains { $0.0 == key.stringValue } }
+    init(mapping: Node.Mapping, codingPath: [any CodingKey], usage: KeyUsage) {
+        self.mapping = mapping
+        self.codingPath = codingPath
+        self.usage = usage
+        var index: [String: Node] = [:]
+        for (key, value) in mapping { index[key.string ?? ""] = value }
+        self.index = index
+    }
+
+    var allKeys: [Key] { mapping.compactMap { $0.key.string.flatMap(Key.init(stringValue:)) } }
+    func contains(_ key: Key) -> Bool { index[key.stringValue] != nil }
 
     private func child(_ key: Key) throws -> SingleNodeContainer {
-        guard let node = pairs.first(where: { $0.0 == key.stringValue })?.1 else {
+        guard let node = index[key.stringValue] else {
             throw DecodingError.keyNotFound(
                 key, .init(codingPath: codingPath, debugDescription: "missing key '\(key.stringValue)'"))
         }
-        return SingleNodeContainer(node: node, codingPath: codingPath + [AnyKey(key.stringValue)])
+        usage.read(key.stringValue, at: codingPath)
+        return SingleNodeContainer(node: node, codingPath: codingPath + [ConfigKey(key.stringValue)], usage: usage)
     }
 
     func decodeNil(forKey key: Key) throws -> Bool { try child(key).decodeNil() }
@@ -269,44 +302,46 @@ private struct KeyedNodeContainer<Key: CodingKey>: KeyedDecodingContainerProtoco
         keyedBy type: NestedKey.Type, forKey key: Key
     ) throws -> KeyedDecodingContainer<NestedKey> {
         let c = try child(key)
-        return try NodeDecoder(node: c.node, codingPath: c.codingPath).container(keyedBy: type)
+        return try NodeDecoder(node: c.node, codingPath: c.codingPath, usage: usage).container(keyedBy: type)
     }
     func nestedUnkeyedContainer(forKey key: Key) throws -> any UnkeyedDecodingContainer {
         let c = try child(key)
-        return try NodeDecoder(node: c.node, codingPath: c.codingPath).unkeyedContainer()
+        return try NodeDecoder(node: c.node, codingPath: c.codingPath, usage: usage).unkeyedContainer()
     }
     func superDecoder() throws -> any Decoder {
-        NodeDecoder(node: .mapping(Node.Mapping(pairs.map { (Node($0.0), $0.1) })), codingPath: codingPath)
+        NodeDecoder(node: .mapping(mapping), codingPath: codingPath, usage: usage)
     }
     func superDecoder(forKey key: Key) throws -> any Decoder {
         let c = try child(key)
-        return NodeDecoder(node: c.node, codingPath: c.codingPath)
+        return NodeDecoder(node: c.node, codingPath: c.codingPath, usage: usage)
     }
 }
 
 private struct UnkeyedNodeContainer: UnkeyedDecodingContainer {
     let nodes: [Node]
     let codingPath: [any CodingKey]
+    let usage: KeyUsage
     var currentIndex = 0
     var count: Int? { nodes.count }
     var isAtEnd: Bool { currentIndex >= nodes.count }
 
-    init(nodes: [Node], codingPath: [any CodingKey]) {
+    init(nodes: [Node], codingPath: [any CodingKey], usage: KeyUsage) {
         self.nodes = nodes
         self.codingPath = codingPath
+        self.usage = usage
     }
 
     private mutating func next() throws -> SingleNodeContainer {
         guard !isAtEnd else {
-            throw DecodingError.boardProblem(at: codingPath, "the list is too short.", fix: "add the missing entries")
+            throw DecodingError.configProblem(at: codingPath, "the list is too short.", fix: "add the missing entries")
         }
         defer { currentIndex += 1 }
-        return SingleNodeContainer(node: nodes[currentIndex], codingPath: codingPath + [AnyKey(intValue: currentIndex)!])
+        return SingleNodeContainer(node: nodes[currentIndex], codingPath: codingPath + [ConfigKey.index(currentIndex)], usage: usage)
     }
 
     mutating func decodeNil() throws -> Bool {
         guard !isAtEnd else { return false }
-        if SingleNodeContainer(node: nodes[currentIndex], codingPath: codingPath).decodeNil() {
+        if SingleNodeContainer(node: nodes[currentIndex], codingPath: codingPath, usage: usage).decodeNil() {
             currentIndex += 1
             return true
         }
@@ -317,33 +352,35 @@ private struct UnkeyedNodeContainer: UnkeyedDecodingContainer {
         keyedBy type: NestedKey.Type
     ) throws -> KeyedDecodingContainer<NestedKey> {
         let c = try next()
-        return try NodeDecoder(node: c.node, codingPath: c.codingPath).container(keyedBy: type)
+        return try NodeDecoder(node: c.node, codingPath: c.codingPath, usage: usage).container(keyedBy: type)
     }
     mutating func nestedUnkeyedContainer() throws -> any UnkeyedDecodingContainer {
         let c = try next()
-        return try NodeDecoder(node: c.node, codingPath: c.codingPath).unkeyedContainer()
+        return try NodeDecoder(node: c.node, codingPath: c.codingPath, usage: usage).unkeyedContainer()
     }
     mutating func superDecoder() throws -> any Decoder {
         let c = try next()
-        return NodeDecoder(node: c.node, codingPath: c.codingPath)
+        return NodeDecoder(node: c.node, codingPath: c.codingPath, usage: usage)
     }
 }
 
 // MARK: - Locating a coding path in the file
 
 /// Finds the line and column of a coding path in a composed tree: the value's position for scalars, the key's
-/// position for mappings and lists (whose own mark is their first entry, on the next line).
+/// position for mappings and lists (whose own mark is their first entry, on the next line), and the key's position
+/// when `onKey` (a key that should not be there). A path that leaves the tree (a missing key) gets the position of
+/// the deepest node it reaches.
 struct NodeLocator {
     let root: Node
 
-    func mark(for path: [any CodingKey]) -> Mark? {
+    func mark(for path: [any CodingKey], onKey: Bool = false) -> Mark? {
         var node = root
         var best: Mark? = root.mark
-        for key in path {
+        for (depth, key) in path.enumerated() {
             switch node {
             case .mapping(let mapping):
                 guard let pair = mapping.first(where: { $0.key.string == key.stringValue }) else { return best }
-                if case .scalar = pair.value, let valueMark = pair.value.mark {
+                if case .scalar = pair.value, let valueMark = pair.value.mark, !(onKey && depth == path.count - 1) {
                     best = valueMark
                 } else {
                     best = pair.key.mark ?? best
