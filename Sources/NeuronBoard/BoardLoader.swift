@@ -10,17 +10,61 @@ public enum BoardLoader {
 
     /// Reads and validates the board file at `path`.
     public static func load(path: String) throws(BoardError) -> BoardDescription {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            let exists = FileManager.default.fileExists(atPath: path)
-            throw BoardError(
-                source: path, keyPath: "",
-                problem: exists ? "the file cannot be read." : "the file does not exist.",
-                fix: exists ? "check its permissions" : "check the path; the default board is \(defaultBoardPath)")
-        }
+        let data = try readBoardFile(path)
         guard let text = String(data: data, encoding: .utf8) else {
             throw BoardError(source: path, keyPath: "", problem: "the file is not UTF-8 text.", fix: "save it as UTF-8")
         }
         return try parse(yaml: text, source: path)
+    }
+
+    /// The bytes of the board file at `path`, or an error that says what `path` actually is: missing, a directory, a
+    /// device such as `/dev/null`, unreadable (and why), or empty. Pipes are read (`--board <(...)`).
+    static func readBoardFile(_ path: String) throws(BoardError) -> Data {
+        func refuse(_ problem: String, _ fix: String) -> BoardError {
+            BoardError(source: path, keyPath: "", problem: problem, fix: fix)
+        }
+        let fm = FileManager.default
+        var isDirectory: ObjCBool = false
+        guard fm.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw refuse("the file does not exist.", "check the path; the default board is \(defaultBoardPath)")
+        }
+        if isDirectory.boolValue {
+            let boards = ((try? fm.contentsOfDirectory(atPath: path)) ?? []).filter { $0.hasSuffix(".yaml") }.sorted()
+            let directory = path.hasSuffix("/") ? path : path + "/"
+            throw refuse("this is a directory, not a board file.",
+                         boards.isEmpty ? "give the path of a board file (YAML), e.g. \(defaultBoardPath)"
+                             : "give the path of one of its board files, e.g. \(directory)\(boards.contains("mock.yaml") ? "mock.yaml" : boards[0]) (it holds \(boards.joined(separator: ", ")))")
+        }
+        // attributesOfItem does not follow symbolic links; the type that matters is the target's.
+        let target = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        switch (try? fm.attributesOfItem(atPath: target))?[.type] as? FileAttributeType {
+        case .typeCharacterSpecial?, .typeBlockSpecial?:
+            throw refuse("this is a device (\(target)), not a board file.",
+                         "give the path of a board file (YAML), e.g. \(defaultBoardPath)")
+        case .typeSocket?:
+            throw refuse("this is a socket, not a board file.", "give the path of a board file (YAML), e.g. \(defaultBoardPath)")
+        default:
+            break  // a regular file, a pipe, or a link into /proc whose target cannot be resolved: read it
+        }
+        let data: Data
+        do {
+            // A file handle, not Data(contentsOf:), which refuses pipes.
+            let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
+            defer { try? handle.close() }
+            data = try handle.readToEnd() ?? Data()
+        } catch {
+            let denied = (error as? CocoaError)?.code == .fileReadNoPermission || !fm.isReadableFile(atPath: path)
+            if denied {
+                throw refuse("the file exists but this user may not read it (permission denied).",
+                             "check its permissions and owner (ls -l \(path)): make it readable, e.g. chmod a+r, or run as a user who may read it")
+            }
+            throw refuse("the file cannot be read: \(error.localizedDescription)", "check that the file is intact and readable")
+        }
+        if data.isEmpty {
+            throw BoardError(source: path, keyPath: "", problem: "the file is empty (0 bytes).",
+                             fix: "describe the board, starting from a copy of \(defaultBoardPath)")
+        }
+        return data
     }
 
     /// Parses and validates board YAML; `source` names it in errors (a path, or e.g. `"<stdin>"`).
