@@ -87,9 +87,3 @@ func startForwarder(_ forwarder: SpikeForwarder, realtime: Bool, loopPriority: I
     }
     return box.report.withLock { $0 }
 }
-
-/// A setting the system refused or a condition that weakens real time: the run goes on, so it is a warning (on
-/// standard error, like errors), not an error.
-func printWarning(_ message: String) {
-    FileHandle.standardError.write(Data(("warning: " + message + "\n").utf8))
-}

@@ -209,10 +209,6 @@ func write(_ text: String, to path: String, flag: String) throws {
     }
 }
 
-func printError(_ message: String) {
-    FileHandle.standardError.write(Data(("error: " + message + "\n").utf8))
-}
-
 /// The machine-readable summary (`--json`, and summary.json).
 struct RunReport: Encodable {
     struct ProtocolInfo: Encodable {

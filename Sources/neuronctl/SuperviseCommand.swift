@@ -52,7 +52,8 @@ struct SuperviseCommand: ParsableCommand {
             exitCode = 128 + sig
         }
         let outcome = safeState(board: runArgs.boardOptions.board, stateFile: runArgs.simState)
-        FileHandle.standardError.write(Data(("supervisor: \(how); " + outcome.report.joined(separator: "; ") + "\n").utf8))
+        printSupervisor("\(how); " + outcome.report.joined(separator: "; "),
+                        level: !outcome.reached ? .error : exitCode != 0 ? .warning : .info)
         if !outcome.reached { throw ExitCode(3) }
         if exitCode != 0 { throw ExitCode(exitCode) }
     }
@@ -131,7 +132,7 @@ func spawnAndWait(_ arguments: [String]) throws -> ChildStatus {
         throw CLIError(description: "supervise: cannot start the controller (\(String(cString: strerror(rc)))).", exitCode: 2)
     }
     supervisedChild.store(pid, ordering: .relaxed)
-    FileHandle.standardError.write(Data("supervisor: controller pid \(pid)\n".utf8))
+    printSupervisor("controller pid \(pid)")
     var status: Int32 = 0
     while waitpid(pid, &status, 0) < 0 {
         guard errno == EINTR else {
