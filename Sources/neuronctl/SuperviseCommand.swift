@@ -22,7 +22,9 @@ struct SuperviseCommand: ParsableCommand {
         commandName: "supervise",
         abstract: "Run `neuronctl run …` as a child; when it dies by any means, put the board in the safe state.",
         discussion: """
-            Example: neuronctl supervise -- run --board Boards/mock.yaml --duration 60 --output out
+            Example:
+              neuronctl supervise -- run --board Boards/rpi4.yaml --duration 60
+
             The board (and --sim-state, for a simulated board) is taken from the run's own arguments. Exit status: \
             the child's, or 128 + the signal that killed it; 3 if the safe state could not be confirmed.
             """)
