@@ -16,7 +16,7 @@ import Synchronization
 /// in itself (SIGKILL, SIGSEGV in the loop thread, the OOM killer) is why this parent exists. It forwards SIGINT,
 /// SIGTERM and SIGHUP to the child and waits; it never touches the hardware while the child lives (the buses and
 /// lines belong to the child), only after `waitpid` says it is gone. A systemd unit can do the same with
-/// `ExecStopPost=neuronctl safe-state --board FILE` (README "Reliability").
+/// `ExecStopPost=neuronctl safe-state --board FILE` (docs/reliability.md).
 struct SuperviseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "supervise",
