@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Checks every relative link in README.md and docs/*.md: the file (or directory) it names exists, and a #anchor
+# Checks every relative link in README.md, docs/*.md and Boards/README.md: the file (or directory) it names exists, and a #anchor
 # names a heading of the Markdown file it points at (GitHub's anchors: lower case, punctuation dropped, spaces to
 # hyphens, "-1", "-2", ... for repeats). Links to other sites are not fetched. Exits 1 naming each broken link as
 # FILE:LINE.
 #
-#   Scripts/check-links.sh [FILE.md ...]   (default: README.md docs/*.md)
+#   Scripts/check-links.sh [FILE.md ...]   (default: README.md docs/*.md Boards/README.md)
 #
 # bash and awk only: it runs first in Scripts/test.sh, also on a bare machine.
 set -euo pipefail
@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 files=("$@")
 if [ ${#files[@]} -eq 0 ]; then
     files=(README.md)
-    for f in docs/*.md; do [ -e "$f" ] && files+=("$f"); done
+    for f in docs/*.md Boards/README.md; do [ -e "$f" ] && files+=("$f"); done
 fi
 
 # LINE<TAB>TARGET for each inline link or image outside code fences and code spans.
