@@ -32,6 +32,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.1.0"),
         .package(url: "https://github.com/ordo-one/malloc-interposer", from: "1.6.0"),
+        // LogHandler.log(event:) is the handler requirement from this release on.
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // Protocols and currency types only (units, addresses, errors, bus/clock protocols). No Glibc.
@@ -92,6 +94,7 @@ let package = Package(
                 "NeuronHAL", "NeuronDrivers", "NeuronPhysics", "NeuronSim", "NeuronBoard", "NeuronControl", "NeuronSinks",
                 "NeuronLinux", "NeuronExperiments", "NeuronNetwork", "NeuronSession",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
 
@@ -114,7 +117,7 @@ let package = Package(
         .testTarget(name: "NeuronBoardTests", dependencies: ["NeuronBoard"], resources: []),
         .testTarget(name: "NeuronControlTests", dependencies: ["NeuronControl", "NeuronBoard", "NeuronSim", "NeuronTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "NeuronSinksTests", dependencies: ["NeuronSinks", "NeuronControl", "NeuronBoard", "NeuronSim", "NeuronTestSupport"]),
-        .testTarget(name: "NeuronctlTests", dependencies: ["neuronctl", "NeuronSession"]),
+        .testTarget(name: "NeuronctlTests", dependencies: ["neuronctl", "NeuronSession", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "NeuronLinuxTests", dependencies: ["NeuronLinux", "NeuronDrivers", "NeuronBoard", "NeuronHAL"]),
         .testTarget(
             name: "NeuronNetworkTests",

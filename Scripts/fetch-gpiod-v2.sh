@@ -10,13 +10,14 @@
 # `dpkg-deb -x`, never installed. Cached under ~/.cache/neuronhil/gpiod-v2: the two .debs (one version, downloaded
 # together so headers and library always match) and the unpacked tree, trixie-<version>, shared by every checkout
 # on the machine (unpacked into a temporary directory and renamed into place, so concurrent runs do not collide).
-# Without network access to deb.debian.org (or $NEURONHIL_DEBIAN_MIRROR) and nothing cached, it fails with APT's
-# log.
+# The archive is the one this machine's APT sources name (Scripts/lib/apt-mirror.sh; $NEURONHIL_DEBIAN_MIRROR
+# overrides it). Without network access to Debian's archive and nothing cached, it fails with APT's log.
 #
 # The library is checked before use: it may need only libc.so.6, and only symbol versions this machine's glibc
 # (bookworm: 2.36) exports, since the VM runs it on this machine's glibc. Otherwise it stops with an error that says
 # which symbols are missing.
 set -euo pipefail
+source "$(dirname "$0")/lib/apt-mirror.sh"
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/neuronhil/gpiod-v2"
 mkdir -p "$cache"
 arch=$(dpkg --print-architecture)
@@ -38,7 +39,7 @@ if [ -z "$version" ]; then
     trap 'rm -rf "$apt_dir"' EXIT
     mkdir -p "$apt_dir/lists/partial" "$apt_dir/archives/partial" "$apt_dir/etc/preferences.d" \
         "$apt_dir/etc/apt.conf.d" "$apt_dir/etc/sources.list.d" "$apt_dir/download"
-    mirror="${NEURONHIL_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+    mirror=$(apt_mirror)
     echo "deb $mirror trixie main" >"$apt_dir/etc/sources.list"
     cat >"$apt_dir/apt.conf" <<CONF
 Dir::State "$apt_dir";

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # The project's test command (README "Quick start"; CI runs exactly this through .ci/run).
+#  0. Checks that every relative link in README.md and docs/ resolves (Scripts/check-links.sh) and tests the APT
+#     mirror helper (Scripts/test-apt-mirror.sh): a second, no build needed.
 #  1. Installs the Debian packages the build and the VM test need, when missing (as root; `apt-get update` only
 #     when an install fails on stale package lists).
 #  2. Builds everything including the tests, refusing warnings in our own sources, and runs the whole suite on the
 #     simulated board and through the syscall seam.
 #  3. Compiles the libgpiod shim against libgpiod 2.x headers (Scripts/check-gpiod-v2.sh, a second or two). trixie's
 #     libgpiod-dev and libgpiod3 are downloaded once by Scripts/fetch-gpiod-v2.sh into ~/.cache/neuronhil/gpiod-v2
-#     (a few seconds; it needs deb.debian.org).
+#     (a few seconds; it needs Debian's archive, as this machine's APT sources name it).
 #  4. Runs the Linux backends against the kernel's simulated devices in a qemu VM (Scripts/vm-test.sh), and the
 #     libgpiod shim's own C checks there, built against both libgpiod 1.6 and trixie's 2.x; the first run builds a
 #     small kernel (about 3 minutes on 2 cores), later runs reuse it from ~/.cache/neuronhil/vm (by a hash of its
@@ -20,6 +22,13 @@ if ! command -v swift >/dev/null 2>&1; then
     echo "error: swift is not on PATH. Install the Swift 6.x toolchain (https://www.swift.org/install/linux/)." >&2
     exit 2
 fi
+
+# Fast checks first (a second): every relative link in the README and docs/ resolves, and the APT mirror helper
+# reads both sources.list formats.
+echo "== links in README.md and docs/"
+Scripts/check-links.sh
+echo "== Scripts/lib/apt-mirror.sh"
+Scripts/test-apt-mirror.sh
 
 packages=(libgpiod-dev libi2c-dev)
 if [ "${NEURONHIL_SKIP_VM:-0}" != 1 ]; then

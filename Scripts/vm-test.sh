@@ -19,7 +19,7 @@
 #    tests and the shim checks, prints NEURONHIL-VM-RESULT: PASS or FAIL and reboots, which ends qemu (-no-reboot).
 #
 # Needs: qemu-system-x86 busybox-static cpio gcc libgpiod-dev binutils plus what vm-kernel.sh needs
-# (Scripts/test.sh installs them), and deb.debian.org once for trixie's libgpiod.
+# (Scripts/test.sh installs them), and Debian's archive once for trixie's libgpiod.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"

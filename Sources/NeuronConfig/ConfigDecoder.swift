@@ -34,18 +34,62 @@ public struct ConfigDecoder: Sendable {
 
     /// Reads the file at `path` and checks its structure; `path` names it in errors.
     public func load(path: String) throws(ConfigError) -> ConfigDocument {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            let exists = FileManager.default.fileExists(atPath: path)
-            throw ConfigError(
-                source: path, keyPath: "",
-                problem: exists ? "the file cannot be read." : "the file does not exist.",
-                fix: exists ? "check its permissions" : "check the path; \(example) is an example of a \(kind) file")
-        }
+        let data = try read(path)
         guard data.count <= maxBytes else { throw tooLarge(data.count, source: path) }
         guard let text = String(data: data, encoding: .utf8) else {
             throw ConfigError(source: path, keyPath: "", problem: "the file is not UTF-8 text.", fix: "save it as UTF-8")
         }
         return try parse(text, source: path)
+    }
+
+    /// The bytes of the file at `path`, or an error that says what `path` actually is: missing, a directory, a
+    /// device such as `/dev/null`, a socket, unreadable (and why), or empty. Pipes are read (`--board <(...)`).
+    func read(_ path: String) throws(ConfigError) -> Data {
+        func refuse(_ problem: String, _ fix: String) -> ConfigError {
+            ConfigError(source: path, keyPath: "", problem: problem, fix: fix)
+        }
+        let fm = FileManager.default
+        let anyFile = "give the path of a \(kind) file (YAML), e.g. \(example)"
+        var isDirectory: ObjCBool = false
+        guard fm.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw refuse("the file does not exist.", "check the path; \(example) is an example of a \(kind) file")
+        }
+        if isDirectory.boolValue {
+            let files = ((try? fm.contentsOfDirectory(atPath: path)) ?? []).filter { $0.hasSuffix(".yaml") }.sorted()
+            let directory = path.hasSuffix("/") ? path : path + "/"
+            let name = (example as NSString).lastPathComponent
+            throw refuse("this is a directory, not a \(kind) file.",
+                         files.isEmpty ? anyFile
+                             : "give the path of one of its files, e.g. \(directory)\(files.contains(name) ? name : files[0]) (it holds \(files.joined(separator: ", ")))")
+        }
+        // attributesOfItem does not follow symbolic links; the type that matters is the target's.
+        let target = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        switch (try? fm.attributesOfItem(atPath: target))?[.type] as? FileAttributeType {
+        case .typeCharacterSpecial?, .typeBlockSpecial?:
+            throw refuse("this is a device (\(target)), not a \(kind) file.", anyFile)
+        case .typeSocket?:
+            throw refuse("this is a socket, not a \(kind) file.", anyFile)
+        default:
+            break  // a regular file, a pipe, or a link into /proc whose target cannot be resolved: read it
+        }
+        let data: Data
+        do {
+            // A file handle, not Data(contentsOf:), which refuses pipes.
+            let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
+            defer { try? handle.close() }
+            data = try handle.readToEnd() ?? Data()
+        } catch {
+            let denied = (error as? CocoaError)?.code == .fileReadNoPermission || !fm.isReadableFile(atPath: path)
+            if denied {
+                throw refuse("the file exists but this user may not read it (permission denied).",
+                             "check its permissions and owner (ls -l \(path)): make it readable, e.g. chmod a+r, or run as a user who may read it")
+            }
+            throw refuse("the file cannot be read: \(error.localizedDescription)", "check that the file is intact and readable")
+        }
+        if data.isEmpty {
+            throw refuse("the file is empty (0 bytes).", "describe the \(kind), starting from a copy of \(example)")
+        }
+        return data
     }
 
     /// Parses `text` and checks its structure; `source` names it in errors (a path, or e.g. `"<stdin>"`).

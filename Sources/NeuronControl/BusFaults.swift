@@ -70,8 +70,8 @@ public struct BusFaultReport: Sendable, Hashable, Codable {
 /// error being counted already did, in whoever threw it; the fault-free tick stays allocation-free).
 ///
 /// `ControlLoop` keeps its own retry loops, written out in its tick, and calls these (inlined) on failure only:
-/// going through `BusFaultHandler` instead cost its per-sample path 5-7% more instructions, from register allocation
-/// in the tick (`Scripts/bench-instructions.sh`: 680-690 against 648). `BusFaultHandler` wraps the same calls
+/// through `BusFaultHandler` its per-sample path costs more instructions, from register allocation in the tick
+/// (`Scripts/bench-instructions.sh`; figures in docs/benchmarks.md). `BusFaultHandler` wraps the same calls
 /// around a membrane read or a DAC write for `NetworkLoop`.
 struct BusFaultCounter {
     var noAcknowledge = 0, busFault = 0, timedOut = 0, protocolViolation = 0, arbitrationLost = 0, other = 0

@@ -128,9 +128,9 @@ public final class SpikeForwarder: @unchecked Sendable {
                 if stopping.load(ordering: .acquiring) && ring.count == 0 { break }
                 // Polling: straight back to the ring (its head is one relaxed load while nothing arrives), reading
                 // the clock on the way. That keeps the clock's path (its code, the vDSO) in cache and TLB: after
-                // tens of milliseconds without an event, the first read after a pop otherwise took about 10 µs on
-                // the development VM (hand-over p50 15 µs at 20 spikes/s, 4 µs with it), and that read comes before
-                // the event's sends. The CPU is the poller's own, so the reads cost nothing else.
+                // tens of milliseconds without an event the first read after a pop is otherwise cold, and that read
+                // comes before the event's sends (docs/benchmarks.md). The CPU is the poller's own, so the reads cost
+                // nothing else.
                 if polling, let clock { _ = clock.now }
             }
             done.signal()

@@ -57,9 +57,9 @@ public enum KernelPreemption: Sendable, Hashable {
         case .full:
             return (true, "kernel fully preemptible (PREEMPT_RT bounds the worst case further)")
         case .limited(let mode):
-            return (false, "kernel preemption \(mode): a wake-up of the loop can wait behind another task's kernel work (tens of us to ms under load). Fix: a PREEMPT_RT kernel (README, Real-time setup on a Pi), or boot this kernel with preempt=full if it is PREEMPT_DYNAMIC")
+            return (false, "kernel preemption \(mode): a wake-up of the loop can wait behind another task's kernel work (tens of us to ms under load). Fix: a PREEMPT_RT kernel (docs/real-time.md, Real-time setup on a Raspberry Pi), or boot this kernel with preempt=full if it is PREEMPT_DYNAMIC")
         case .dynamicUnknown:
-            return (false, "kernel preemption mode unknown (PREEMPT_DYNAMIC; the mode is in /sys/kernel/debug/sched/preempt, not readable here): with none or voluntary a wake-up of the loop can wait behind another task's kernel work. Fix: boot with preempt=full, or a PREEMPT_RT kernel (README, Real-time setup on a Pi)")
+            return (false, "kernel preemption mode unknown (PREEMPT_DYNAMIC; the mode is in /sys/kernel/debug/sched/preempt, not readable here): with none or voluntary a wake-up of the loop can wait behind another task's kernel work. Fix: boot with preempt=full, or a PREEMPT_RT kernel (docs/real-time.md, Real-time setup on a Raspberry Pi)")
         }
     }
 }

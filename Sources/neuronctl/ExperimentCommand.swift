@@ -12,7 +12,7 @@ struct ExperimentCommand: ParsableCommand {
         discussion: """
             Each experiment runs its pulse trains through the whole board path (board file, drivers, buses, the loop, \
             the spike detector), writes CSV files with '# key: value' metadata to --output and plots them with \
-            Scripts/plot.py when Scripts/setup-plotting.sh has been run. Release builds run the mock board about 500x \
+            Scripts/plot.py when Scripts/setup-plotting.sh has been run. Release builds run the mock board far \
             faster than real time: swift run -c release neuronctl experiment fig4
             """,
         subcommands: [Fig2c.self, Fig4.self, TimeToSpikeCommand.self, Sweep.self])

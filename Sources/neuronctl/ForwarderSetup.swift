@@ -7,12 +7,10 @@ import NeuronSession
 ///
 /// `any` (the default) leaves it to the scheduler. `loop` puts it on the loop's CPU (`--cpu`), and only when the
 /// forwarder has a real-time priority below the loop's: there it runs exactly while the loop sleeps between ticks
-/// and is preempted at each deadline, and the loop wakes it without an inter-processor interrupt. On the shared
-/// 2-core development VM that halved the median hand-over while the other core was busy (18 against 35 µs), but
-/// made the tail worse: a forwarder on the loop's CPU also waits whenever the loop catches up after a late
-/// wake-up, and there the loop's own wake-ups were hundreds of microseconds late at p99. So it is a choice for a
-/// target whose loop wakes on time (an isolated core, PREEMPT_RT), to be confirmed with `bench-forwarding` there;
-/// see the README, "Forwarding latency".
+/// and is preempted at each deadline, and the loop wakes it without an inter-processor interrupt, which shortens
+/// the median hand-over. Its tail follows the loop's lateness, though: a forwarder on the loop's CPU also waits
+/// whenever the loop catches up after a late wake-up. So it is a choice for a target whose loop wakes on time (an
+/// isolated core, PREEMPT_RT), to be confirmed with `bench-forwarding` there; figures in docs/benchmarks.md.
 struct ForwarderCPUArgument: ExpressibleByArgument, Sendable, Hashable {
     enum Choice: Sendable, Hashable {
         case loop, any
@@ -55,5 +53,3 @@ struct ForwarderCPUArgument: ExpressibleByArgument, Sendable, Hashable {
         }
     }
 }
-
-/// What the forwarding thread's setup reports, written on that thread and read after `start` returns.

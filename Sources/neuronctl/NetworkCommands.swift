@@ -176,8 +176,8 @@ struct ReplayCommand: ParsableCommand {
         commandName: "replay",
         abstract: "Run the spike detector on a recorded trace and compare with the recorded spikes.",
         discussion: """
-            Exit status 0 when the detector finds exactly the recorded spikes, 1 when it differs (the difference is
-            printed): a recording is a golden-trace regression test. --threshold and --smoothing replay with other
+            Exit status 0 when the detector finds exactly the recorded spikes, 1 when it differs (the difference is \
+            printed): a recording is a golden-trace regression test. --threshold and --smoothing replay with other \
             detector settings.
             """)
 

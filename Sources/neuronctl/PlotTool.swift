@@ -66,11 +66,6 @@ enum PlotTool {
     }
 }
 
-/// A note on stderr (not an error: the command still succeeds).
-func printNote(_ message: String) {
-    FileHandle.standardError.write(Data(("note: " + message + "\n").utf8))
-}
-
 /// Progress of a long run on stderr: a line about every 5 % (and the last), with the time so far and left.
 final class ProgressReporter {
     private let quiet: Bool

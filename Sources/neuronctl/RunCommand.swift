@@ -10,7 +10,8 @@ struct RunCommand: ParsableCommand {
             Defaults are the paper's Fig. 2c protocol: 0.75 V, 5 ms pulses at 33 Hz, sampled at 10 kS/s. \
             Writes trace.csv (time_s, stimulus_v, membrane_v, pulse), spikes.csv and summary.json to --output; \
             read the CSVs with pandas.read_csv(path, comment='#'). SIGINT/SIGTERM/SIGHUP stop the run through the \
-            safe state (DAC at 0 V, powered down) and the files are still written. \
+            safe state (DAC at 0 V, powered down) and the files are still written.
+
             Units may be given: --amplitude 750mV, --width 5ms, --frequency 33Hz, --duration 2s, --sample-rate 10k.
 
             --record FILE also saves the run (board, protocol, the exact ADC trace, pulses and spikes) when it ends, \

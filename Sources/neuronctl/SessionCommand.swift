@@ -188,14 +188,6 @@ func spikeTable(_ spikes: [SpikeEvent], more total: Int, files: [String: String]
     return out
 }
 
-func printError(_ message: String) {
-    FileHandle.standardError.write(Data(("error: " + message + "\n").utf8))
-}
-
-func printWarning(_ message: String) {
-    FileHandle.standardError.write(Data(("warning: " + message + "\n").utf8))
-}
-
 /// Writes `text` to `path` whole to a temporary name and renamed, so a reader never sees half a file.
 func write(_ text: String, to path: String, flag: String) throws {
     let tmp = path + ".partial"

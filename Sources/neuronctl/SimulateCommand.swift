@@ -30,10 +30,12 @@ struct SimulateCommand: ParsableCommand {
                 of bias; the model behind the paper's Fig. 3) or device (the fitted model of the simulated board). \
                 Writes population-raster.csv (Fig. 3b), population-code.csv (3c) and population-error.csv (3d) to \
                 --output, plots them when Scripts/setup-plotting.sh has been run, and prints the crossover size: the \
-                smallest population from which the stochastic one represents the input better. \
+                smallest population from which the stochastic one represents the input better.
+
                 Representation error (--error): the input after pulse n is n; the population code c(n) is decoded as \
                 n_hat = c(n) / (N r), r = spikes per neuron per pulse over the whole train; per simulation the errors \
                 over pulses are summarised as mae (mean |n_hat - n|, default), rmse or relative (mean |n_hat - n| / n).
+
                 --bench times the Fig. 3d workload (simulation and analysis, no files); build with -c release.
                 """)
 

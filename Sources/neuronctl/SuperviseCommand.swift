@@ -16,13 +16,15 @@ import Synchronization
 /// in itself (SIGKILL, SIGSEGV in the loop thread, the OOM killer) is why this parent exists. It forwards SIGINT,
 /// SIGTERM and SIGHUP to the child and waits; it never touches the hardware while the child lives (the buses and
 /// lines belong to the child), only after `waitpid` says it is gone. A systemd unit can do the same with
-/// `ExecStopPost=neuronctl safe-state --board FILE` (README "Reliability").
+/// `ExecStopPost=neuronctl safe-state --board FILE` (docs/reliability.md).
 struct SuperviseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "supervise",
         abstract: "Run `neuronctl run …` as a child; when it dies by any means, put the board in the safe state.",
         discussion: """
-            Example: neuronctl supervise -- run --board Boards/mock.yaml --duration 60 --output out
+            Example:
+              neuronctl supervise -- run --board Boards/rpi4.yaml --duration 60
+
             The board (and --sim-state, for a simulated board) is taken from the run's own arguments. Exit status: \
             the child's, or 128 + the signal that killed it; 3 if the safe state could not be confirmed.
             """)
@@ -52,7 +54,8 @@ struct SuperviseCommand: ParsableCommand {
             exitCode = 128 + sig
         }
         let outcome = safeState(board: runArgs.boardOptions.board, stateFile: runArgs.simState)
-        FileHandle.standardError.write(Data(("supervisor: \(how); " + outcome.report.joined(separator: "; ") + "\n").utf8))
+        printSupervisor("\(how); " + outcome.report.joined(separator: "; "),
+                        level: !outcome.reached ? .error : exitCode != 0 ? .warning : .info)
         if !outcome.reached { throw ExitCode(3) }
         if exitCode != 0 { throw ExitCode(exitCode) }
     }
@@ -131,7 +134,7 @@ func spawnAndWait(_ arguments: [String]) throws -> ChildStatus {
         throw CLIError(description: "supervise: cannot start the controller (\(String(cString: strerror(rc)))).", exitCode: 2)
     }
     supervisedChild.store(pid, ordering: .relaxed)
-    FileHandle.standardError.write(Data("supervisor: controller pid \(pid)\n".utf8))
+    printSupervisor("controller pid \(pid)")
     var status: Int32 = 0
     while waitpid(pid, &status, 0) < 0 {
         guard errno == EINTR else {

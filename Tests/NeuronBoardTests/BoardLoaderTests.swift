@@ -172,3 +172,105 @@ struct DACReadBackTests {
         #expect(r.text.hasPrefix("DAC read-back FAILED after 3 reads"), "\(r.text)")
     }
 }
+
+/// `--board` at something that is not a board file says what it is, not "check its permissions".
+@Suite struct BoardFileKindTests {
+    func loadError(_ path: String) throws -> BoardError {
+        do {
+            _ = try BoardLoader.load(path: path)
+        } catch {
+            return error
+        }
+        Issue.record("\(path) loaded")
+        throw CancellationError()
+    }
+
+    func scratch() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("board-kinds-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    @Test func emptyFileSaysItIsEmpty() throws {
+        let dir = try scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("empty.yaml").path
+        #expect(FileManager.default.createFile(atPath: path, contents: Data()))
+        let e = try loadError(path)
+        #expect(e.source == path)
+        #expect(e.problem == "the file is empty (0 bytes).")
+        #expect(e.fix.contains("mock.yaml"))
+        #expect(!e.description.contains("permission"))
+    }
+
+    @Test func blankFileSaysItIsEmpty() throws {
+        let dir = try scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("blank.yaml").path
+        try "\n  \n# only a comment\n".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(try loadError(path).problem == "the file is empty.")
+    }
+
+    @Test func directorySaysItIsADirectoryAndListsItsBoards() throws {
+        let e = try loadError(boardsDirectory)
+        #expect(e.problem == "this is a directory, not a board file.")
+        #expect(e.fix.contains(boardsDirectory + "/mock"), "\(e.fix)")
+        #expect(e.fix.contains("mock.yaml"))
+        #expect(!e.description.contains("permission"))
+
+        let dir = try scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let empty = try loadError(dir.path + "/")
+        #expect(empty.problem == "this is a directory, not a board file.")
+        #expect(empty.fix == "give the path of a board file (YAML), e.g. \(BoardLoader.defaultBoardPath)")
+    }
+
+    @Test func devNullSaysItIsADevice() throws {
+        let e = try loadError("/dev/null")
+        #expect(e.problem.hasPrefix("this is a device (/dev/null), not a board file"), "\(e.problem)")
+        #expect(!e.description.contains("permission"))
+    }
+
+    @Test func symbolicLinkToADeviceSaysWhereItLeads() throws {
+        let dir = try scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let link = dir.appendingPathComponent("board.yaml").path
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: "/dev/null")
+        let e = try loadError(link)
+        #expect(e.source == link)
+        #expect(e.problem.hasPrefix("this is a device (/dev/null)"), "\(e.problem)")
+    }
+
+    @Test func unreadableFileSaysPermissionDenied() throws {
+        let dir = try scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("secret.yaml").path
+        try mockText.write(toFile: path, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o000], ofItemAtPath: path)
+        defer { try? FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path) }
+        // Root reads it anyway (CAP_DAC_OVERRIDE): then it simply loads.
+        guard !FileManager.default.isReadableFile(atPath: path) else {
+            #expect(throws: Never.self) { try BoardLoader.load(path: path) }
+            return
+        }
+        let e = try loadError(path)
+        #expect(e.problem.contains("permission denied"), "\(e.problem)")
+        #expect(e.fix.contains("ls -l \(path)"))
+    }
+
+    @Test func pipeIsRead() throws {
+        // `--board <(...)`: a FIFO whose size is unknown until it is read.
+        let dir = try scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("pipe").path
+        #expect(mkfifo(path, 0o600) == 0)
+        let writer = Thread {
+            guard let handle = FileHandle(forWritingAtPath: path) else { return }
+            handle.write(Data(mockText.utf8))
+            try? handle.close()
+        }
+        writer.start()
+        let board = try BoardLoader.load(path: path)
+        #expect(board.board.simulated)
+    }
+}
