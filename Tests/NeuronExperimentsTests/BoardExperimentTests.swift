@@ -7,8 +7,8 @@ import Testing
 @testable import NeuronExperiments
 
 /// Runs trains on the repository's mock board through drivers, sim buses, physics, loop and detector.
-private func mockRunner(model: NeuronModelKind = .device) -> TrainRunner {
-    let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+func mockRunner(model: NeuronModelKind = .device, boardPath: String? = nil) -> TrainRunner {
+    let path = boardPath ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("Boards/mock.yaml").path
     return { train, seed, trace in
         let board = try BoardLoader.load(path: path)
