@@ -221,7 +221,9 @@ def population_error(path, meta, rows):
     ax.set_yscale("log")
     ax.set_xlabel("population size N")
     ax.set_ylabel({"mae": "mean |decoded - input| (pulses)", "rmse": "RMS decoding error (pulses)",
-                   "relative": "mean relative decoding error"}.get(measure, measure))
+                   "relative": "mean relative decoding error",
+                   "pooled-rms": "pooled RMS decoding error (pulses)",
+                   "ml": "ML decoder error probability"}.get(measure, measure))
     ax.set_title(f"Fig. 3d: representation error ({measure}), {meta.get('simulations')} simulations", fontsize=10)
     ax.legend(fontsize=7)
     ax.grid(alpha=0.3, which="both")

@@ -16,7 +16,7 @@ public struct PopulationStudy: Sendable {
         public var simulations = 1000
         public var seed: UInt64 = 1
         /// The error definition used for the crossover (all three are computed).
-        public var measure: RepresentationErrorMeasure = .mae
+        public var measure: RepresentationErrorMeasure = .pooledRMS
         public var engine: PopulationEngine = .auto
         public init() {}
     }

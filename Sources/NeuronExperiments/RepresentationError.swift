@@ -1,30 +1,46 @@
 // The representation error of a population code (paper, Fig. 3d).
 //
-// The paper's supplementary note that defines the error is not available, so the definition here is ours:
+// The paper's supplementary note that defines the error is not available, so the definitions here are ours.
 //
-// A population represents the input (the number of pulses n received so far) by its code c(n), the cumulative
-// spikes of its N neurons. A reader decodes the input linearly, n̂ = c(n) / (N·r), with r the population's mean spikes
-// per neuron per pulse, calibrated over the whole train and all simulations (for the paper model r ≈ 1 − e^(−w/τ),
-// 0.52 at 5 ms; for the deterministic neuron exactly 1/2, since it fires on every second pulse). The error of one
-// simulation is a summary over pulses n = 1...P of the decoding error n̂ − n, in pulses:
+// A population represents the input (the number of pulses n received so far, n = 1...P) by its code c(n), the
+// cumulative spikes of its N neurons after pulse n.
 //
-// - `mae` (default): mean |n̂ − n|. The deterministic population fires on even pulses only, so it is exactly right
-//   after even pulses and one pulse off after odd ones, whatever N: 0.5 pulses. The stochastic one is unbiased and
-//   its error shrinks like 1/√N. Measured in the input's own unit, both populations are compared on what a reader
-//   would get wrong, which is what "representation" means in the main text.
-// - `rmse`: root mean square of n̂ − n (penalises the deterministic neuron's one-pulse steps more: 0.71 pulses).
-// - `relative`: mean |n̂ − n| / n (weights the first pulses most, where an odd pulse count is a 100 % error).
+// - `ml`: the error probability of a maximum-likelihood decoder. For each population size the likelihood P(c | n)
+//   is the distribution of c(n) over all simulations; the decoder reads n̂ = argmax_n P(c | n), and the error is
+//   P(n̂ ≠ n) with n uniform over 1...P, which is 1 − Σ_c max_n P(c | n) / P (ties split evenly). It asks how well
+//   the population distinguishes inputs with no read-out assumed: the deterministic population fires on even
+//   pulses only, so pulses 2k and 2k+1 give the same code (error 0.4 for 10 pulses, whatever N). The likelihood is
+//   estimated from the same simulations it decodes, which flatters the stochastic population slightly: the paper
+//   model crosses at N = 10 here (an exactly known binomial likelihood would be the ideal decoder).
 //
-// Fig. 3d plots the mean over simulations with a one-SD band (over simulations). The crossover is the smallest
-// size from which the stochastic population's mean error stays below the deterministic one's.
+// The other definitions decode linearly, n̂ = c(n) / (N·r), with r the population's mean spikes per neuron per
+// pulse, calibrated over the whole train and all simulations (for the paper model r ≈ 1 − e^(−w/τ), 0.52 at 5 ms;
+// for the deterministic neuron exactly 1/2), and summarise the decoding error n̂ − n, in pulses:
+// - `pooled-rms` (default): the root of the mean of (n̂ − n)² over all simulations and pulses together, i.e. the
+//   RMS error of the read-out over the whole ensemble the figure averages (paper: "averaged over 1000
+//   simulations"). Averaging per-simulation RMS values instead (`rmse`) averages a square root, which Jensen's
+//   inequality biases low for the noisy stochastic population and not at all for the deterministic one, and so
+//   moves the crossover down. Deterministic: 0.71 pulses. The paper model crosses at N = 11, the paper's number.
+// - `mae`: per simulation the mean |n̂ − n|, then the mean over simulations. Deterministic: 0.5 pulses.
+// - `rmse`: per simulation the RMS of n̂ − n, then the mean over simulations (crosses at 9).
+// - `relative`: per simulation the mean |n̂ − n| / n (weights the first pulses most).
+//
+// Fig. 3d plots the error with a one-SD band over simulations (for `ml`: of each simulation's fraction of
+// misdecoded pulses; for `pooled-rms`: of the per-simulation RMS). The crossover is the smallest size from which the
+// stochastic population's error stays below the deterministic one's. docs/model.md tabulates each definition's
+// crossover.
 
 /// How the decoding errors over the pulses of one simulation are summarised.
 public enum RepresentationErrorMeasure: String, Sendable, CaseIterable {
+    case ml
+    case pooledRMS = "pooled-rms"
     case mae, rmse, relative
 
     /// One line for help texts and file headers.
     public var explanation: String {
         switch self {
+        case .ml: "error probability of a maximum-likelihood decoder of n from the code c(n)"
+        case .pooledRMS: "root mean square of (n_decoded - n) over all simulations and pulses together, in pulses"
         case .mae: "mean over pulses n of |n_decoded - n|, in pulses"
         case .rmse: "root mean square over pulses n of (n_decoded - n), in pulses"
         case .relative: "mean over pulses n of |n_decoded - n| / n"
@@ -91,8 +107,10 @@ public enum PopulationAnalysis {
             running += neuronTotals[n]
             gain[n] = Double(running) / Double(sims * (n + 1) * p)
         }
+        if measure == .ml { return maximumLikelihoodCurve(run, sizes: sizes, gain: gain) }
         var sum = [Double](repeating: 0, count: sizes)
         var sumSquares = [Double](repeating: 0, count: sizes)
+        var pooled = [Double](repeating: 0, count: sizes)
         var perPulse = [Int](repeating: 0, count: p)
         run.fired.withUnsafeBufferPointer { f in
             for s in 0..<sims {
@@ -109,20 +127,77 @@ public enum PopulationAnalysis {
                         let e = Double(code) * scale - input
                         switch measure {
                         case .mae: acc += abs(e)
-                        case .rmse: acc += e * e
+                        case .rmse, .pooledRMS, .ml: acc += e * e
                         case .relative: acc += abs(e) / input
                         }
                     }
+                    pooled[n] += acc
                     var err = acc / Double(p)
-                    if measure == .rmse { err = err.squareRoot() }
+                    if measure == .rmse || measure == .pooledRMS { err = err.squareRoot() }
                     sum[n] += err
                     sumSquares[n] += err * err
                 }
             }
         }
         let count = Double(sims)
-        let mean = sum.map { $0 / count }
+        let mean = measure == .pooledRMS ? pooled.map { ($0 / (count * Double(p))).squareRoot() } : sum.map { $0 / count }
         let sd = zip(sum, sumSquares).map { s, q in (max(0, q / count - (s / count) * (s / count))).squareRoot() }
+        return ErrorCurve(sizes: Array(1...sizes), mean: mean, sd: sd, gain: gain)
+    }
+
+    /// `ml`: for each size, the likelihood P(c | n) is the histogram of c(n) over simulations; the decoder's error is
+    /// 1 − Σ_c max_n count(n, c) / (S·P). The SD is over simulations of the fraction of pulses that simulation's codes
+    /// are misdecoded (ties count as the fraction of the tie a random choice gets wrong).
+    static func maximumLikelihoodCurve(_ run: PopulationRun, sizes: Int, gain: [Double]) -> ErrorCurve {
+        let p = run.pulses, sims = run.simulations
+        var mean = [Double](repeating: 0, count: sizes), sd = [Double](repeating: 0, count: sizes)
+        var codes = [Int](repeating: 0, count: sims * p)
+        var perPulse = [Int](repeating: 0, count: sims * p)
+        var counts: [Int] = []
+        run.fired.withUnsafeBufferPointer { f in
+            for n in 0..<sizes {
+                // Extend every simulation's per-pulse spike count by neuron n, then accumulate into codes.
+                var maxCode = 0
+                for s in 0..<sims {
+                    let base = (s * run.neurons + n) * p
+                    var code = 0
+                    for k in 0..<p {
+                        perPulse[s * p + k] += Int(f[base + k])
+                        code += perPulse[s * p + k]
+                        codes[s * p + k] = code
+                    }
+                    maxCode = max(maxCode, code)
+                }
+                let width = maxCode + 1
+                counts = [Int](repeating: 0, count: p * width)
+                for s in 0..<sims { for k in 0..<p { counts[k * width + codes[s * p + k]] += 1 } }
+                // Per code: the largest count over inputs and how many inputs share it.
+                var best = [Int](repeating: 0, count: width), ties = [Int](repeating: 0, count: width)
+                for c in 0..<width {
+                    for k in 0..<p {
+                        let x = counts[k * width + c]
+                        if x > best[c] { best[c] = x; ties[c] = 1 } else if x == best[c] && x > 0 { ties[c] += 1 }
+                    }
+                }
+                var correct = 0
+                for c in 0..<width { correct += best[c] }
+                mean[n] = 1 - Double(correct) / Double(sims * p)
+                // Per simulation: probability of decoding each of its pulses correctly.
+                var sumE = 0.0, sumE2 = 0.0
+                for s in 0..<sims {
+                    var right = 0.0
+                    for k in 0..<p {
+                        let c = codes[s * p + k]
+                        if counts[k * width + c] == best[c] { right += 1 / Double(ties[c]) }
+                    }
+                    let e = 1 - right / Double(p)
+                    sumE += e
+                    sumE2 += e * e
+                }
+                let m = sumE / Double(sims)
+                sd[n] = (max(0, sumE2 / Double(sims) - m * m)).squareRoot()
+            }
+        }
         return ErrorCurve(sizes: Array(1...sizes), mean: mean, sd: sd, gain: gain)
     }
 

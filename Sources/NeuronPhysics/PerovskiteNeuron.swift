@@ -42,21 +42,34 @@ public struct NeuronParameters: Sendable, Hashable, Codable {
     /// fully formed spikes at 0.38-0.63 V on 0.75 V pulses, i.e. 21-59 pJ (paper: 20-60 pJ).
     public var holdVoltageRangeVolts: ClosedRange<Double> = 0.06...0.22
 
-    // Device model (leaky, voltage-dependent switching).
+    // Device model (leaky, voltage-dependent switching). Fitted on a grid; docs/model.md lists the target that
+    // pulled each value and the fit's grid and result.
     /// Bias at which the memory grows by one second per second of bias (the paper's working point).
     public var referenceVolts = 0.75
-    /// Relaxation time of the switching memory (the Ag-ion distribution the bias builds up in the perovskite; it
-    /// relaxes by ion migration, not by filament rupture). 250 ms: within the 125-500 ms over which the device
-    /// recovers its high-resistance state (Fig. 1c, S2). The memory then averages the bias over several pulses, so
-    /// it tracks the bias duty cycle: ≈ 0.10·τ at 20 Hz (Fig. 4b: silent), ≈ 0.13·τ while 33 Hz fires, more at 50 Hz.
-    public var memoryTimeConstantSeconds = 250e-3
-    /// Memory at which the switching rate equals `baseRate`.
-    public var criticalMemorySeconds = 34.0e-3
-    /// Memory change that multiplies the switching rate by e. 1.1 ms: the rate grows by about e⁴ over a 5 ms pulse at
-    /// 33 Hz, so a switch often fires early enough in its pulse for the capacitor to reach its plateau.
-    public var memorySlopeSeconds = 1.1e-3
+    /// Transit stage τ_u: the bias first moves Ag ions toward the switching region, and only ions that arrived
+    /// count for nucleation. 12 ms: within a 5 ms pulse the memory rises little, so the switching rate is nearly
+    /// constant through a pulse (exponential waiting times, Fig. S8a) and spikes start early enough in their pulse
+    /// to reach their plateau (20-60 pJ); the ions still in transit when a pulse ends arrive during the gap.
+    public var transitTimeConstantSeconds = 12e-3
+    /// Relaxation time τ of the switching memory (the ion distribution the bias builds up; it relaxes by ion
+    /// migration). 35 ms: one 33 Hz period, so a train from rest is ready to fire by its second or third pulse
+    /// (Fig. 2c), while 20 Hz trains relax between pulses and never build up enough (Fig. 4b).
+    public var memoryTimeConstantSeconds = 35e-3
+    /// Memory at which the switching rate equals `baseRatePerSecond`.
+    public var criticalMemorySeconds = 4.05e-3
+    /// Memory change that multiplies the switching rate by e. 0.2 ms: steep, so the memory a 20 Hz train reaches
+    /// gives almost no switching while the memory of a 33 Hz train (higher by about 1 ms) gives about one spike in
+    /// two pulses.
+    public var memorySlopeSeconds = 0.2e-3
     /// Switching rate at the critical memory (only λ₀·exp(−m_c/m_s) matters; λ₀ is kept as the rate at m_c).
     public var baseRatePerSecond = 300.0
+    /// Adaptation per spike: each spike raises the critical memory by this much, decaying with
+    /// `adaptationTimeConstantSeconds` (a formed filament leaves the switching region harder to nucleate again).
+    /// 0.5 ms: a train from rest fires more readily in its first pulses than once it has been spiking, and the
+    /// firing pattern stays irregular (bias times spread like an exponential's) instead of locking into a period.
+    public var adaptationPerSpikeSeconds = 0.5e-3
+    /// Decay time of the spike adaptation: 150 ms, a few spikes' worth at 33 Hz.
+    public var adaptationTimeConstantSeconds = 150e-3
 
     // Paper and deterministic models.
     /// Mean bias time before switching (paper, Fig. S8a: 6.9 ms at 0.75 V).
@@ -95,21 +108,24 @@ public struct NeuronSwitchEvent: Sendable, Hashable {
 /// - `.paper`: a Poisson process with rate 1/6.9 ms while V_sw > 0.3 V (paper, Supplementary note S1 as described in
 ///   the main text), no memory. It fires at 20 Hz and on 2 ms pulses, which the device does not (Fig. 4b, S10).
 /// - `.deterministic`: switches when the bias time since the last reset reaches exactly 6.9 ms (Fig. 3).
-/// - `.device` (default): the switch integrates bias in a leaky memory m (seconds of effective bias):
-///   dm/dt = g(V_sw) − m/τ, with g(V) = max(0, (V − V_th)/(V_ref − V_th)) (g = 1 at 0.75 V, 0.22 at 0.40 V) and
-///   τ = 250 ms; while V_sw > V_th it switches with the rate λ = λ₀·exp((m − m_c)/m_s), λ₀ = 300/s, m_c = 34.0 ms,
-///   m_s = 1.1 ms (a filament nucleates faster the more Ag ions the bias has accumulated, but not steeply: the rate
-///   grows by about e⁴ over a 5 ms pulse). Switching is still a Poisson process (exponential waiting time for a
-///   given rate), but the rate depends on history: a train only fires once enough bias accumulates faster than it
-///   leaks. The values were fitted on a grid (Monte Carlo, then checked through the mock board) so that at
-///   0.75 V / 5 ms / 33 Hz the switch fires on about 0.6 of the pulses (Fig. 2c: spikes after one to three pulses)
-///   with a mean bias time before a spike of 6.2-6.6 ms (Fig. S8a: 6.9 ms) and about a third of the spikes early
-///   enough in their pulse to reach their plateau (Fig. 2c), while 20 Hz (Fig. 4b), 0.40 V (Fig. 4c) and 2 ms
-///   pulses (Fig. S10) stay below 1 %, 7.5 ms pulses fire on about 96 % of the pulses and 50 Hz on about 90 %.
-///   A flatter rate would form more spikes fully but fire at 20 Hz and miss more 7.5 ms pulses; firing more often
-///   at 33 Hz would shorten the mean bias time (it is 5 ms × (1/p − 1) plus the time into the firing pulse).
-///   The memory starts at rest: a 33 Hz train needs about ten pulses before its first spike.
-///   A spike does not clear m: reverse bias resets the filament, not the ion distribution that relaxes with τ.
+/// - `.device` (default): the bias feeds a leaky memory m (seconds of effective bias) through a transit stage u:
+///   du/dt = g − u/τ_u, dm/dt = u/τ_u − m/τ, with g(V) = max(0, (V − V_th)/(V_ref − V_th)) of the voltage across the
+///   switch (g = 1 at 0.75 V, 0.22 at 0.40 V; while the filament conducts, of the applied pulse), τ_u = 12 ms and
+///   τ = 35 ms. While V_sw > V_th the switch turns on with the rate λ = λ₀·exp((m − m_c − a)/m_s), λ₀ = 300/s,
+///   m_c = 4.05 ms, m_s = 0.2 ms (steep: a filament nucleates from the ions earlier bias brought in). Each spike
+///   adds 0.5 ms to the adaptation a, which decays with 150 ms.
+///   Why each part is there (values and the grid they came from: docs/model.md):
+///   - τ ≈ one 33 Hz period: a train from rest can fire by its second or third pulse (Fig. 2c), while at 20 Hz
+///     the memory relaxes between pulses and stays below what the steep rate needs (Fig. 4b); 0.40 V (Fig. 4c)
+///     and 2 ms pulses (Fig. S10) feed it far less, 50 Hz and 7.5 ms pulses far more.
+///   - The transit stage delays the memory: it rises little within a 5 ms pulse, so the rate is nearly constant
+///     through a pulse. Bias times are then spread like an exponential's (Fig. S8a) and most spikes start early
+///     enough in their pulse to reach 20-60 pJ. Without it the memory rises through the pulse, the steep rate
+///     fires only in the last millisecond, and most spikes are cut short.
+///   - Adaptation: a train fires more readily in its first pulses than after it has been spiking, which lets
+///     the first spike come within 1-3 pulses while the 33 Hz firing probability settles near 0.5 with a mean bias
+///     time of 6.9 ms; it also keeps the intervals irregular instead of locking into every second pulse.
+///   Switching is a Poisson process for a given rate (exponential waiting time), with the rate set by history.
 ///   g is evaluated at the start of each integration step; V_c is below 10 mV before a spike, so this is exact to
 ///   about 2 %.
 /// Waiting times are drawn by inversion: an Exp(1) target E is drawn at each reset and the switch turns on when the
@@ -128,6 +144,10 @@ public struct PerovskiteNeuron: Sendable {
     public private(set) var isOn = false
     /// The switching memory (device model), seconds of effective bias.
     public private(set) var memory: Double = 0
+    /// Ions in transit toward the memory (device model), seconds of effective bias.
+    public private(set) var transit: Double = 0
+    /// Spike adaptation (device model) at `adaptationTime`, seconds of memory added to the critical memory.
+    public private(set) var adaptation: Double = 0
     /// Bias time above threshold since the last reset, seconds.
     public private(set) var biasTime: Double = 0
     /// Number of spikes so far.
@@ -143,6 +163,11 @@ public struct PerovskiteNeuron: Sendable {
     // exp() memos: the loop samples at a fixed interval, so the same decay factors recur; one entry each saves
     // two to three exp() calls per sample.
     private var memoryDecay = ExpMemo()
+    private var transitDecay = ExpMemo()
+    private var adaptationTime: Double = 0
+    /// λ₀·exp(−(m_c + adaptation)/m_s) for the current `advance` call (the adaptation decays over 150 ms, so it is
+    /// constant over one call to within 0.1 % at the loop's sample intervals).
+    private var rateScale: Double = 0
     // Circuit coefficients: off state fixed, on state set per spike (see `integrateCircuit`).
     private let offK: Double
     private let offB: Double
@@ -157,6 +182,8 @@ public struct PerovskiteNeuron: Sendable {
         let c = parameters.capacitanceFarads
         offK = 1 / (parameters.offResistanceOhms * c)
         offB = (1 / parameters.offResistanceOhms + 1 / parameters.dischargeResistanceOhms) / c
+        precondition(kind != .device || parameters.transitTimeConstantSeconds != parameters.memoryTimeConstantSeconds,
+                     "the transit and memory time constants must differ")
         self.target = 1
         if kind != .deterministic { self.target = rng.nextExponential() }
     }
@@ -175,9 +202,10 @@ public struct PerovskiteNeuron: Sendable {
     public mutating func advance(to t: Double) {
         guard t > time else { return }
         if isOn || inputVolts - capacitorVolts <= parameters.thresholdVolts {
-            // No switching possible: one exact step of the linear circuit, and the memory relaxes.
+            // No switching possible: one exact step of the linear circuit, and the memory relaxes (driven by the
+            // pulse while the filament conducts).
             let dt = t - time
-            relaxMemory(dt, drive: 0)
+            relaxMemory(dt, drive: isOn ? drive(inputVolts) : 0)
             integrateCircuit(dt)
             time = t
             return
@@ -186,6 +214,10 @@ public struct PerovskiteNeuron: Sendable {
         // switching instant (the rate changes by at most e^0.125 over a step, so the trapezoid rule is within
         // 0.2 %); the rate at the end of one step is the rate at the start of the next.
         let maxStep = 50e-6
+        if kind == .device {
+            let a = adaptation * exp(-(time - adaptationTime) / parameters.adaptationTimeConstantSeconds)
+            rateScale = parameters.baseRatePerSecond * exp(-(parameters.criticalMemorySeconds + a) / parameters.memorySlopeSeconds)
+        }
         var rate0 = rate(memory: memory)
         while time < t {
             let dt = min(maxStep, t - time)
@@ -211,7 +243,7 @@ public struct PerovskiteNeuron: Sendable {
                 time += dt - tSwitch
                 // The rest of the interval runs with the switch on.
                 if time < t {
-                    relaxMemory(t - time, drive: 0)
+                    relaxMemory(t - time, drive: drive(inputVolts))
                     integrateCircuit(t - time)
                     time = t
                 }
@@ -237,7 +269,7 @@ public struct PerovskiteNeuron: Sendable {
     private func rate(memory m: Double) -> Double {
         switch kind {
         case .device:
-            return parameters.baseRatePerSecond * exp((m - parameters.criticalMemorySeconds) / parameters.memorySlopeSeconds)
+            return rateScale * exp(m / parameters.memorySlopeSeconds)
         case .paper:
             return 1 / parameters.meanSwitchingBiasSeconds
         case .deterministic:
@@ -246,13 +278,18 @@ public struct PerovskiteNeuron: Sendable {
         }
     }
 
-    /// Exact solution of dm/dt = g − m/τ over dt.
+    /// Exact solution over dt of the transit stage and the memory, du/dt = g − u/τ_u and dm/dt = u/τ_u − m/τ:
+    /// u = g·τ_u + Δu·e^(−t/τ_u), m = g·τ + A·e^(−t/τ_u) + (Δm − A)·e^(−t/τ) with A = Δu·τ/(τ_u − τ).
     @inline(__always)
     private mutating func relaxMemory(_ dt: Double, drive g: Double) {
         guard kind == .device else { return }
         let tau = parameters.memoryTimeConstantSeconds
-        let steady = g * tau
-        memory = steady + (memory - steady) * memoryDecay.exp(-dt / tau)
+        let tauU = parameters.transitTimeConstantSeconds
+        let du = transit - g * tauU
+        let a = du * tau / (tauU - tau)
+        let eu = transitDecay.exp(-dt / tauU)
+        transit = g * tauU + du * eu
+        memory = g * tau + a * eu + (memory - g * tau - a) * memoryDecay.exp(-dt / tau)
     }
 
     /// Exact solution of the circuit's linear ODE dV/dt = a − b·V over dt with the current switch state.
@@ -273,6 +310,10 @@ public struct PerovskiteNeuron: Sendable {
         onK = 1 / (onResistance * p.capacitanceFarads)
         onB = (1 / onResistance + 1 / p.dischargeResistanceOhms) / p.capacitanceFarads
         isOn = true
+        if kind == .device {
+            adaptation = adaptation * exp(-(time - adaptationTime) / p.adaptationTimeConstantSeconds) + p.adaptationPerSpikeSeconds
+            adaptationTime = time
+        }
         spikeCount += 1
         lastEvent = NeuronSwitchEvent(time: time, biasTime: biasTime, onResistanceOhms: onResistance, holdVolts: holdVolts)
         biasTime = 0

@@ -227,3 +227,24 @@ extension SessionPlan {
         return plan
     }
 }
+
+extension Session {
+    /// Runs one pulse train per call, each on a freshly brought-up board with the given seed, no files: what the
+    /// experiments and `paper-check` run (`TrainRunner`). A run that did not complete, or did not reach the safe
+    /// state, throws a `SessionError` with the exit status `run` would give.
+    public static func trainRunner(board: String, tool: String, model: NeuronModelKind?, sampleRate: Frequency = .hertz(10_000),
+                                   stop: StopRequest) -> (PulseTrain, UInt64, Bool) throws -> EngineResult {
+        { train, seed, trace in
+            let outcome = try Session(.train(train, board: board, tool: tool, seed: seed, model: model, sampleRate: sampleRate,
+                                             keepTrace: trace), stop: stop).run()
+            let r = outcome.result
+            guard outcome.exitStatus != 0 else { return r }
+            let why = switch (r.termination, r.safeState) {
+            case (_, .failed(let e)): "safe state FAILED after a run: \(e)"
+            case (.stopped(let signal), _): "stopped by signal \(signal ?? 2) (the board is in its safe state); files not written"
+            default: "run \(outcome.summary.result.termination)"
+            }
+            throw SessionError(why, exitCode: outcome.exitStatus)
+        }
+    }
+}

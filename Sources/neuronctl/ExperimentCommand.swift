@@ -69,20 +69,8 @@ struct ExperimentCommand: ParsableCommand {
         /// state and the command exits with 128 + the signal).
         var runner: TrainRunner {
             installStopHandlers()
-            return { train, seed, trace in
-                let result = try session(train, seed: seed, trace: trace).run().result
-                switch (result.termination, result.safeState) {
-                case (_, .failed(let e)):
-                    throw CLIError(description: "safe state FAILED after a run: \(e)", exitCode: 3)
-                case (.completed, _): return result
-                case (.stopped(let signal), _):
-                    throw CLIError(description: "stopped by signal \(signal ?? 2) (the board is in its safe state); files not written", exitCode: 128 + (signal ?? 2))
-                case (.failed(let e), _):
-                    throw CLIError(description: "run failed: \(e)", exitCode: 1)
-                case (.overrunStorm(let n), _):
-                    throw CLIError(description: "stopped by the overrun policy after \(n) consecutive overruns", exitCode: 1)
-                }
-            }
+            return Session.trainRunner(board: boardOptions.board, tool: "neuronctl \(Neuronctl.version)", model: model?.kind,
+                                       sampleRate: sampleRate.frequency, stop: processStop)
         }
 
         func makeOutputDirectory() throws {
@@ -110,11 +98,14 @@ struct ExperimentCommand: ParsableCommand {
             return m
         }
 
-        /// Runs `body`, turning a `CLIError` into its message and exit code.
+        /// Runs `body`, turning a `CLIError` or a `SessionError` into its message and exit code.
         func reportingErrors<T>(_ body: () throws -> T) throws -> T {
             do {
                 return try body()
             } catch let e as CLIError {
+                printError(e.description)
+                throw ExitCode(e.exitCode)
+            } catch let e as SessionError {
                 printError(e.description)
                 throw ExitCode(e.exitCode)
             }

@@ -16,6 +16,8 @@ struct SimulateCommand: ParsableCommand {
     }
 
     enum ErrorOption: String, ExpressibleByArgument, CaseIterable {
+        case ml
+        case pooledRMS = "pooled-rms"
         case mae, rmse, relative
         var measure: RepresentationErrorMeasure { RepresentationErrorMeasure(rawValue: rawValue)! }
     }
@@ -32,9 +34,12 @@ struct SimulateCommand: ParsableCommand {
                 --output, plots them when Scripts/setup-plotting.sh has been run, and prints the crossover size: the \
                 smallest population from which the stochastic one represents the input better.
 
-                Representation error (--error): the input after pulse n is n; the population code c(n) is decoded as \
-                n_hat = c(n) / (N r), r = spikes per neuron per pulse over the whole train; per simulation the errors \
-                over pulses are summarised as mae (mean |n_hat - n|, default), rmse or relative (mean |n_hat - n| / n).
+                Representation error (--error): the input after pulse n is n and the population code is c(n). The \
+                linear read-out is n_hat = c(n) / (N r), r = spikes per neuron per pulse over the whole train. \
+                pooled-rms (default): root mean square of n_hat - n over all simulations and pulses together; mae, \
+                rmse, relative: per simulation the mean |n_hat - n|, its RMS, or the mean |n_hat - n| / n, averaged \
+                over simulations; ml: error probability of a maximum-likelihood decoder of n from c(n), the \
+                likelihood being the distribution of c(n) over the simulations.
 
                 --bench times the Fig. 3d workload (simulation and analysis, no files); build with -c release.
                 """)
@@ -53,8 +58,8 @@ struct SimulateCommand: ParsableCommand {
 
         @OptionGroup var pulse: PulseOptions
 
-        @Option(name: .customLong("error"), help: ArgumentHelp("Representation error definition: mae, rmse or relative.", valueName: "kind"))
-        var error: ErrorOption = .mae
+        @Option(name: .customLong("error"), help: ArgumentHelp("Representation error definition: pooled-rms, ml, mae, rmse or relative.", valueName: "kind"))
+        var error: ErrorOption = .pooledRMS
 
         @Option(help: ArgumentHelp("auto (fast where exact, else reference), fast (paper/deterministic models) or reference (one PerovskiteNeuron per neuron).", valueName: "engine"))
         var engine: EngineOption = .auto
@@ -160,7 +165,7 @@ struct SimulateCommand: ParsableCommand {
                 guard let (s, d) = r.curves[m] else { continue }
                 let mark = m == c.measure ? "*" : " "
                 let cross = r.crossovers[m].map { "crossover at N = \($0)" } ?? "no crossover up to N = \(n)"
-                out.append("error \(m.rawValue)\(String(repeating: " ", count: 9 - m.rawValue.count))\(mark)  N=1: stochastic \(f(s.mean[0], 3)) vs deterministic \(f(d.mean[0], 3)); N=\(n): \(f(s.mean[n - 1], 3)) vs \(f(d.mean[n - 1], 3)); \(cross)")
+                out.append("error \(m.rawValue)\(String(repeating: " ", count: max(0, 11 - m.rawValue.count)))\(mark)  N=1: stochastic \(f(s.mean[0], 3)) vs deterministic \(f(d.mean[0], 3)); N=\(n): \(f(s.mean[n - 1], 3)) vs \(f(d.mean[n - 1], 3)); \(cross)")
             }
             let chosen = r.crossover.map(String.init) ?? "none"
             out.append("crossover           \(chosen) (error \(c.measure.rawValue): \(c.measure.explanation); the paper reports about 11)")

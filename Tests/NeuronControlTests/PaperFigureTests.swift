@@ -8,9 +8,8 @@ import NeuronPhysics
 /// simulated buses and chips → neuron physics → loop → detector. Fixed seeds; each band is justified inline.
 @Suite("Paper figures on the mock board")
 struct PaperFigureTests {
-    /// Pulses that carried a spike, over pulses applied, skipping the first `warmUp` pulses (the device model's
-    /// memory starts at rest and needs about ten pulses at 33 Hz to build up, see NeuronPhysics).
-    static func probability(_ r: OneChannelResult, warmUp: Int = 10) -> Double {
+    /// Pulses that carried a spike, over pulses applied (from rest), skipping the first `warmUp` pulses.
+    static func probability(_ r: OneChannelResult, warmUp: Int = 0) -> Double {
         let fired = Set(r.spikes.map(\.pulseIndex).filter { $0 >= warmUp })
         return Double(fired.count) / Double(r.pulsesApplied - warmUp)
     }
@@ -21,10 +20,10 @@ struct PaperFigureTests {
         let r = run.result
         #expect(r.termination == .completed)
         #expect(r.pulsesApplied == 600)
-        // Stochastic: fires on some pulses, not all and not none. With 590 counted pulses the standard error is
-        // about 0.02, so 0.45-0.85 around the fitted ~0.62 cannot fail by chance.
+        // Stochastic: fires on some pulses, not all and not none (the 0.5-0.8 band is checked over 2000 pulses in
+        // `biasTime`, where the standard error is small enough).
         let p = Self.probability(r)
-        #expect(p > 0.45 && p < 0.85, "firing probability \(p)")
+        #expect(p > 0.3 && p < 0.9, "firing probability \(p)")
         // Not periodic: the gaps between firing pulses take several values (a deterministic neuron has one).
         let firing = r.spikes.map(\.pulseIndex)
         let gaps = Set(zip(firing.dropFirst(), firing).map { $0 - $1 })
@@ -46,8 +45,6 @@ struct PaperFigureTests {
 
         // Fully formed spikes (plateau reached before the pulse ended) carry 20-60 pJ (paper: 20-60 pJ); spikes
         // cut short by the end of their pulse are counted as partial and carry less.
-        // In the device model the switching rate rises through each pulse, so many spikes start late and are cut
-        // short; about a third reach their plateau (116 of 359 for this seed).
         let full = r.spikes.filter(\.fullyFormed)
         #expect(full.count >= 5)
         for s in full {
@@ -62,10 +59,11 @@ struct PaperFigureTests {
         let p20 = Self.probability(try runOnMockBoard(train(hz: 20, count: 500), seed: 11, recordTrace: false).result)
         let p33 = Self.probability(try runOnMockBoard(train(hz: 33, count: 500), seed: 12, recordTrace: false).result)
         let p50 = Self.probability(try runOnMockBoard(train(hz: 50, count: 500), seed: 13, recordTrace: false).result)
-        // Model values ≈ 0.005, 0.62, 0.90; standard errors ≤ 0.022 with 490 pulses.
-        #expect(p20 <= 0.02, "20 Hz: \(p20)")
+        // Model values ≈ 0.002, 0.54, 0.99 from rest; standard errors ≤ 0.023 with 500 pulses. The 20 Hz target
+        // (≤ 0.01, i.e. ≤ 5 spikes here) is about four Poisson SDs above the expected one spike.
+        #expect(p20 <= 0.01, "20 Hz: \(p20)")
         #expect(p33 > p20 + 0.3, "33 Hz: \(p33)")
-        #expect(p50 > p33 + 0.15, "50 Hz: \(p50) vs 33 Hz: \(p33)")
+        #expect(p50 >= 0.85 && p50 > p33 + 0.15, "50 Hz: \(p50) vs 33 Hz: \(p33)")
     }
 
     @Test("Fig. 4c: 0.40 V pulses do not fire")
@@ -75,31 +73,30 @@ struct PaperFigureTests {
         #expect(r.pulsesApplied == 500)
     }
 
-    @Test("Fig. S10: 7.5 ms pulses fire on (nearly) every pulse once firing has started; 2 ms pulses do not fire")
+    @Test("Fig. S10: 7.5 ms pulses fire on (nearly) every pulse from rest; 2 ms pulses do not fire")
     func figS10() throws {
         let long = try runOnMockBoard(train(widthMs: 7.5, count: 300), seed: 31, recordTrace: false).result
-        let first = long.spikes.first?.pulseIndex ?? long.pulsesApplied
-        let fired = Set(long.spikes.map(\.pulseIndex))
-        let after = long.pulsesApplied - first
-        // Model: ≈ 96 % per pulse once the memory has built up; allow a few misses.
-        #expect(after > 250)
-        #expect(Double(fired.count) / Double(after) > 0.95, "\(fired.count) of \(after)")
+        // Model: ≈ 0.997 per pulse from rest (SE 0.003 with 300 pulses) against the 0.95 target.
+        #expect(Self.probability(long) >= 0.95, "\(Self.probability(long))")
         let short = try runOnMockBoard(train(widthMs: 2, count: 500), seed: 32, recordTrace: false).result
         #expect(short.spikes.isEmpty)
     }
 
-    @Test("Bias time before a spike: exponential-like, mean near 6.9 ms at 0.75 V")
+    @Test("Bias time before a spike: exponential-like, mean 6.9 ± 0.5 ms at 0.75 V; 33 Hz fires on 0.5-0.8 of the pulses")
     func biasTime() throws {
         // Measured by the detector from the stimulus it applied: time under supra-threshold (> 0.3 V) pulses since
         // the end of the pulse that carried the previous spike, up to this spike's onset (half a sample after the
-        // last sample below 20 mV). The first spike (from rest) is left out: its bias includes the warm-up.
+        // last sample below 20 mV). Every spike counts, the first (from rest) included.
         let r = try runOnMockBoard(train(count: 2000), seed: 41, recordTrace: false).result
-        let bias = r.spikes.dropFirst().map { $0.biasTime.seconds * 1e3 }
+        // Model ≈ 0.54; standard error 0.011 with 2000 pulses, so 0.5-0.8 holds by over three of them.
+        let p = Self.probability(r)
+        #expect(p >= 0.5 && p <= 0.8, "firing probability \(p)")
+        let bias = r.spikes.map { $0.biasTime.seconds * 1e3 }
         #expect(bias.count > 800)
         let mean = bias.reduce(0, +) / Double(bias.count)
         let sd = (bias.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(bias.count)).squareRoot()
-        // Paper (Fig. S8a): 6.9 ms. Standard error here ≈ 0.13 ms; the band allows the fit's ±10 %.
-        #expect(abs(mean - 6.9) < 0.8, "mean \(mean) ms")
+        // Paper (Fig. S8a): 6.9 ms, target ± 0.5 ms. Standard error here ≈ 0.12 ms (CV 0.55, ~1000 spikes).
+        #expect(abs(mean - 6.9) <= 0.5, "mean \(mean) ms")
         // Exponential-like: spread comparable to the mean (CV 1 for an exponential, 0 for a fixed delay) and a
         // long tail: some spikes need more than two mean bias times.
         #expect(sd / mean > 0.4, "CV \(sd / mean)")

@@ -9,8 +9,8 @@ import Testing
 import NeuronSession
 
 /// Runs trains on the repository's mock board through drivers, sim buses, physics, loop and detector.
-private func mockRunner(model: NeuronModelKind = .device) -> TrainRunner {
-    let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+func mockRunner(model: NeuronModelKind = .device, boardPath: String? = nil) -> TrainRunner {
+    let path = boardPath ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("Boards/mock.yaml").path
     return { train, seed, trace in
         try Session(.train(train, board: path, tool: "test", seed: seed, model: model, keepTrace: trace)).run().result

@@ -53,7 +53,7 @@ struct PerovskiteNeuronTests {
         let p20 = runTrain(frequency: 20, pulses: 2000, seed: 1).probability
         let p33 = runTrain(frequency: 33, pulses: 2000, seed: 2).probability
         let p50 = runTrain(frequency: 50, pulses: 2000, seed: 3).probability
-        #expect(p20 < 0.02)
+        #expect(p20 <= 0.01)
         #expect(p33 > 0.4 && p33 < 0.9)
         #expect(p50 > p33 + 0.1)
     }
@@ -65,7 +65,6 @@ struct PerovskiteNeuronTests {
 
     @Test("Fig. S10: 7.5 ms pulses fire on (nearly) every pulse, 2 ms pulses do not")
     func widthTuning() {
-        // Skip the first pulses: the memory needs a few pulses to build up from rest.
         let long = runTrain(width: 7.5e-3, pulses: 1000, seed: 5)
         #expect(long.probability > 0.95)
         #expect(runTrain(width: 2e-3, pulses: 2000, seed: 6).probability < 0.01)
@@ -81,6 +80,26 @@ struct PerovskiteNeuronTests {
         #expect(abs(mean - 6.9e-3) < 1.0e-3, "mean bias time \(mean * 1e3) ms")
         // Exponential-like: coefficient of variation near 1 (an exponential has exactly 1; a fixed delay has 0).
         #expect(sd / mean > 0.5, "CV \(sd / mean)")
+    }
+
+    /// Fig. 2c: "firing pulses on the capacitor after one to three applied pulses". 1000 trains from rest; the
+    /// model gives ≈ 0.95 within pulses 1-3 (SE 0.007 against the 0.80 target) and all within 1-5.
+    @Test("Fig. 2c: from rest, the first spike comes within pulses 1-3 (>= 80 %) and 1-5 (>= 98 %)")
+    func firstSpikeFromRest() {
+        var within3 = 0, within5 = 0
+        for seed in 0..<1000 {
+            var n = PerovskiteNeuron(seed: UInt64(100 + seed))
+            var first: Int?
+            for k in 0..<8 where first == nil {
+                n.setInput(0.75, at: Double(k) / 33)
+                n.setInput(0, at: Double(k) / 33 + 5e-3)
+                if n.spikeCount > 0 { first = k }
+            }
+            if let f = first, f < 3 { within3 += 1 }
+            if let f = first, f < 5 { within5 += 1 }
+        }
+        #expect(within3 >= 800, "\(within3) of 1000 within 1-3")
+        #expect(within5 >= 980, "\(within5) of 1000 within 1-5")
     }
 
     @Test("No capacitor build-up worth detecting during non-firing pulses")

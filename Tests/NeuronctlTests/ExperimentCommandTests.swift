@@ -134,7 +134,7 @@ extension NeuronctlCLITests {
             #expect(r.exited(0), "\(r.description)")
             #expect(r.stdout.contains("crossover           "))
             let error = try TextCSV.load(out.path("population-error.csv"))
-            #expect(error.rows.count == 90)  // 3 definitions x 30 sizes
+            #expect(error.rows.count == 150)  // 5 definitions x 30 sizes
             let code = try RecordCSV.load(out.path("population-code.csv"))
             #expect(code.column("deterministic_code") == [0, 30, 30, 60, 60, 90, 90, 120, 120, 150])
             let raster = try TextCSV.load(out.path("population-raster.csv"))
@@ -156,6 +156,27 @@ extension NeuronctlCLITests {
             for name in ["population-raster", "population-code", "population-error"] {
                 #expect(isPNG(out.path(name + ".png")), "\(name).png")
             }
+        }
+    }
+}
+
+extension NeuronctlCLITests {
+    @Suite struct PaperCheckCLI {
+        /// A board whose front end loads the capacitor with 3 MΩ: only the energy claim fails, and the command
+        /// exits 1 with the rows on stdout (JSON) and progress on stderr.
+        @Test func aFailingClaimExitsOne() async throws {
+            let dir = try TemporaryDirectory()
+            let mock = try String(contentsOfFile: CLI.mockBoard, encoding: .utf8)
+            let board = dir.path("mock-3megohm.yaml")
+            try mock.replacingOccurrences(of: "    input-impedance-ohms: 10.0e6", with: "    input-impedance-ohms: 3.0e6")
+                .write(toFile: board, atomically: true, encoding: .utf8)
+            let r = try await CLI.run(["paper-check", "--board", board, "--json"], timeout: .seconds(120))
+            #expect(r.exited(1), "\(r.description)")
+            #expect(r.stderr.contains("paper-check ["))
+            let rows = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]])
+            let failed = rows.filter { ($0["passed"] as? Bool) == false }.compactMap { $0["id"] as? String }
+            #expect(failed == ["energy-20-60pj"], "\(r.stdout)")
+            #expect(rows.count == 16)
         }
     }
 }

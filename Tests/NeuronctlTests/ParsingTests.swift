@@ -117,6 +117,11 @@ import NeuronSession
         #expect(try Neuronctl.parseAsRoot(["board", "validate", "x.yaml"]) is BoardCommand.Validate)
         #expect(try Neuronctl.parseAsRoot(["bench", "--pulses", "3"]) is BenchCommand)
         #expect(throws: (any Error).self) { try Neuronctl.parseAsRoot(["bench", "--repetitions", "0"]) }
+        let check = try #require(try Neuronctl.parseAsRoot(["paper-check", "--model", "paper", "--json"]) as? PaperCheckCommand)
+        #expect(check.model == .paper && check.json && check.trains == 200 && check.pulses == 300)
+        #expect(throws: (any Error).self) { try Neuronctl.parseAsRoot(["paper-check", "--model", "deterministic"]) }
+        let population = try #require(try Neuronctl.parseAsRoot(["simulate", "population"]) as? SimulateCommand.Population)
+        #expect(population.error == .pooledRMS)
     }
 
     @Test func forwarderCPUIsFreeByDefault() throws {
