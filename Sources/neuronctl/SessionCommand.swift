@@ -146,8 +146,10 @@ func summaryText(_ o: SessionOutcome) -> String {
 
 func protocolLine(_ s: SessionSummary) -> String {
     let p = s.protocolInfo
-    if let a = p["amplitude_v"], let w = p["width_ms"], let hz = p["frequency_hz"], let n = p["pulses"] {
-        return "\(n) pulses of \(a) V x \(w) ms at \(hz) Hz, sampled at \(formatted(s.sampleRateHz, digits: 0)) Hz"
+    if let a = p["amplitude_v"].flatMap(Double.init), let w = p["width_ms"].flatMap(Double.init),
+       let hz = p["frequency_hz"].flatMap(Double.init), let n = p["pulses"] {
+        return "\(n) pulses of \(formatted(a, digits: 3)) V x \(formatted(w, digits: 2)) ms at \(formatted(hz, digits: 2)) Hz, "
+            + "sampled at \(formatted(s.sampleRateHz, digits: 0)) Hz"
     }
     let keys = ["network", "source", "coding", "mapping", "range", "output_range", "listen", "send"].filter { p[$0] != nil }
     return (keys.map { "\($0) \(p[$0]!)" } + ["sampled at \(formatted(s.sampleRateHz, digits: 0)) Hz"]).joined(separator: ", ")
