@@ -88,6 +88,11 @@ for figure in "allocations per tick" "allocations per network tick" "allocations
     fi
 done
 
+# A run's memory must not grow with its length: peak resident memory of `run` and a two-neuron `network` for 10
+# and 20 simulated minutes, every output on (the 60-minute comparison is Scripts/bench-memory.sh's default).
+echo "== peak memory against run length (release)"
+Scripts/bench-memory.sh 20
+
 if [ "${NEURONHIL_SKIP_VM:-0}" = 1 ]; then
     echo "== skipped the libgpiod 2.x header check and the VM test (NEURONHIL_SKIP_VM=1)"
     exit 0

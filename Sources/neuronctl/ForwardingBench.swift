@@ -2,11 +2,8 @@ import ArgumentParser
 import Foundation
 import NeuronControl
 import NeuronHAL
-import NeuronLinux
 import NeuronNetwork
-import NeuronSinks
 import NeuronSession
-import Synchronization
 
 /// `neuronctl bench-forwarding`: the forwarding latency of issue #3, measured without a board.
 ///
@@ -69,70 +66,18 @@ struct ForwardingBenchCommand: ParsableCommand {
     var ticksPerSpike: Int { Int((tickRate.frequency.hertz / rate.frequency.hertz).rounded(.down)) }
 
     func run() throws {
-        let clock = LinuxClock()
-        var receiver: UDPReceiver?
-        let received = DatagramCounter()
-        let destination: UDPDestination
-        if let udp, let d = UDPDestination(udp) {
-            destination = d
-        } else {
-            do {
-                let r = try UDPReceiver(host: "127.0.0.1", port: 0)
-                receiver = r
-                destination = UDPDestination("127.0.0.1:\(r.port)")!
-            } catch {
-                printError(error.description)
-                throw ExitCode(2)
-            }
-        }
-        var sinks: [any SpikeSink] = []
-        let udpSink: UDPJAERSink
-        do {
-            if !noRecord { sinks.append(try CSVSpikeSink(path: "/dev/null", metadata: [("bench", "forwarding")])) }
-            udpSink = try UDPJAERSink(host: destination.host, port: destination.port, clock: clock)
-            sinks.append(udpSink)
-        } catch {
+        var plan = ForwardingBenchmark.Plan(spikes: spikes, ticksPerSpike: ticksPerSpike,
+                                            tickNanoseconds: Int64((1e9 / tickRate.frequency.hertz).rounded()),
+                                            realtime: placement.plan)
+        if let udp, let d = UDPDestination(udp) { plan.destination = NetworkFile.Endpoint(host: d.host, port: d.port) }
+        plan.record = !noRecord
+        plan.receiverWaits = receiverWaits
+        plan.rateHz = rate.frequency.hertz
+        let result: ForwardingBenchResult
+        do { result = try ForwardingBenchmark.run(plan) { printMessage($0) } } catch {
             printError(error.description)
-            throw ExitCode(2)
+            throw ExitCode(error.exitCode)
         }
-        // In a deployment the receiver (jAER, another board) is on another machine: sendto hands the datagram to
-        // the NIC and wakes nobody here. A local receiver sleeping in recvfrom would add its wake-up (an IPI) to
-        // every sendto; draining the socket every millisecond keeps that cost out unless --receiver-waits.
-        receiver?.start(drainEvery: receiverWaits ? nil : .milliseconds(1)) { _, _ in received.count.add(1, ordering: .relaxed) }
-
-        let p = placement
-        let forwarder = SpikeForwarder(sinks: sinks, capacity: 4096, clock: clock, waiting: p.forwarderPoll ? .poll : .block)
-        let forwarderReport = Session.start(forwarder, realtime: p.plan)
-
-        let settings = RealtimeSettings(priority: p.loopPriority, cpu: p.cpu, lockMemory: !p.noMlock)
-        let plan = ProducerPlan(spikes: spikes, ticksPerSpike: ticksPerSpike,
-                                tickNanoseconds: Int64((1e9 / tickRate.frequency.hertz).rounded()))
-        let job = Handover(value: forwarder)
-        let started = clock.now
-        let (producerWake, loopReport) = RealtimeThread.run(settings) {
-            produce(plan, into: job.value, clock: LinuxClock())
-        }
-        let wall = (clock.now.nanoseconds - started.nanoseconds)
-        for w in loopReport.warnings + (forwarderReport?.warnings ?? []) { printWarning("real-time: \(w)") }
-        let report = forwarder.finish()
-        // Give the last datagrams time to arrive before counting.
-        if receiver != nil {
-            var waited = 0
-            while received.count.load(ordering: .relaxed) < spikes && waited < 50 {
-                usleep(10_000)
-                waited += 1
-            }
-            receiver?.stop()
-        }
-        let udpReport = report.sinks.first { $0.name == udpSink.name }
-        let result = ForwardingBenchResult(
-            spikes: spikes, rateHz: rate.frequency.hertz, tickRateHz: tickRate.frequency.hertz, seconds: Double(wall) * 1e-9,
-            destination: "\(destination.host):\(destination.port)",
-            receiver: receiver == nil ? nil : (receiverWaits ? "waits in recvfrom" : "drains every 1 ms"), received: receiver == nil ? nil : received.count.load(ordering: .relaxed),
-            record: !noRecord, forwarderWaiting: p.forwarderPoll ? "poll" : "block", latencyMicros: udpReport?.latencyMicros ?? .empty, handoffMicros: report.handoffMicros ?? .empty,
-            sent: udpReport?.delivered ?? 0, failures: udpReport?.failures ?? 0, lastError: udpReport?.lastError,
-            droppedAtLoop: report.droppedAtLoop, producerWakeMicros: producerWake, producer: loopReport,
-            forwarder: forwarderReport ?? RealtimeReport(), loadAverage: loadAverage())
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -144,116 +89,7 @@ struct ForwardingBenchCommand: ParsableCommand {
     }
 }
 
-/// Datagrams the bench's receiver got (its thread counts, the command reads).
-final class DatagramCounter: Sendable {
-    let count = Atomic<Int>(0)
-}
-
-/// What the producer does: `spikes` crossings, one every `ticksPerSpike` ticks of `tickNanoseconds`.
-struct ProducerPlan: Sendable {
-    var spikes: Int
-    var ticksPerSpike: Int
-    var tickNanoseconds: Int64
-}
-
-/// The stand-in for the control loop: absolute deadlines, one clock read and one `publish` per event, nothing
-/// else (no allocation, no lock). Returns how late its wake-ups were, to show what the forwarder's placement costs
-/// the loop.
-func produce(_ plan: ProducerPlan, into forwarder: SpikeForwarder, clock: LinuxClock) -> WakeSummary {
-    var late = WakeCounts()
-    let t0 = clock.now.nanoseconds + 1_000_000
-    let completeTick = plan.ticksPerSpike / 2
-    var template = SpikeEvent(phase: .crossing, index: 0, channel: 0, pulseIndex: 0, onset: 0, crossing: 0, peakTime: 0,
-                              peak: .volts(0.3), energy: .picojoules(13.5), biasTime: .milliseconds(7), fullyFormed: false)
-    for tick in 0..<(plan.spikes * plan.ticksPerSpike) {
-        let deadline = t0 + Int64(tick) * plan.tickNanoseconds
-        clock.sleep(until: MonotonicInstant(nanoseconds: deadline))
-        late.record(clock.now.nanoseconds - deadline)
-        let (spike, phase) = tick.quotientAndRemainder(dividingBy: plan.ticksPerSpike)
-        guard phase == 0 || phase == completeTick else { continue }
-        template.index = spike
-        template.pulseIndex = spike
-        template.onset = deadline - t0
-        template.crossing = deadline - t0
-        template.peakTime = deadline - t0 + Int64(completeTick) * plan.tickNanoseconds / 2
-        template.phase = phase == 0 ? .crossing : .complete
-        template.detectedAt = clock.now.nanoseconds
-        forwarder.publish(template)
-    }
-    return late.summary
-}
-
-/// How late the producer woke, counted per microsecond up to 100 ms (later ones in the last bin, the maximum kept
-/// exactly): preallocated, so recording inside the producer's ticks allocates nothing, whatever the run's length.
-struct WakeCounts {
-    private var bins = [Int](repeating: 0, count: 100_001)
-    private var total = 0
-    private var maxNanoseconds: Int64 = 0
-
-    mutating func record(_ nanoseconds: Int64) {
-        let ns = Swift.max(0, nanoseconds)
-        bins[Int(Swift.min(ns / 1000, Int64(bins.count - 1)))] += 1
-        total += 1
-        maxNanoseconds = Swift.max(maxNanoseconds, ns)
-    }
-
-    /// The smallest bin (µs) below which a fraction `q` of the wake-ups fall.
-    func percentile(_ q: Double) -> Double {
-        let rank = Swift.max(1, Int((q * Double(total)).rounded(.up)))
-        var seen = 0
-        for (micros, n) in bins.enumerated() {
-            seen += n
-            if seen >= rank { return Double(micros) }
-        }
-        return Double(bins.count - 1)
-    }
-
-    var summary: WakeSummary {
-        total == 0 ? WakeSummary() : WakeSummary(p50: percentile(0.5), p99: percentile(0.99), p999: percentile(0.999),
-                                                 max: Double(maxNanoseconds) / 1000)
-    }
-}
-
-/// Percentiles of the producer's wake-up lateness, microseconds (1 µs resolution).
-struct WakeSummary: Encodable, Sendable {
-    var p50 = 0.0, p99 = 0.0, p999 = 0.0, max = 0.0
-}
-
-func loadAverage() -> String? {
-    guard let text = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8) else { return nil }
-    return text.split(separator: " ").first.map(String.init)
-}
-
-struct ForwardingBenchResult: Encodable {
-    var spikes: Int
-    var rateHz: Double
-    var tickRateHz: Double
-    var seconds: Double
-    var destination: String
-    /// How the bench's own receiver takes datagrams (nil when sending elsewhere).
-    var receiver: String?
-    /// Datagrams the bench's own receiver got (nil when sending elsewhere).
-    var received: Int?
-    var record: Bool
-    /// How the forwarding thread waited: "block" (semaphore) or "poll".
-    var forwarderWaiting: String
-    /// Crossing stamped by the producer to `sendto` returning.
-    var latencyMicros: LatencySummary
-    /// Crossing stamped to the forwarding thread taking it from the ring (wake-up included).
-    var handoffMicros: LatencySummary
-    /// Datagrams `sendto` took.
-    var sent: Int
-    var failures: Int
-    var lastError: String?
-    var droppedAtLoop: Int
-    /// How late the producer (the loop's stand-in) woke for its ticks.
-    var producerWakeMicros: WakeSummary
-    var producer: RealtimeReport
-    var forwarder: RealtimeReport
-    var loadAverage: String?
-
-    static let targetP99Micros = 50.0
-
+extension ForwardingBenchResult {
     var text: String {
         func f(_ x: Double) -> String { formatted(x, digits: 1) }
         var out: [String] = []

@@ -2,6 +2,7 @@
 
 @testable import neuronctl
 import Testing
+@testable import NeuronSession
 
 @Suite struct ForwardingBenchTests {
     @Test func wakeCountsPercentiles() {
