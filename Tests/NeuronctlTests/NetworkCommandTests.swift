@@ -172,6 +172,41 @@ struct NetworkCommandTests {
         #expect(hardware.exited(2) && hardware.stderr.contains("--inject-faults applies to simulated boards only"), "\(hardware.description)")
     }
 
+    @Test("network takes every output run takes: --jsonl -, --spike-out-width, --output with a trace per neuron")
+    func networkOutputs() async throws {
+        let dir = try TemporaryDirectory()
+        let r = try await CLI.run(["network", "--board", Self.path("Boards/mock-two-neurons.yaml"), "--network",
+                                   Self.path("Boards/networks/two-neuron-loop.yaml"), "--duration", "1", "--sample-rate", "5k",
+                                   "--jsonl", "-", "--spike-out-width", "500us", "--output", "net"], in: dir.url)
+        #expect(r.exited(0), "\(r.description)")
+        let events = r.stdout.lines.filter { $0.hasPrefix("{\"event\":\"spike\"") }
+        let summary = try SessionSummary.decode(Data(contentsOf: URL(fileURLWithPath: dir.path("net/summary.json"))))
+        let spikes = summary.result.channels.reduce(0) { $0 + $1.spikes }
+        #expect(spikes > 0 && events.count == 2 * spikes, "\(events.count) JSON lines for \(spikes) spikes")
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir.path("net")).sorted()
+        #expect(files == ["spikes.csv", "summary.json", "trace-neuron0.csv", "trace-neuron1.csv"], "\(files)")
+    }
+
+    @Test("run, sense and network write one summary schema")
+    func oneSummarySchema() async throws {
+        let dir = try TemporaryDirectory()
+        try "0,0\n0.5,1\n".write(to: dir.url.appendingPathComponent("v.csv"), atomically: true, encoding: .utf8)
+        let commands: [(String, [String])] = [
+            ("run", ["run", "--board", CLI.mockBoard, "--pulses", "10"]),
+            ("sense", ["sense", "--board", CLI.mockBoard, "--input", "v.csv"]),
+            ("network", ["network", "--board", Self.path("Boards/mock-two-neurons.yaml"), "--network",
+                         Self.path("Boards/networks/two-neuron-loop.yaml"), "--duration", "0.5"]),
+        ]
+        for (name, args) in commands {
+            let r = try await CLI.run(args + ["--sample-rate", "5k", "--output", name, "--json"], in: dir.url)
+            #expect(r.exited(0), "\(r.description)")
+            let printed = try SessionSummary.decode(Data(r.stdout.utf8))
+            let file = try SessionSummary.decode(Data(contentsOf: URL(fileURLWithPath: dir.path("\(name)/summary.json"))))
+            #expect(printed.schema == "neuronhil-summary/1" && file.schema == printed.schema && printed.command == name)
+            #expect(!printed.result.channels.isEmpty && printed.dacReadBack.allSatisfy { $0.volts == 0 })
+        }
+    }
+
     @Test("replay: 0 on the golden recording, 1 with a changed detector")
     func replay() async throws {
         let golden = Self.path("Tests/NeuronNetworkTests/Fixtures/two-neuron-loop.json")
