@@ -36,6 +36,9 @@ extension Session {
         return SessionOutcome(result: result, summary: summary, exitStatus: status)
     }
 
+    /// 3 when the safe state was not confirmed (whatever ended the run), 128 + the signal's number when a signal
+    /// stopped it (as a shell reports a process the signal killed; SIGINT's 130 when the number is unknown), 1 when
+    /// a hardware error, the bus-fault policy or the overrun policy ended it, 0 when it completed.
     static func exitStatus(_ termination: Termination, safeState: SafeStateOutcome) -> Int32 {
         switch (termination, safeState) {
         case (_, .failed): 3

@@ -25,16 +25,3 @@ func installStopHandlers() {
     // three: swift-corelibs-foundation#4772); unblock them, or a stop would stay pending and the DAC stay on.
     pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
 }
-
-/// The exit status of a run (`run`, `sense`, `network`) that ended with `termination`: 3 when the safe state was not
-/// confirmed (whatever ended the run), 128 + the signal's number when a signal stopped it (as a shell reports a
-/// process the signal killed; SIGINT's 130 when the number is unknown), 1 when a hardware error, the bus-fault policy
-/// or the overrun policy ended it, 0 when it completed.
-func exitStatus(_ termination: Termination, safeState: SafeStateOutcome) -> Int32 {
-    switch (termination, safeState) {
-    case (_, .failed): 3
-    case (.completed, _): 0
-    case (.stopped(let signal), _): 128 + (signal ?? SIGINT)
-    case (.failed, _), (.overrunStorm, _): 1
-    }
-}
