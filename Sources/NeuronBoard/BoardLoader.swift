@@ -8,8 +8,10 @@ public enum BoardLoader {
     /// The default board, relative to the repository root.
     public static let defaultBoardPath = "Boards/mock.yaml"
 
-    /// Reads and validates the board file at `path`.
+    /// Reads and validates the board at `path`: a board description file, or a built-in board given by its
+    /// reference (`built-in:mock`; `BoardSource` says how references are spelled).
     public static func load(path: String) throws(BoardError) -> BoardDescription {
+        if case .builtIn = BoardSource(reference: path) { return try load(BoardSource(reference: path)) }
         guard let data = FileManager.default.contents(atPath: path) else {
             let exists = FileManager.default.fileExists(atPath: path)
             throw BoardError(
@@ -21,6 +23,14 @@ public enum BoardLoader {
             throw BoardError(source: path, keyPath: "", problem: "the file is not UTF-8 text.", fix: "save it as UTF-8")
         }
         return try parse(yaml: text, source: path)
+    }
+
+    /// Reads and validates the board `source` names (a built-in board's text has its reference as its source).
+    public static func load(_ source: BoardSource) throws(BoardError) -> BoardDescription {
+        switch source {
+        case .builtIn: try parse(yaml: source.text(), source: source.reference)
+        case .file: try load(path: source.reference)
+        }
     }
 
     /// Parses and validates board YAML; `source` names it in errors (a path, or e.g. `"<stdin>"`).
