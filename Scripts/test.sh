@@ -83,8 +83,26 @@ for figure in "allocations per tick" "allocations per network tick" "allocations
     fi
 done
 
+# NeuronHIL as another package's dependency (by path; tools-version 6.2 also lets a package depend on it by URL
+# with its unsafe release flag): the example must build without warnings in our sources and print its spikes.
+echo "== example package (Examples/SpikeCounter)"
+if ! swift build --package-path Examples/SpikeCounter 2>&1 | tee "$log"; then
+    echo "error: the example package does not build (see above)." >&2
+    exit 1
+fi
+if grep -E "^$(pwd)/(Sources|Examples)/.*: warning:" "$log" >/dev/null; then
+    echo "error: building the example package warns in our sources:" >&2
+    grep -E "^$(pwd)/(Sources|Examples)/.*: warning:" "$log" | sort -u >&2
+    exit 1
+fi
+swift run --skip-build --package-path Examples/SpikeCounter SpikeCounter | tee "$bench"
+if ! grep -qE "^[0-9]+ spikes from 20 pulses; ended completed, safe state reached$" "$bench"; then
+    echo "error: the example package did not end with its spike count and the safe state (see above)." >&2
+    exit 1
+fi
+
 if [ "${NEURONHIL_SKIP_VM:-0}" = 1 ]; then
-    echo "== skipped the libgpiod 2.x header check and the VM test (NEURONHIL_SKIP_VM=1)"
+    echo "== skipped the libgpiod 2.x header check, the VM test and the newcomer test (NEURONHIL_SKIP_VM=1)"
     exit 0
 fi
 echo "== libgpiod 2.x headers"

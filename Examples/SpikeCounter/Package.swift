@@ -1,0 +1,19 @@
+// swift-tools-version: 6.2
+// An example of NeuronHIL as a dependency: a pulse train on the simulated board, spikes printed. Another package
+// would write `.package(url: "https://github.com/OWNER/NeuronHIL", from: "...")` where this one names the checkout.
+import PackageDescription
+
+let package = Package(
+    name: "SpikeCounter",
+    platforms: [.macOS(.v15)],
+    dependencies: [.package(name: "NeuronHIL", path: "../..")],
+    targets: [
+        .executableTarget(
+            name: "SpikeCounter",
+            dependencies: [
+                .product(name: "NeuronBoard", package: "NeuronHIL"),
+                .product(name: "NeuronControl", package: "NeuronHIL"),
+                .product(name: "NeuronHAL", package: "NeuronHIL"),
+            ])
+    ]
+)
