@@ -5,7 +5,8 @@ import Yams
 /// Loads board files: parses the YAML, decodes the schema and validates every cross-reference and limit before
 /// anything touches a bus. Errors name the file, the key path, the line and column, and the fix.
 public enum BoardLoader {
-    /// The default board, relative to the repository root.
+    /// The mock board's file, relative to the repository root (the default board itself is compiled in:
+    /// `BoardSource.default`).
     public static let defaultBoardPath = "Boards/mock.yaml"
 
     /// Reads and validates the board at `path`: a board description file, or a built-in board given by its

@@ -10,9 +10,9 @@ struct Neuronctl: ParsableCommand {
         discussion: """
             Every command takes --board (default: the built-in mock board, a simulated Raspberry Pi neuron HAT whose \
             chips are fed by a physics model of the neuron). Start with:
-              neuronctl run                      # Fig. 2c's protocol on the mock board
+              neuronctl run                        # Fig. 2c's protocol on the mock board
               neuronctl board show mock > my.yaml  # a start for your own board file
-              neuronctl board validate FILE      # check a board file before wiring anything
+              neuronctl board validate my.yaml     # check a board file before wiring anything
             """,
         version: version,
         subcommands: [RunCommand.self, BoardCommand.self, BenchCommand.self, ForwardingBenchCommand.self, ProbeCommand.self,
