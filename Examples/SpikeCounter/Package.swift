@@ -1,6 +1,6 @@
 // swift-tools-version: 6.2
 // An example of NeuronHIL as a dependency: a pulse train on the simulated board, spikes printed. Another package
-// would write `.package(url: "https://github.com/OWNER/NeuronHIL", from: "...")` where this one names the checkout.
+// would name NeuronHIL by its repository URL and a version (`.package(url:from:)`) where this one names the checkout.
 import PackageDescription
 
 let package = Package(
