@@ -85,7 +85,20 @@ cache="${XDG_CACHE_HOME:-$HOME/.cache}/neuronhil/newcomer"
 base="$cache/$suite-$arch-$key"
 mkdir -p "$cache"
 exec 9>"$cache/lock"
-flock 9
+flock 9  # held to the end: one run at a time, so a run folder left here now is a killed run's
+# DIR: unmounts everything under DIR/merged, then removes DIR, unless something is still mounted there (removing
+# it then would reach into the bind-mounted /dev or toolchain).
+remove_run() {
+    umount -R "$1/merged" 2>/dev/null || umount -R -l "$1/merged" 2>/dev/null || true
+    if awk -v dir="$1/" 'index($5, dir) == 1 { found = 1 } END { exit !found }' /proc/self/mountinfo; then
+        echo "newcomer-test: error: $1 still has mounts; left in place" >&2
+        return 1
+    fi
+    rm -rf --one-file-system "$1"
+}
+for stale in "$cache"/run.*; do
+    [ -d "$stale" ] && remove_run "$stale"
+done
 root_start=$(date +%s)
 if [ -f "$base/.complete" ]; then
     say "reusing the $suite root $base"
@@ -122,11 +135,10 @@ say "root $root_note in $root_seconds s ($(du -sh "$base" 2>/dev/null | cut -f1)
 run=$(mktemp -d "$cache/run.XXXXXX")
 merged="$run/merged"
 mkdir -p "$run/upper" "$run/work" "$merged"
-cleanup() {
-    umount -R "$merged" 2>/dev/null || umount -R -l "$merged" 2>/dev/null || true
-    rm -rf "$run"
-}
+cleanup() { remove_run "$run" || true; }
 trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 mount -t overlay overlay -o "lowerdir=$base,upperdir=$run/upper,workdir=$run/work" "$merged"
 mount -t proc proc "$merged/proc"
 mount -t sysfs -o ro sysfs "$merged/sys"
