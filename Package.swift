@@ -1,4 +1,6 @@
-// swift-tools-version: 6.1
+// swift-tools-version: 6.2
+// 6.2: the code needs a 6.2 compiler (InlineArray), and SwiftPM 6.2 accepts the unsafe flag below in a package
+// that others depend on by URL (6.1 refuses it: "contains unsafe build flags").
 // NeuronHIL: a hardware-in-the-loop controller for a halide-perovskite memristive neuron.
 // Targets are layered; the dependency graph below is the architecture (see README "Architecture").
 import PackageDescription
@@ -61,8 +63,17 @@ let package = Package(
         .target(name: "NeuronSinks", dependencies: ["NeuronHAL", "NeuronControl"], swiftSettings: strict),
         // C shims for the Linux backends (compiled on Linux only; empty elsewhere): ioctls and libi2c SMBus calls,
         // and one interface over libgpiod 1.6 and 2.x.
-        .target(name: "CNeuronLinux", linkerSettings: [.linkedLibrary("i2c", .when(platforms: [.linux]))]),
-        .target(name: "CGPIOD", linkerSettings: [.linkedLibrary("gpiod", .when(platforms: [.linux]))]),
+        .target(
+            name: "CNeuronLinux", dependencies: [.target(name: "CLibI2C", condition: .when(platforms: [.linux]))],
+            linkerSettings: [.linkedLibrary("i2c", .when(platforms: [.linux]))]),
+        .target(
+            name: "CGPIOD", dependencies: [.target(name: "CLibGPIOD", condition: .when(platforms: [.linux]))],
+            linkerSettings: [.linkedLibrary("gpiod", .when(platforms: [.linux]))]),
+        // The Linux C libraries the shims use, with their Debian packages: when pkg-config cannot find one, SwiftPM
+        // names the package to install. bookworm's libi2c-dev ships no pkg-config file (only the header and
+        // libi2c.so), so SwiftPM cannot check that one; the shim's #error names it instead.
+        .systemLibrary(name: "CLibGPIOD", pkgConfig: "libgpiod", providers: [.apt(["libgpiod-dev"])]),
+        .systemLibrary(name: "CLibI2C", providers: [.apt(["libi2c-dev"])]),
         // Linux backends: i2c-dev + libi2c, spidev, libgpiod, clock_nanosleep; every syscall through one seam.
         // C shim for the loop thread's real-time setup (SCHED_FIFO, affinity, mlockall, cpu_dma_latency).
         .target(name: "CNeuronRealtime"),

@@ -13,8 +13,11 @@
 #     libgpiod shim's own C checks there, built against both libgpiod 1.6 and trixie's 2.x; the first run builds a
 #     small kernel (about 3 minutes on 2 cores), later runs reuse it from ~/.cache/neuronhil/vm (by a hash of its
 #     inputs) and take about 15 s.
-# NEURONHIL_SKIP_VM=1 skips steps 3 and 4 (for machines without network access to Debian or without qemu); without
-# it, no network access to Debian and nothing cached fails the run.
+#  5. Runs the README's two quick-start commands as written on a fresh bookworm root (Scripts/newcomer-test.sh):
+#     the root is built once with debootstrap and cached under ~/.cache/neuronhil/newcomer; the build inside it is
+#     cold every time (costs in docs/testing.md).
+# NEURONHIL_SKIP_VM=1 skips steps 3 to 5 (for machines without network access to Debian or without qemu); without
+# it, no network access to Debian and nothing cached fails the run. NEURONHIL_SKIP_NEWCOMER=1 skips step 5 alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,7 +35,8 @@ Scripts/test-apt-mirror.sh
 
 packages=(libgpiod-dev libi2c-dev)
 if [ "${NEURONHIL_SKIP_VM:-0}" != 1 ]; then
-    packages+=(qemu-system-x86 busybox-static cpio linux-source-6.1 flex bison bc libelf-dev xz-utils make gcc binutils)
+    packages+=(qemu-system-x86 busybox-static cpio linux-source-6.1 flex bison bc libelf-dev xz-utils make gcc binutils
+        debootstrap)
 fi
 missing=()
 for p in "${packages[@]}"; do
@@ -93,11 +97,35 @@ done
 echo "== peak memory against run length (release)"
 Scripts/bench-memory.sh 20
 
+# NeuronHIL as another package's dependency (by path; tools-version 6.2 also lets a package depend on it by URL
+# with its unsafe release flag): the example must build without warnings in our sources and print its spikes.
+echo "== example package (Examples/SpikeCounter)"
+if ! swift build --package-path Examples/SpikeCounter 2>&1 | tee "$log"; then
+    echo "error: the example package does not build (see above)." >&2
+    exit 1
+fi
+if grep -E "^$(pwd)/(Sources|Examples)/.*: warning:" "$log" >/dev/null; then
+    echo "error: building the example package warns in our sources:" >&2
+    grep -E "^$(pwd)/(Sources|Examples)/.*: warning:" "$log" | sort -u >&2
+    exit 1
+fi
+swift run --skip-build --package-path Examples/SpikeCounter SpikeCounter | tee "$bench"
+if ! grep -qE "^[0-9]+ spikes from 20 pulses; ended completed, safe state reached$" "$bench"; then
+    echo "error: the example package did not end with its spike count and the safe state (see above)." >&2
+    exit 1
+fi
+
 if [ "${NEURONHIL_SKIP_VM:-0}" = 1 ]; then
-    echo "== skipped the libgpiod 2.x header check and the VM test (NEURONHIL_SKIP_VM=1)"
+    echo "== skipped the libgpiod 2.x header check, the VM test and the newcomer test (NEURONHIL_SKIP_VM=1)"
     exit 0
 fi
 echo "== libgpiod 2.x headers"
 Scripts/check-gpiod-v2.sh
 echo "== VM test (qemu TCG, gpio-sim, i2c-stub, SPI loopback; the libgpiod shim on 1.6 and 2.x)"
 Scripts/vm-test.sh
+if [ "${NEURONHIL_SKIP_NEWCOMER:-0}" = 1 ]; then
+    echo "== skipped the newcomer test (NEURONHIL_SKIP_NEWCOMER=1)"
+    exit 0
+fi
+echo "== newcomer test (the README's two commands on a fresh bookworm root)"
+Scripts/newcomer-test.sh

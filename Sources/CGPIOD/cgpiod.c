@@ -5,6 +5,9 @@
 
 #include <dirent.h>
 #include <errno.h>
+#if !__has_include(<gpiod.h>)
+#error "<gpiod.h> not found: install libgpiod-dev (Debian, Ubuntu: apt-get install libgpiod-dev; or run Scripts/bootstrap.sh)"
+#endif
 #include <gpiod.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -4,6 +4,9 @@
 #include "CNeuronLinux.h"
 
 #include <errno.h>
+#if !__has_include(<i2c/smbus.h>)
+#error "<i2c/smbus.h> not found: install libi2c-dev (Debian, Ubuntu: apt-get install libi2c-dev; or run Scripts/bootstrap.sh)"
+#endif
 #include <i2c/smbus.h>
 #include <linux/i2c-dev.h>
 #include <linux/i2c.h>

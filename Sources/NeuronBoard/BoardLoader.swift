@@ -4,15 +4,26 @@ import NeuronHAL
 /// Loads board files: parses the YAML, decodes the schema and validates every cross-reference and limit before
 /// anything touches a bus. Errors name the file, the key path, the line and column, and the fix.
 public enum BoardLoader {
-    /// The default board, relative to the repository root.
+    /// The mock board's file, relative to the repository root (the default board itself is compiled in:
+    /// `BoardSource.default`).
     public static let defaultBoardPath = "Boards/mock.yaml"
 
     /// The decoder of board files (shared with network and sweep files; only the wording of its fixes differs).
     static let decoder = ConfigDecoder(kind: "board", example: defaultBoardPath)
 
-    /// Reads and validates the board file at `path`.
+    /// Reads and validates the board at `path`: a board description file, or a built-in board given by its
+    /// reference (`built-in:mock`; `BoardSource` says how references are spelled).
     public static func load(path: String) throws(BoardError) -> BoardDescription {
-        try validated(decoder.load(path: path))
+        if case .builtIn = BoardSource(reference: path) { return try load(BoardSource(reference: path)) }
+        return try validated(decoder.load(path: path))
+    }
+
+    /// Reads and validates the board `source` names (a built-in board's text has its reference as its source).
+    public static func load(_ source: BoardSource) throws(BoardError) -> BoardDescription {
+        switch source {
+        case .builtIn: try parse(yaml: source.text(), source: source.reference)
+        case .file: try load(path: source.reference)
+        }
     }
 
     /// Parses and validates board YAML; `source` names it in errors (a path, or e.g. `"<stdin>"`).

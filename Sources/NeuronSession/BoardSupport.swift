@@ -42,10 +42,10 @@ extension SensorValueFeed {
 }
 
 extension Recording.Board {
-    /// The board `runtime` was brought up from, with the text of its file at `path` (empty if it cannot be read
-    /// again) and the simulation's model and seed.
+    /// The board `runtime` was brought up from, with the text of its file at `path` or of the built-in board that
+    /// `path` refers to (`BoardSource`; empty if it cannot be read again) and the simulation's model and seed.
     public init(path: String, runtime: BoardRuntime) {
-        let yaml = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+        let yaml = (try? BoardSource(reference: path).text()) ?? ""
         self.init(name: runtime.description.board.name, file: path, yaml: yaml, simulated: runtime.description.board.simulated,
                   model: runtime.simulation?.model.rawValue, seed: runtime.simulation?.seed)
     }

@@ -69,7 +69,7 @@ extension NeuronctlCLITests {
                 "OVERVIEW: Apply a pulse train to a neuron",
                 "USAGE: neuronctl run <options>",
                 "OPTIONS:",
-                "--board <file>",
+                "--board <name|file>",
                 "--neuron <id>",
                 "--amplitude <V>",
                 "--width <ms>",

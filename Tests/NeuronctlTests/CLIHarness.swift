@@ -99,13 +99,13 @@ enum CLI {
 
     /// Runs `neuronctl args…` in `directory` (a fresh temporary directory by default, so nothing depends on the
     /// caller's working directory) and waits at most `timeout`; a child still running then is killed and the
-    /// test fails.
+    /// test fails. `executable`: another copy of the binary (default: the one this build made).
     static func run(
-        _ args: [String], in directory: URL? = nil, timeout: Duration = .seconds(60),
+        _ args: [String], in directory: URL? = nil, timeout: Duration = .seconds(60), executable: URL? = nil,
         sourceLocation: SourceLocation = #_sourceLocation
     ) async throws -> Outcome {
         let scratch = try TemporaryDirectory()
-        let child = try Child(args, in: directory ?? scratch.url)
+        let child = try Child(args, in: directory ?? scratch.url, executable: executable)
         if try await !child.wait(timeout: timeout) {
             child.kill()
             Issue.record("neuronctl \(args.joined(separator: " ")) still running after \(timeout); killed",
@@ -132,10 +132,10 @@ enum CLI {
         let io: TemporaryDirectory
         let startedAt = ContinuousClock.now
 
-        /// `environment`: extra variables on top of this process's.
-        init(_ args: [String], in directory: URL, environment: [String: String] = [:]) throws {
+        /// `environment`: extra variables on top of this process's; `executable`: default `CLI.executable()`.
+        init(_ args: [String], in directory: URL, environment: [String: String] = [:], executable: URL? = nil) throws {
             io = try TemporaryDirectory()
-            process.executableURL = try CLI.executable()
+            process.executableURL = try executable ?? CLI.executable()
             process.arguments = args
             if !environment.isEmpty {
                 process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }

@@ -13,6 +13,20 @@ import NeuronSession
         return try #require(command as? RunCommand)
     }
 
+    /// `--board` names a built-in board or a file by its spelling alone (`BoardSource(argument:)`), whatever exists
+    /// in the working directory; the commands receive a reference that `BoardLoader.load(path:)` loads.
+    @Test func boardNamesABuiltInBoardOrAFile() throws {
+        #expect(try parseRun(["--board", "mock"]).boardOptions.board == "built-in:mock")
+        #expect(try parseRun(["--board", "built-in:mock"]).boardOptions.board == "built-in:mock")
+        #expect(try parseRun(["--board", "Boards/mock.yaml"]).boardOptions.board == "Boards/mock.yaml")
+        #expect(try parseRun(["--board", "my-board.yml"]).boardOptions.board == "my-board.yml")
+        #expect(try parseRun(["--board", "/etc/neuronhil/rpi4"]).boardOptions.board == "/etc/neuronhil/rpi4")
+        #expect(throws: (any Error).self) { _ = try parseRun(["--board", "mok"]) }
+        let message = Neuronctl.message(for: BoardOptionsError.capture { _ = try parseRun(["--board", "mok"]) })
+        #expect(message.contains("no built-in board named 'mok'") && message.contains("./mok"), "\(message)")
+        #expect(try Neuronctl.parseAsRoot(["board", "show"]) is BoardCommand.Show)
+    }
+
     @Test func defaultsAreTheFig2cProtocol() throws {
         let run = try parseRun([])
         #expect(run.pulse.amplitude.voltage.volts == 0.75)
@@ -20,7 +34,7 @@ import NeuronSession
         #expect(run.pulse.frequency.frequency.hertz == 33)
         #expect(run.flags.sampling.sampleRate.frequency.hertz == 10_000)
         #expect(run.pulseCount == 100)
-        #expect(run.boardOptions.board == "Boards/mock.yaml")
+        #expect(run.boardOptions.board == "built-in:mock")
         #expect(run.flags.outputs.output == "neuronhil-out")
         #expect(!run.flags.reporting.json && !run.flags.realtimeFlags.realtime && !run.flags.outputs.noTrace)
         #expect(run.flags.sampling.seed == nil && run.flags.sampling.model == nil)
@@ -259,5 +273,14 @@ import NeuronSession
             #expect(Neuronctl.exitCode(for: error) == .validationFailure)
             #expect(Neuronctl.message(for: error).contains(message), "\(Neuronctl.message(for: error))")
         }
+    }
+}
+
+/// The error a parse threw, for reading its message.
+enum BoardOptionsError {
+    static func capture(_ body: () throws -> Void) -> any Error {
+        do { try body() } catch { return error }
+        Issue.record("no error thrown")
+        return CancellationError()
     }
 }
