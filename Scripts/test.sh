@@ -72,8 +72,8 @@ fi
 echo "== swift test"
 swift test --skip-build
 
-# Deterministic, so it is a check, not a timing: a loop tick must not allocate, in a single-neuron run (ControlLoop)
-# or a network run (NetworkLoop, driven by pulse trains or by a live feed), nor a forwarded spike. The bench exits 1
+# Deterministic, so it is a check, not a timing: an engine tick must not allocate, in a single-neuron run or a
+# network run (driven by pulse trains or by a live feed), nor a forwarded spike. The bench exits 1
 # when a figure is not 0; each figure is also checked here, so a bench that stopped measuring one (or printing it)
 # fails too.
 echo "== allocations per loop tick (release)"

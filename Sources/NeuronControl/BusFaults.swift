@@ -12,8 +12,8 @@ public import NeuronHAL
 ///   limits.
 /// - Any other failure (the spike-out line) stops the run through the safe state.
 ///
-/// `ControlLoop` applies it to its one membrane; `NetworkLoop` to each neuron's membrane on its own (a skipped sample
-/// is that neuron's; any DAC write that keeps failing stops the whole run).
+/// The engine applies it to each neuron's membrane on its own (a skipped sample is that neuron's; any DAC write that
+/// keeps failing stops the whole run).
 ///
 /// `stopOnFirst` (no retry, stop at the first failure) is what a caller gets by default; `neuronctl run`, `sense` and
 /// `network` use `tolerant` unless told otherwise (`--bus-fault-policy`).
@@ -65,20 +65,16 @@ public struct BusFaultReport: Sendable, Hashable, Codable {
         dacWriteFailures: 0, recoveredByRetry: 0, skippedSamples: 0, maxConsecutiveSkipped: 0, stoppedByPolicy: false)
 }
 
-/// The policy's bookkeeping, shared by every loop: what each failed attempt counts for, and whether the policy
-/// allows another attempt, skips the sample or stops the run. Plain integers, so counting allocates nothing (the
-/// error being counted already did, in whoever threw it; the fault-free tick stays allocation-free).
-///
-/// `ControlLoop` keeps its own retry loops, written out in its tick, and calls these (inlined) on failure only:
-/// through `BusFaultHandler` its per-sample path costs more instructions, from register allocation in the tick
-/// (`Scripts/bench-instructions.sh`; figures in docs/benchmarks.md). `BusFaultHandler` wraps the same calls
-/// around a membrane read or a DAC write for `NetworkLoop`.
+/// The policy's bookkeeping: what each failed attempt counts for, and whether the policy allows another attempt,
+/// skips the sample or stops the run. Plain integers, so counting allocates nothing (the error being counted already
+/// did, in whoever threw it; the fault-free tick stays allocation-free). `BusFaultHandler` wraps it around a
+/// membrane read or a DAC write.
 struct BusFaultCounter {
     var noAcknowledge = 0, busFault = 0, timedOut = 0, protocolViolation = 0, arbitrationLost = 0, other = 0
     var adcReadFailures = 0, dacWriteFailures = 0, recoveredByRetry = 0
-    /// `consecutiveSkipped` is ControlLoop's run of skipped samples (its one membrane); `BusFaultHandler` keeps one
-    /// per membrane instead (`Skips`) and passes it to `sampleSkipped(consecutive:policy:)`.
-    var skippedSamples = 0, consecutiveSkipped = 0, maxConsecutiveSkipped = 0
+    /// The current run of skipped samples is per membrane (`BusFaultHandler.Skips`), passed to
+    /// `sampleSkipped(consecutive:policy:)`.
+    var skippedSamples = 0, maxConsecutiveSkipped = 0
     var stoppedByPolicy = false
 
     mutating func count(_ kind: HardwareError.Kind) {
@@ -140,8 +136,7 @@ struct BusFaultCounter {
 
 /// A loop's side of a `BusFaultPolicy` as one call per transfer: a membrane read or a DAC write with the policy's
 /// retries, the decision to skip a sample or stop the run, and the counts for the run's `BusFaultReport`.
-/// `NetworkLoop` goes through it for every neuron; `ControlLoop` makes the same `BusFaultCounter` calls from its
-/// own retry loops, so the two apply the policy identically.
+/// The engine goes through it for every neuron.
 ///
 /// The fault-free path of `read` and `write` is the transfer and a reset of the caller's skip count; the retries,
 /// the counting and the decision are out of line, so they cost nothing until a transfer fails. Nothing here

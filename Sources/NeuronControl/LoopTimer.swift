@@ -42,7 +42,7 @@ public struct LoopTimingReport: Sendable, Hashable, Codable {
                                                  overruns: 0, maxConsecutiveOverruns: 0, catchUpTicks: 0)
 }
 
-/// Timing bookkeeping inside a loop (`ControlLoop`, and `NetworkLoop` in NeuronNetwork): two HDR histograms
+/// Timing bookkeeping inside the engine's loop: two HDR histograms
 /// allocated before the run (recording into them allocates nothing) and the overrun counters.
 ///
 /// Use: `init` before the run, `start()` at the run's start instant, then per tick `woke(deadline:)` right after

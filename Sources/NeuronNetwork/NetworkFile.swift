@@ -104,7 +104,7 @@ public struct NetworkFile: Sendable, Hashable {
         "drive[\(drive)]" + (key.map { ".\($0)" } ?? "")
     }
 
-    /// Checks the drives against the board's limits (routes are checked by `NetworkLoop.init`).
+    /// Checks the drives against the board's limits (routes are checked by `Engine.init`).
     public func validateDrives(limits: StimulusLimits, neurons: Set<Int>) throws(ConfigError) {
         for (i, d) in drives.enumerated() {
             guard neurons.contains(d.neuron) else {
