@@ -105,6 +105,23 @@ func runPlan(_ train: PulseTrain = .fig2c(count: 30), board: String = mockBoard,
         #expect(outcome.summary.result.channels[0].pulsesApplied > 40)
     }
 
+    @Test("combined sources on one channel: both trains' pulses, in start order")
+    func combined() throws {
+        let out = try TempDir()
+        let a = PulseTrain(amplitude: .volts(0.75), width: .milliseconds(5), frequency: .hertz(10), count: 10)
+        var b = PulseTrain(amplitude: .volts(0.6), width: .milliseconds(5), frequency: .hertz(10), count: 10)
+        b.start = .milliseconds(50)
+        var plan = runPlan(out: out)
+        plan.channels = [ChannelPlan(stimulus: .combined([.train(a), .train(b)]))]
+        plan.outputs.keepRecords = true
+        let outcome = try Session(plan).run()
+        #expect(outcome.exitStatus == 0)
+        let pulses = outcome.result.pulses
+        #expect(pulses.count == 20)
+        #expect(pulses.map(\.startNs) == (0..<20).map { Int64($0) * 50_000_000 })
+        #expect(pulses.map(\.amplitudeVolts) == (0..<20).map { $0 % 2 == 0 ? 0.75 : 0.6 })
+    }
+
     @Test("a stop request ends the run through the safe state; the files are written; exit 128 + signal")
     func stopped() throws {
         let out = try TempDir()
