@@ -62,32 +62,28 @@ extension KeyedDecodingContainer where Key == ConfigKey {
         return value
     }
 
-    /// A number under `key` checked against `range`; `what` names the quantity with its unit for the message.
+    /// A number under `key` checked against `range`; `unit` names the quantity's unit for the message.
     public func number(
         _ key: String, in range: ClosedRange<Double>, unit: String, example: String, default value: Double? = nil
     ) throws -> Double {
-        let number: Double
-        if let present = try optional(key, as: Double.self) {
-            number = present
-        } else if let value {
-            return value
-        } else {
-            throw problem(key, "the required key '\(key)' is missing.", fix: "add `\(key): \(example)`")
-        }
-        guard range.contains(number) else {
-            throw problem(
-                key, "\(ConfigText.number(number)) \(unit) is outside the accepted \(ConfigText.number(range.lowerBound))...\(ConfigText.number(range.upperBound)) \(unit).",
-                fix: "use a value between \(ConfigText.number(range.lowerBound)) and \(ConfigText.number(range.upperBound)) \(unit), e.g. \(example)")
-        }
-        return number
+        try bounded(key, in: range, unit: " \(unit)", kind: "a value", example: example, default: value, text: ConfigText.number)
     }
 
     /// A whole number under `key` checked against `range`; `unit` (may be empty) names what it counts.
     public func integer(
         _ key: String, in range: ClosedRange<Int>, unit: String = "", example: String, default value: Int? = nil
     ) throws -> Int {
-        let number: Int
-        if let present = try optional(key, as: Int.self) {
+        try bounded(key, in: range, unit: unit.isEmpty ? "" : " \(unit)", kind: "a whole number", example: example, default: value,
+                    text: { String($0) })
+    }
+
+    /// A value under `key` (or `value` when absent) checked against `range`; `unit` comes with its leading space.
+    private func bounded<T: Decodable & Comparable>(
+        _ key: String, in range: ClosedRange<T>, unit: String, kind: String, example: String, default value: T?,
+        text: (T) -> String
+    ) throws -> T {
+        let number: T
+        if let present = try optional(key, as: T.self) {
             number = present
         } else if let value {
             return value
@@ -95,10 +91,10 @@ extension KeyedDecodingContainer where Key == ConfigKey {
             throw problem(key, "the required key '\(key)' is missing.", fix: "add `\(key): \(example)`")
         }
         guard range.contains(number) else {
-            let u = unit.isEmpty ? "" : " \(unit)"
+            let lo = text(range.lowerBound), hi = text(range.upperBound)
             throw problem(
-                key, "\(number)\(u) is outside the accepted \(range.lowerBound)...\(range.upperBound)\(u).",
-                fix: "use a whole number between \(range.lowerBound) and \(range.upperBound)\(u), e.g. \(example)")
+                key, "\(text(number))\(unit) is outside the accepted \(lo)...\(hi)\(unit).",
+                fix: "use \(kind) between \(lo) and \(hi)\(unit), e.g. \(example)")
         }
         return number
     }
