@@ -48,6 +48,12 @@ extension NeuronctlCLITests {
                 return
             }
             try #require(child.process.isRunning, "the 20 s real-time run ended before it was signalled")
+            // And only once the loop has been sampling for 0.4 s of its paced time (the trace file streams every
+            // 50 ms): bringing the board and the real-time threads up takes a varying time on a loaded machine.
+            let sampling = ContinuousClock.now + .seconds(10)
+            while traceRows(output + "/trace.csv") < 4_000 && ContinuousClock.now < sampling {
+                try await Task.sleep(for: .milliseconds(20))
+            }
 
             let sentAt = ContinuousClock.now
             signal.send(to: child)
@@ -82,4 +88,10 @@ extension NeuronctlCLITests {
             #expect(number(summary, "result", "channels", "0", "spikes") == Double(spikes.rows.count))
         }
     }
+}
+
+/// Data rows in a streamed trace file so far (0 while it does not exist yet).
+func traceRows(_ path: String) -> Int {
+    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return 0 }
+    return text.split(separator: "\n").filter { !$0.hasPrefix("#") }.count - 1
 }
