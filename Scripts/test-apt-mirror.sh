@@ -34,53 +34,53 @@ new_case() { case_no=$((case_no + 1)); dir="$root/$case_no"; mkdir -p "$dir/sour
 new_case
 cat >"$dir/sources.list" <<'L'
 # a comment
-deb-src http://src.example.org/debian bookworm main
-deb http://security.example.org/debian-security bookworm-security main
-deb [arch=amd64 signed-by=/usr/share/keyrings/k.gpg] http://mirror.example.org/debian/ bookworm main contrib # trailing
+deb-src http://src.example.org/archive/debian bookworm main
+deb http://security.example.org/archive/debian-security bookworm-security main
+deb [arch=amd64 signed-by=/usr/share/keyrings/k.gpg] http://mirror.example.org/archive/debian/ bookworm main contrib # trailing
 L
-expect "sources.list, options and a trailing slash" "http://mirror.example.org/debian"
+expect "sources.list, options and a trailing slash" "http://mirror.example.org/archive/debian"
 
 new_case
 cat >"$dir/sources.list.d/debian.sources" <<'S'
 Types: deb
 # http://snapshot.example.org/archive/debian/20250520T000000Z
-URIs: http://deb822.example.org/debian
+URIs: http://deb822.example.org/archive/debian
 Suites: bookworm bookworm-updates
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 
 Types: deb
-URIs: http://deb822.example.org/debian-security
+URIs: http://deb822.example.org/archive/debian-security
 Suites: bookworm-security
 Components: main
 S
-expect "deb822 .sources (bookworm's default layout)" "http://deb822.example.org/debian"
+expect "deb822 .sources (bookworm's default layout)" "http://deb822.example.org/archive/debian"
 
 new_case
 cat >"$dir/sources.list.d/debian.sources" <<'S'
 Types: deb-src
-URIs: http://src.example.org/debian
+URIs: http://src.example.org/archive/debian
 Suites: bookworm
 
 Enabled: no
 Types: deb
-URIs: http://disabled.example.org/debian
+URIs: http://disabled.example.org/archive/debian
 Suites: bookworm
 
 Types: deb deb-src
 URIs:
- https://continued.example.org/debian
+ https://continued.example.org/archive/debian
 Suites: trixie
 S
-expect "deb822: deb-src and disabled stanzas skipped, continuation lines read" "https://continued.example.org/debian"
+expect "deb822: deb-src and disabled stanzas skipped, continuation lines read" "https://continued.example.org/archive/debian"
 
 new_case
-echo "deb http://list.example.org/debian bookworm main" >"$dir/sources.list.d/a.list"
-printf 'Types: deb\nURIs: http://deb822.example.org/debian\nSuites: bookworm\n' >"$dir/sources.list.d/b.sources"
-expect "one-line .list before deb822" "http://list.example.org/debian"
+echo "deb http://list.example.org/archive/debian bookworm main" >"$dir/sources.list.d/a.list"
+printf 'Types: deb\nURIs: http://deb822.example.org/archive/debian\nSuites: bookworm\n' >"$dir/sources.list.d/b.sources"
+expect "one-line .list before deb822" "http://list.example.org/archive/debian"
 
 new_case
-printf 'Types: deb\nURIs: http://deb822.example.org/debian-security\nSuites: bookworm-security\n' >"$dir/sources.list.d/s.sources"
+printf 'Types: deb\nURIs: http://deb822.example.org/archive/debian-security\nSuites: bookworm-security\n' >"$dir/sources.list.d/s.sources"
 echo "deb cdrom:[Debian 12]/ bookworm main" >"$dir/sources.list"
 expect "only security and cdrom entries" error
 
@@ -88,7 +88,7 @@ new_case
 expect "no sources at all" error
 
 new_case
-NEURONHIL_DEBIAN_MIRROR=http://override.example.org/debian expect "NEURONHIL_DEBIAN_MIRROR wins" "http://override.example.org/debian"
+NEURONHIL_DEBIAN_MIRROR=http://override.example.org/archive/debian expect "NEURONHIL_DEBIAN_MIRROR wins" "http://override.example.org/archive/debian"
 
 if [ $failures -gt 0 ]; then
     echo "error: $failures of $case_no apt-mirror cases failed" >&2
