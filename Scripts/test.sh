@@ -57,17 +57,24 @@ fi
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
+# build WHAT DIRS ARGS...: runs `swift build ARGS`, failing on a build error or on any warning in files under DIRS
+# (a build without warnings is part of the contract: Swift 6 language mode, strict concurrency).
+build() {
+    local what=$1 dirs=$2
+    shift 2
+    if ! swift build "$@" 2>&1 | tee "$log"; then
+        echo "error: $what does not build (see above)." >&2
+        exit 1
+    fi
+    if grep -E "^$(pwd)/($dirs)/.*: warning:" "$log" >/dev/null; then
+        echo "error: $what has warnings in our sources:" >&2
+        grep -E "^$(pwd)/($dirs)/.*: warning:" "$log" | sort -u >&2
+        exit 1
+    fi
+}
+
 echo "== swift build --build-tests"
-if ! swift build --build-tests 2>&1 | tee "$log"; then
-    echo "error: the build failed (see above)." >&2
-    exit 1
-fi
-# A build without warnings is part of the contract (Swift 6 language mode, strict concurrency).
-if grep -E "^$(pwd)/(Sources|Tests)/.*: warning:" "$log" >/dev/null; then
-    echo "error: the build has warnings in our sources:" >&2
-    grep -E "^$(pwd)/(Sources|Tests)/.*: warning:" "$log" | sort -u >&2
-    exit 1
-fi
+build "the package" "Sources|Tests" --build-tests
 
 echo "== swift test"
 swift test --skip-build
@@ -100,15 +107,7 @@ Scripts/bench-memory.sh 20
 # NeuronHIL as another package's dependency (by path; tools-version 6.2 also lets a package depend on it by URL
 # with its unsafe release flag): the example must build without warnings in our sources and print its spikes.
 echo "== example package (Examples/SpikeCounter)"
-if ! swift build --package-path Examples/SpikeCounter 2>&1 | tee "$log"; then
-    echo "error: the example package does not build (see above)." >&2
-    exit 1
-fi
-if grep -E "^$(pwd)/(Sources|Examples)/.*: warning:" "$log" >/dev/null; then
-    echo "error: building the example package warns in our sources:" >&2
-    grep -E "^$(pwd)/(Sources|Examples)/.*: warning:" "$log" | sort -u >&2
-    exit 1
-fi
+build "the example package" "Sources|Examples" --package-path Examples/SpikeCounter
 swift run --skip-build --package-path Examples/SpikeCounter SpikeCounter | tee "$bench"
 if ! grep -qE "^[0-9]+ spikes from 20 pulses; ended completed, safe state reached$" "$bench"; then
     echo "error: the example package did not end with its spike count and the safe state (see above)." >&2
