@@ -8,13 +8,11 @@ import Testing
 @testable import NeuronExperiments
 import NeuronSession
 
-/// Runs trains on the repository's mock board through drivers, sim buses, physics, loop and detector.
+/// Runs trains on the repository's mock board through the session, as the CLI's experiments do.
 func mockRunner(model: NeuronModelKind = .device, boardPath: String? = nil) -> TrainRunner {
     let path = boardPath ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("Boards/mock.yaml").path
-    return { train, seed, trace in
-        try Session(.train(train, board: path, tool: "test", seed: seed, model: model, keepTrace: trace)).run().result
-    }
+    return Session.trainRunner(board: path, tool: "test", model: model, stop: StopRequest())
 }
 
 @Suite struct BoardExperimentTests {
