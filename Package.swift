@@ -109,6 +109,11 @@ let package = Package(
             ],
             swiftSettings: strict),
 
+        // The VM test's neuron emulator (Scripts/vm/init.sh): reads the DACs through i2c-dev, answers the ADC through the
+        // spi-neuron-loopback module with the physics' capacitor voltage. A tool of the test, never linked into neuronctl.
+        .executableTarget(
+            name: "neuronhil-vm-neuron", dependencies: ["NeuronHAL", "NeuronLinux", "NeuronPhysics"], swiftSettings: strict),
+
         // Counts heap allocations per engine tick on the mock board (as run, sense and network build it) and per spike through the forwarder and the UDP
         // sink (both must be 0). Links ordo-one's malloc interposer.
         .executableTarget(

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The VM test: the real Linux backends (libgpiod, i2c-dev + libi2c, spidev) against a real kernel's own simulated
 # devices (gpio-sim, i2c-stub, the spi-neuron-loopback controller), under qemu TCG. Exits non-zero unless every
-# backend test, both `neuronctl probe` runs and the libgpiod shim's C checks (both libgpiod branches) inside the VM
-# passed.
+# backend test, both `neuronctl probe` runs, a `neuronctl run` and a two-neuron `neuronctl network` against the neuron
+# emulator (neuronhil-vm-neuron: reads the DACs through i2c-dev, answers the ADC through the SPI module) and the
+# libgpiod shim's C checks (both libgpiod branches) inside the VM passed.
 #
 #   Scripts/vm-test.sh [--scratch-path DIR]   (default: SwiftPM's .build; the tests must already be built)
 #
@@ -12,7 +13,7 @@
 #    libgpiod 2.x headers and libgpiod.so.3 from Scripts/fetch-gpiod-v2.sh (downloaded once, cached under
 #    ~/.cache/neuronhil/gpiod-v2; it fails loudly without network access to Debian). The Swift build links 1.6 only,
 #    so this is where the shim's 2.x branch, the one current Raspberry Pi OS users get, runs.
-# 3. The SwiftPM test bundle, neuronctl and the two shim checks, with the shared libraries `ldd` lists (the
+# 3. The SwiftPM test bundle, neuronctl, neuronhil-vm-neuron and the two shim checks, with the shared libraries `ldd` lists (the
 #    toolchain's Swift runtime, libgpiod.so.2 and trixie's libgpiod.so.3, libi2c, glibc) and the dynamic loader, are
 #    packed with busybox into an initramfs; debug info is stripped from the copies.
 # 4. qemu boots it with `-accel tcg -M pc` (KVM guests hang on this kind of machine), Scripts/vm/init.sh runs the
@@ -31,7 +32,8 @@ kernel=$("$root/Scripts/vm-kernel.sh")
 bin=$(swift build "${scratch[@]}" --show-bin-path)
 tests="$bin/NeuronHILPackageTests.xctest"
 ctl="$bin/neuronctl"
-for f in "$tests" "$ctl"; do
+emulator="$bin/neuronhil-vm-neuron"
+for f in "$tests" "$ctl" "$emulator"; do
     [ -x "$f" ] || { echo "error: $f is missing; build first: swift build --build-tests ${scratch[*]}" >&2; exit 2; }
 done
 # busybox-static installs /bin/busybox; a dynamically linked busybox would need its libraries in the initramfs.
@@ -48,7 +50,8 @@ mkdir -p "$rootfs"/{bin,sbin,proc,sys,dev,tmp,vm/lib}
 cp "$busybox" "$rootfs/bin/busybox"
 for applet in $("$busybox" --list); do [ "$applet" = busybox ] || ln -sf busybox "$rootfs/bin/$applet"; done
 cp "$root/Scripts/vm/init.sh" "$rootfs/init"
-cp "$kernel/i2c-stub.ko" "$kernel/spi-neuron-loopback.ko" "$root/Boards/rpi4.yaml" "$rootfs/vm/"
+cp "$kernel/i2c-stub.ko" "$kernel/spi-neuron-loopback.ko" "$root/Boards/rpi4.yaml" "$root/Scripts/vm/vm-two-neurons.yaml" \
+    "$root/Scripts/vm/vm-two-neuron-loop.yaml" "$rootfs/vm/"
 
 # The shim's C checks against each libgpiod; the v2 build must load trixie's libgpiod.so.3, the v1 build libgpiod.so.2.
 shim_start=$EPOCHREALTIME
@@ -81,6 +84,7 @@ pack() {
 }
 pack "$tests"
 pack "$ctl"
+pack "$emulator"
 pack "$work/gpiod-shim-test-v1"
 pack "$work/gpiod-shim-test-v2" "$gpiod_v2_lib"
 for so in libgpiod.so.2 libgpiod.so.3; do

@@ -1,6 +1,7 @@
 #!/bin/sh
 # /init of the VM test's initramfs (Scripts/vm-test.sh): sets up gpio-sim, i2c-stub and the SPI loopback,
-# exports where they are, runs the backend tests and `neuronctl probe`, then the libgpiod shim's C checks against
+# exports where they are, runs the backend tests and `neuronctl probe`, a `neuronctl run` and a two-neuron
+# `neuronctl network` against the neuron emulator (neuronhil-vm-neuron), then the libgpiod shim's C checks against
 # libgpiod 1.6 and 2.x (gpiod-shim-test-v1/-v2), prints the verdict, powers off.
 export PATH=/bin:/sbin
 mount -t proc proc /proc
@@ -40,8 +41,8 @@ chip=$sim_chip
 export NEURONHIL_VM_GPIOCHIP=/dev/$chip
 export NEURONHIL_VM_GPIOSIM=$sim_dir
 
-# i2c-stub: ADS1015 at 0x48, ADS1115 at 0x49, MCP4725 at 0x60.
-insmod /vm/i2c-stub.ko chip_addr=0x48,0x49,0x60 || fail "insmod i2c-stub"
+# i2c-stub: ADS1015 at 0x48, ADS1115 at 0x49, MCP4725 at 0x60 and 0x63 (the second neuron of the network run).
+insmod /vm/i2c-stub.ko chip_addr=0x48,0x49,0x60,0x63 || fail "insmod i2c-stub"
 for a in /sys/class/i2c-dev/i2c-*; do
     if grep -q "SMBus stub" "$a/name"; then export NEURONHIL_VM_I2C=/dev/$(basename "$a"); fi
 done
@@ -80,6 +81,78 @@ else
     cat /tmp/probe.txt
     grep -q "chip dac0 at .*@ 0x62: .*no acknowledge (address).* Fix: " /tmp/probe.txt || { echo "vm: probe did not name the fault and fix"; status=FAIL; }
 fi
+
+# A full run through the kernel's drivers: neuronctl drives the DACs on i2c-stub (i2c-dev + libi2c), gates the
+# stimulus through gpio-sim (libgpiod) and samples the MCP3208 behind spi-neuron-loopback (spidev), while
+# neuronhil-vm-neuron reads the DACs through the kernel and answers the ADC with its physics' capacitor voltage
+# (deterministic model: every pulse of 15 ms fires once, after 6.9 ms of bias). 1000 samples/s, about a second each.
+LD="/vm/lib/ld-linux-x86-64.so.2 --library-path /vm/lib"
+i2cbus=${NEURONHIL_VM_I2C#/dev/i2c-}
+start_neurons() {
+    rm -f /tmp/neurons.stop
+    $LD /vm/neuronhil-vm-neuron --i2c "$NEURONHIL_VM_I2C" --stop /tmp/neurons.stop "$@" >/tmp/neurons.txt 2>&1 &
+    neurons_pid=$!
+    n=0
+    while ! grep -q emulating /tmp/neurons.txt && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
+}
+stop_neurons() {
+    touch /tmp/neurons.stop
+    wait $neurons_pid || { echo "vm: the neuron emulator failed"; status=FAIL; }
+    cat /tmp/neurons.txt
+}
+# NAME KEY: the values of "KEY": N in the summary /tmp/NAME.json, one per line (per channel, in order).
+values() { grep -o "\"$2\" *: *[0-9][0-9.]*" "/tmp/$1.json" | sed 's/.*: *//'; }
+# NAME: what the run's summary and trace say, and the checks common to both runs: completed, the safe state
+# reached, and each DAC's safe-state write (code 0, power-down 1 kOhm: register 0x10 = 0x00) in i2c-stub.
+check_run() {
+    echo "vm: $1: samples $(values "$1" samples), elapsed $(values "$1" elapsed_seconds) s, pulses per channel" \
+        $(values "$1" pulses_applied) "spikes" $(values "$1" spikes)
+    grep -o '"dac_read_back".*' "/tmp/$1.json" | head -c 400; echo
+    for trace in /tmp/$1/trace*.csv; do
+        awk -F, '!/^#/ && $1 + 0 == $1 { if (n++) { g = $1 - t; if (g > max) max = g }; t = $1 } END {
+            printf "vm: %s: %d samples, longest gap between samples %.2f ms\n", FILENAME, n, 1000 * max }' "$trace"
+    done
+    grep -q '"termination" *: *"completed"' "/tmp/$1.json" || { echo "vm: $1 did not complete"; status=FAIL; }
+    grep -q '"safe_state" *: *"reached' "/tmp/$1.json" || { echo "vm: $1 did not reach the safe state"; status=FAIL; }
+    for dac in $2; do
+        got=$(i2cget -y "$i2cbus" "$dac" 0x10 b)
+        echo "vm: $1: i2cget -y $i2cbus $dac 0x10 (the safe-state register) = $got"
+        [ "$got" = 0x00 ] || { echo "vm: $1: DAC $dac does not hold code 0, powered down"; status=FAIL; }
+        grep -q "dac $dac: .*last write register 0x10 = 0x00 (0.000 V, powered down)" /tmp/neurons.txt \
+            || { echo "vm: $1: the last write the emulator saw on DAC $dac was not the safe state"; status=FAIL; }
+    done
+}
+gate=$NEURONHIL_VM_GPIOSIM/sim_gpio23/value
+echo "== neuronctl run on the VM board: 20 pulses of 0.75 V x 15 ms at 20 Hz, 1 s at 1000 samples/s"
+start_neurons 0x60:0:"$gate"
+t0=$(cut -d' ' -f1 /proc/uptime)
+$LD /vm/neuronctl run --board /vm/vm-board.yaml --amplitude 0.75 --width 15 --frequency 20 --duration 1 \
+    --sample-rate 1000 --output /tmp/run --json >/tmp/run.json || { echo "vm: run exited with $?"; status=FAIL; }
+t1=$(cut -d' ' -f1 /proc/uptime)
+stop_neurons
+echo "vm: run took $(awk "BEGIN { printf \"%.2f\", $t1 - $t0 }") s"
+check_run run 0x60
+pulses=$(values run pulses_applied)
+spikes=$(values run spikes | head -1)
+[ "$pulses" = 20 ] || { echo "vm: run applied $pulses pulses, not 20 (1 s at 20 Hz)"; status=FAIL; }
+[ "$spikes" = "$pulses" ] || { echo "vm: run detected $spikes spikes on $pulses pulses (the deterministic neuron fires on every one)"; status=FAIL; }
+
+sed -e "s|I2C_DEVICE|$NEURONHIL_VM_I2C|" -e "s|GPIO_CHIP|$chip|" /vm/vm-two-neurons.yaml >/tmp/vm-two-neurons.yaml
+echo "== neuronctl network on two neurons: 10 Hz on neuron 0, each of its spikes a pulse on neuron 1, 1 s"
+start_neurons 0x60:0:"$gate" 0x63:1:"$NEURONHIL_VM_GPIOSIM/sim_gpio24/value"
+t0=$(cut -d' ' -f1 /proc/uptime)
+$LD /vm/neuronctl network --board /tmp/vm-two-neurons.yaml --network /vm/vm-two-neuron-loop.yaml --duration 1 \
+    --sample-rate 1000 --output /tmp/network --json >/tmp/network.json || { echo "vm: network exited with $?"; status=FAIL; }
+t1=$(cut -d' ' -f1 /proc/uptime)
+stop_neurons
+echo "vm: network took $(awk "BEGIN { printf \"%.2f\", $t1 - $t0 }") s"
+check_run network "0x60 0x63"
+set -- $(values network pulses_applied) $(values network spikes)
+echo "vm: network: neuron 0 $1 pulses, $3 spikes; neuron 1 $2 pulses, $4 spikes"
+[ "${1:-}" = 10 ] || { echo "vm: network applied ${1:-no} pulses to neuron 0, not 10 (1 s at 10 Hz)"; status=FAIL; }
+[ "${3:-0}" = "${1:-}" ] && [ "${3:-0}" -gt 0 ] || { echo "vm: neuron 0 did not spike on every pulse"; status=FAIL; }
+[ "${2:-}" = "${3:-}" ] || { echo "vm: neuron 1 got ${2:-no} pulses for ${3:-no} spikes of neuron 0"; status=FAIL; }
+[ "${4:-0}" = "${2:-}" ] && [ "${4:-0}" -gt 0 ] || { echo "vm: neuron 1 did not spike on every routed pulse"; status=FAIL; }
 
 # The libgpiod shim's C checks (Scripts/vm/gpiod-shim-test.c), built once against each library: bookworm's 1.6 (the
 # branch the tests above use) and trixie's 2.x (current Raspberry Pi OS). Each build gets a fresh gpio-sim bank of
