@@ -70,22 +70,22 @@ func parse() -> (i2c: String, stop: String, vref: Double, neurons: [Neuron]) {
 }
 
 /// The 64 fast-write registers of the DAC at `address` (0x00-0x3F), two I2C block reads.
-func readRegisters(_ bus: LinuxI2CBus, _ address: I2CAddress) throws(HardwareError) -> [UInt8] {
+func readRegisters(_ bus: LinuxI2CBus, _ address: I2CAddress) throws -> [UInt8] {
     var out = [UInt8](repeating: 0, count: 64)
     for half in 0..<2 {
         let command: [UInt8] = [UInt8(half * 32)]
         var block = [UInt8](repeating: 0, count: 32)
-        try command.withUnsafeBytes { (w) throws(HardwareError) in
-            try block.withUnsafeMutableBytes { (r) throws(HardwareError) in try bus.transaction(address, write: w, read: r) }
+        try command.withUnsafeBytes { (w) in
+            try block.withUnsafeMutableBytes { (r) in try bus.transaction(address, write: w, read: r) }
         }
         out.replaceSubrange(half * 32..<(half + 1) * 32, with: block)
     }
     return out
 }
 
-func writeRegister(_ bus: LinuxI2CBus, _ address: I2CAddress, _ register: Int, _ value: UInt8) throws(HardwareError) {
+func writeRegister(_ bus: LinuxI2CBus, _ address: I2CAddress, _ register: Int, _ value: UInt8) throws {
     let bytes: [UInt8] = [UInt8(register), value]
-    try bytes.withUnsafeBytes { (w) throws(HardwareError) in try bus.transaction(address, write: w, read: UnsafeMutableRawBufferPointer(start: nil, count: 0)) }
+    try bytes.withUnsafeBytes { (w) in try bus.transaction(address, write: w, read: UnsafeMutableRawBufferPointer(start: nil, count: 0)) }
 }
 
 /// The DAC's output for a fast write to `register` of `value`: 0 V when powered down.
@@ -101,7 +101,7 @@ func gateClosed(_ path: String?) -> Bool {
     return (try? String(contentsOfFile: path, encoding: .utf8))?.hasPrefix("0") ?? false
 }
 
-func run() throws(HardwareError) {
+func run() throws {
     let (path, stop, vref, parsed) = parse()
     var neurons = parsed
     let bus = try LinuxI2CBus(path: path)
