@@ -8,6 +8,7 @@ import Darwin
 import Foundation
 import NeuronHAL
 import NeuronSim
+import NeuronBoard
 
 /// The registers of a simulated board that a real board keeps when the controller process dies: every DAC's code
 /// and power-down bits and every GPIO output's value, in a small memory-mapped file (opt-in: `neuronctl run

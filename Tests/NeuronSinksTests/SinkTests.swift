@@ -4,6 +4,7 @@ import Glibc
 import Foundation
 import Testing
 import NeuronBoard
+import NeuronBoardSim
 import NeuronControl
 import NeuronHAL
 import NeuronSinks
@@ -125,7 +126,7 @@ struct SinkTests {
         forwarder.start()
 
         let board = try BoardLoader.load(path: boards + "/mock.yaml")
-        let runtime = try BoardRuntime(board, overrides: .init(seed: 9))
+        let runtime = try BoardRuntime(simulating: board, overrides: .init(seed: 9))
         let hw = try runtime.neuron(id: 0)
         let l = board.limits
         let limits = StimulusLimits(voltage: l.stimulus, maxPulseWidth: l.maxPulseWidth, maxDutyCycle: l.maxDutyCycle, sampleRate: l.sampleRate)
