@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The project's test command (README "Quick start"; CI runs exactly this through .ci/run).
 #  0. Checks that every relative link in README.md and docs/ resolves (Scripts/check-links.sh) and tests the APT
-#     mirror helper (Scripts/test-apt-mirror.sh): a second, no build needed.
+#     mirror helper (Scripts/test-apt-mirror.sh), and that the board description, the engine and the layers on it
+#     do not depend on the Linux backends (Scripts/check-package-graph.sh, with its self-test): seconds, no build.
 #  1. Installs the Debian packages the build and the VM test need, when missing (as root; `apt-get update` only
 #     when an install fails on stale package lists).
 #  2. Builds everything including the tests, refusing warnings in our own sources, and runs the whole suite on the
@@ -32,6 +33,9 @@ echo "== links in README.md and docs/"
 Scripts/check-links.sh
 echo "== Scripts/lib/apt-mirror.sh"
 Scripts/test-apt-mirror.sh
+echo "== package graph (no board-description, engine or sink target reaches the Linux backends)"
+Scripts/check-package-graph.sh --self-test
+Scripts/check-package-graph.sh
 
 packages=(libgpiod-dev libi2c-dev)
 if [ "${NEURONHIL_SKIP_VM:-0}" != 1 ]; then
@@ -78,6 +82,9 @@ build "the package" "Sources|Tests" --build-tests
 
 echo "== swift test"
 swift test --skip-build
+
+echo "== NeuronBoard and NeuronControl built alone (.build/graph-check): no Linux target compiled"
+Scripts/check-package-graph.sh --build
 
 # Deterministic, so it is a check, not a timing: an engine tick must not allocate, in a single-neuron run or a
 # network run (driven by pulse trains or by a live feed), nor a forwarded spike. The bench exits 1
