@@ -126,8 +126,9 @@ struct ProducerFigures {
     var sendInTick: WakeSummary
 }
 
-/// The stand-in for the control loop: absolute deadlines; on a spike's tick one clock read, one `publish` and the
-/// tick's end (the datagram's send), or in a floor block one bare send; nothing else (no allocation, no lock).
+/// The stand-in for the control loop: a tick at every deadline (absolute), each ended with `endTick` as the engine
+/// ends its samples; on a spike's tick one clock read and one `publish` before it (the tick's end sends the
+/// datagram), or in a floor block one bare send instead; nothing else (no allocation, no lock).
 /// Returns how late its wake-ups were, to show what the forwarding costs the loop.
 func produce(_ plan: ForwardingBenchmark.Plan, into forwarder: SpikeForwarder, floor: UDPFloorSender, clock: LinuxClock) -> ProducerFigures {
     var late = WakeCounts(), sendInTick = WakeCounts()
@@ -139,11 +140,14 @@ func produce(_ plan: ForwardingBenchmark.Plan, into forwarder: SpikeForwarder, f
     var done = (ours: 0, floor: 0), inBlock = 0, floorTurn = false
     for slot in 0..<(2 * plan.spikes) {
         let index = floorTurn ? done.floor : done.ours
-        for half in 0..<2 {
-            let phase = half == 0 ? 0 : completeTick
+        for phase in 0..<plan.ticksPerSpike {
             let deadline = t0 + Int64(slot * plan.ticksPerSpike + phase) * plan.tickNanoseconds
             clock.sleep(until: MonotonicInstant(nanoseconds: deadline))
             late.record(clock.now.nanoseconds - deadline)
+            guard phase == 0 || phase == completeTick else {
+                forwarder.endTick()  // as the engine ends every sample's tick
+                continue
+            }
             if phase == 0 && floorTurn {
                 floor.send(address: 0, timestampMicros: Int32(truncatingIfNeeded: (deadline - t0) / 1000))
                 continue
@@ -156,10 +160,8 @@ func produce(_ plan: ForwardingBenchmark.Plan, into forwarder: SpikeForwarder, f
             template.phase = phase == 0 ? .crossing : .complete
             template.detectedAt = clock.now.nanoseconds
             forwarder.publish(template)
-            if phase == 0 {
-                forwarder.endTick()
-                sendInTick.record(clock.now.nanoseconds - template.detectedAt)
-            }
+            forwarder.endTick()
+            if phase == 0 { sendInTick.record(clock.now.nanoseconds - template.detectedAt) }
         }
         if floorTurn { done.floor += 1 } else { done.ours += 1 }
         inBlock += 1
