@@ -6,8 +6,8 @@ import NeuronSinks
 import Foundation
 
 /// Where a session's records go: the output directory and its files (each channel's streamed trace, the spike
-/// record), the other spike sinks (JSON lines, jAER UDP), the forwarder that feeds them off the loop's thread, and
-/// the header lines every file starts with. Files are created in `init`, once the plan has been checked.
+/// record), the other spike sinks (JSON lines, jAER UDP), the forwarder that feeds them (jAER UDP from the loop's own
+/// thread, the others off it), and the header lines every file starts with. Files are created in `init`, once the plan has been checked.
 final class SessionOutputs {
     /// Per channel of the plan.
     private(set) var traceStreams: [TraceStream?] = []
