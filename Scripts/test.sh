@@ -5,7 +5,8 @@
 #  1. Installs the Debian packages the build and the VM test need, when missing (as root; `apt-get update` only
 #     when an install fails on stale package lists).
 #  2. Builds everything including the tests, refusing warnings in our own sources, and runs the whole suite on the
-#     simulated board and through the syscall seam.
+#     simulated board and through the syscall seam; then reads our AEDAT files with tonic and pyNAVIS
+#     (Scripts/test-formats.sh; its venv .venv-formats is created from PyPI on first use).
 #  3. Compiles the libgpiod shim against libgpiod 2.x headers (Scripts/check-gpiod-v2.sh, a second or two). trixie's
 #     libgpiod-dev and libgpiod3 are downloaded once by Scripts/fetch-gpiod-v2.sh into ~/.cache/neuronhil/gpiod-v2
 #     (a few seconds; it needs Debian's archive, as this machine's APT sources name it).
@@ -78,6 +79,11 @@ build "the package" "Sources|Tests" --build-tests
 
 echo "== swift test"
 swift test --skip-build
+
+# The field's readers on our files: tonic and pyNAVIS read back every AEDAT event (a cached venv, created from
+# PyPI on first use).
+echo "== file formats read by the field's tools (Scripts/test-formats.sh)"
+Scripts/test-formats.sh
 
 # Deterministic, so it is a check, not a timing: an engine tick must not allocate, in a single-neuron run or a
 # network run (driven by pulse trains or by a live feed), nor a forwarded spike. The bench exits 1
