@@ -17,6 +17,7 @@
 #  5. Runs the README's two quick-start commands as written on a fresh bookworm root (Scripts/newcomer-test.sh):
 #     the root is built once with debootstrap and cached under ~/.cache/neuronhil/newcomer; the build inside it is
 #     cold every time (costs in docs/testing.md).
+# NEURONHIL_SKIP_FORMATS=1 skips the Python readers of step 2 (the newcomer test's root has no Python).
 # NEURONHIL_SKIP_VM=1 skips steps 3 to 5 (for machines without network access to Debian or without qemu); without
 # it, no network access to Debian and nothing cached fails the run. NEURONHIL_SKIP_NEWCOMER=1 skips step 5 alone.
 set -euo pipefail
@@ -82,8 +83,12 @@ swift test --skip-build
 
 # The field's readers on our files: tonic and pyNAVIS read back every AEDAT event (a cached venv, created from
 # PyPI on first use).
-echo "== file formats read by the field's tools (Scripts/test-formats.sh)"
-Scripts/test-formats.sh
+if [ "${NEURONHIL_SKIP_FORMATS:-0}" = 1 ]; then
+    echo "== skipped the file-format readers (NEURONHIL_SKIP_FORMATS=1)"
+else
+    echo "== file formats read by the field's tools (Scripts/test-formats.sh)"
+    Scripts/test-formats.sh
+fi
 
 # Deterministic, so it is a check, not a timing: an engine tick must not allocate, in a single-neuron run or a
 # network run (driven by pulse trains or by a live feed), nor a forwarded spike. The bench exits 1
