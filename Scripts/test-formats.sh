@@ -2,17 +2,15 @@
 # Reads neuronctl's files with the field's own readers (docs/formats.md): AEDAT 2.0 files written during a run
 # (--aedat) and by `neuronctl export aedat`, read back with tonic and pyNAVIS, every event compared with spikes.csv;
 # for a one-neuron run and a two-neuron network, and from a recording.
-# The readers live in .venv-formats, created on first use from PyPI's default index (about a minute and 400 MB;
-# later runs reuse it). Needs a built neuronctl (swift build); Scripts/test.sh runs this after the Swift suite.
+# And `neuronctl export nwb` of both runs, read back with pynwb (the spikes compared) and checked by nwbinspector
+# (no critical finding). The readers live in .venv-formats, created on first use from PyPI's default index by
+# Scripts/setup-formats.sh (about 90 s and 760 MB; later runs reuse it).
+# Needs a built neuronctl (swift build); Scripts/test.sh runs this after the Swift suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
-if [ ! -x .venv-formats/bin/python ] || ! .venv-formats/bin/python -c 'import tonic, pyNAVIS, pandas' 2>/dev/null; then
-    echo "== creating .venv-formats (tonic, pyNAVIS, pandas)"
-    python3 -m venv .venv-formats || { echo "error: python3 -m venv failed. Fix (Debian): apt-get install python3-venv" >&2; exit 2; }
-    .venv-formats/bin/pip install --quiet 'tonic>=1.4' 'pyNAVIS>=1.2' 'pandas>=1.5'
-fi
+Scripts/setup-formats.sh
 py=$root/.venv-formats/bin/python
 ctl=$(swift build --show-bin-path)/neuronctl
 [ -x "$ctl" ] || { echo "error: $ctl not built. Fix: swift build" >&2; exit 2; }
@@ -32,4 +30,9 @@ echo "== AEDAT 2.0: a two-neuron network"
 "$ctl" network --board "$root/Boards/mock-two-neurons.yaml" --network "$root/Boards/networks/two-neuron-loop.yaml" \
     --duration 2 --output two --aedat two/run.aedat >/dev/null
 "$py" "$root/Scripts/formats/check_aedat.py" two/spikes.csv two/run.aedat
-echo "ok: tonic and pyNAVIS read every event"
+echo "== NWB: both runs exported, read back with pynwb, checked by nwbinspector"
+"$ctl" export nwb one
+"$py" "$root/Scripts/formats/check_nwb.py" one one/run.nwb
+"$ctl" export nwb two -o two/network.nwb
+"$py" "$root/Scripts/formats/check_nwb.py" two two/network.nwb
+echo "ok: tonic and pyNAVIS read every event; pynwb reads every spike; nwbinspector finds nothing critical"

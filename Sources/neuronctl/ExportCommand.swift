@@ -9,7 +9,7 @@ struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
         abstract: "Write a run's spikes in another tool's format.",
-        subcommands: [ExportAEDATCommand.self])
+        subcommands: [ExportAEDATCommand.self, ExportNWBCommand.self])
 }
 
 struct ExportAEDATCommand: ParsableCommand {
@@ -57,6 +57,62 @@ struct ExportAEDATCommand: ParsableCommand {
             return try AEDAT2.events(spikeRecord: record, source: path)
         } catch {
             printError(String(describing: error))
+            throw ExitCode(2)
+        }
+    }
+}
+
+struct ExportNWBCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "nwb",
+        abstract: "Write a run's output directory as an NWB file (Neurodata Without Borders).",
+        discussion: """
+            One unit per neuron with its spike times, the capacitor traces and the stimulus as time series in \
+            volts, the pulses as time intervals, the board and protocol as metadata (docs/formats.md). Runs \
+            Scripts/formats/export_nwb.py with pynwb in .venv-formats (Scripts/setup-formats.sh creates it).
+            """)
+
+    @Argument(help: ArgumentHelp("A run's output directory (trace, spikes.csv and summary.json).", valueName: "run"))
+    var run: String
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("The NWB file to write (default: <run>/run.nwb).", valueName: "file"))
+    var output: String?
+
+    @Option(help: ArgumentHelp("Who ran the experiment, as 'Last, First' (repeatable).", valueName: "name"))
+    var experimenter: [String] = []
+
+    @Option(help: ArgumentHelp("The institution where the run was made.", valueName: "name"))
+    var institution: String?
+
+    func run() throws {
+        guard FileManager.default.fileExists(atPath: run + "/summary.json") else {
+            printError("\(run): no summary.json. Fix: give the --output directory of a finished run.")
+            throw ExitCode(2)
+        }
+        guard let root = PlotTool.repositoryRoot() else {
+            printError("Scripts/formats/export_nwb.py not found. Fix: run neuronctl from the NeuronHIL checkout.")
+            throw ExitCode(2)
+        }
+        let venv = root.appendingPathComponent(".venv-formats/bin/python").path
+        let python = ProcessInfo.processInfo.environment["NEURONHIL_FORMATS_PYTHON"].flatMap { $0.isEmpty ? nil : $0 } ?? venv
+        guard FileManager.default.isExecutableFile(atPath: python) else {
+            printError("pynwb is not set up. Fix: run \(root.path)/Scripts/setup-formats.sh once (it creates .venv-formats).")
+            throw ExitCode(2)
+        }
+        var arguments = [root.appendingPathComponent("Scripts/formats/export_nwb.py").path, run]
+        if let output { arguments.append(output) }
+        for name in experimenter { arguments += ["--experimenter", name] }
+        if let institution { arguments += ["--institution", institution] }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = arguments
+        do { try process.run() } catch {
+            printError("cannot run \(python) (\(error.localizedDescription)). Fix: rerun Scripts/setup-formats.sh")
+            throw ExitCode(2)
+        }
+        process.waitUntilExit()
+        if process.terminationStatus != 0 {
+            printError("the NWB export failed (\(python) exit \(process.terminationStatus), see above).")
             throw ExitCode(2)
         }
     }
