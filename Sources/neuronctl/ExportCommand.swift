@@ -73,7 +73,7 @@ struct ExportNWBCommand: ParsableCommand {
             """)
 
     @Argument(help: ArgumentHelp("A run's output directory (trace, spikes.csv and summary.json).", valueName: "run"))
-    var run: String
+    var directory: String
 
     @Option(name: .shortAndLong, help: ArgumentHelp("The NWB file to write (default: <run>/run.nwb).", valueName: "file"))
     var output: String?
@@ -85,8 +85,8 @@ struct ExportNWBCommand: ParsableCommand {
     var institution: String?
 
     func run() throws {
-        guard FileManager.default.fileExists(atPath: run + "/summary.json") else {
-            printError("\(run): no summary.json. Fix: give the --output directory of a finished run.")
+        guard FileManager.default.fileExists(atPath: directory + "/summary.json") else {
+            printError("\(directory): no summary.json. Fix: give the --output directory of a finished run.")
             throw ExitCode(2)
         }
         guard let root = PlotTool.repositoryRoot() else {
@@ -99,7 +99,7 @@ struct ExportNWBCommand: ParsableCommand {
             printError("pynwb is not set up. Fix: run \(root.path)/Scripts/setup-formats.sh once (it creates .venv-formats).")
             throw ExitCode(2)
         }
-        var arguments = [root.appendingPathComponent("Scripts/formats/export_nwb.py").path, run]
+        var arguments = [root.appendingPathComponent("Scripts/formats/export_nwb.py").path, directory]
         if let output { arguments.append(output) }
         for name in experimenter { arguments += ["--experimenter", name] }
         if let institution { arguments += ["--institution", institution] }
