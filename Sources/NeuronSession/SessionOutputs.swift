@@ -38,6 +38,10 @@ final class SessionOutputs {
                 sinks.append(try CSVSpikeSink(path: spikes, metadata: [("neuronhil", "spike record written by \(plan.tool)")] + header))
             }
             if let path = out.jsonLines { sinks.append(try JSONLinesSink(path: path)) }
+            if let path = out.aedat {
+                sinks.append(try AEDATSpikeSink(path: path, comments: ["neuronhil: spike events written by \(plan.tool)"] + header.map { "\($0.0): \($0.1)" }))
+                files["aedat"] = path
+            }
             for d in out.udp { sinks.append(try UDPJAERSink(host: d.host, port: d.port, clock: timingClock)) }
         } catch let e as SessionError {
             throw e
