@@ -18,7 +18,7 @@
 // the 64 registers (two I2C block reads) and compares them with sentinels it wrote there itself: a register that
 // differs was written since the last poll; its sentinel becomes the written value ^ 0xFF, so a repeat of the same
 // write is seen too. Two writes in one poll cannot be ordered; the protocol's pulses (>= 10 ms) are long against
-// the poll interval (0.5 ms), and such polls are counted and printed as "ambiguous".
+// the poll interval (1 ms), and such polls are counted and printed as "ambiguous".
 
 import Foundation
 import NeuronHAL
@@ -28,7 +28,7 @@ import NeuronPhysics
 struct Neuron {
     let dac: I2CAddress
     let channel: Int
-    let gate: String?
+    let gate: SysfsFile?
     var sentinels = [UInt8](repeating: 0xA5, count: 64)
     var physics: PerovskiteNeuron
     var dacVolts = 0.0
@@ -59,7 +59,7 @@ func parse() -> (i2c: String, stop: String, vref: Double, neurons: [Neuron]) {
                   (0..<8).contains(ch) else {
                 fail("\(a): a neuron is DAC_ADDRESS:ADC_CHANNEL[:GATE_VALUE_FILE], e.g. 0x60:0")
             }
-            neurons.append(Neuron(dac: I2CAddress(addr), channel: ch, gate: p.count == 3 ? p[2] : nil,
+            neurons.append(Neuron(dac: I2CAddress(addr), channel: ch, gate: p.count == 3 ? SysfsFile(p[2], write: false) : nil,
                                   physics: PerovskiteNeuron(kind: .deterministic, seed: UInt64(neurons.count + 1))))
         }
     }
@@ -95,10 +95,71 @@ func volts(register: Int, value: UInt8, vref: Double) -> Double {
     return powerDown == 0 ? vref * Double(code) / 4096 : 0
 }
 
-func gateClosed(_ path: String?) -> Bool {
-    guard let path else { return true }
-    // The gate is the board's active-low stimulus-gate line: the switch conducts while gpio-sim sees it low.
-    return (try? String(contentsOfFile: path, encoding: .utf8))?.hasPrefix("0") ?? false
+/// A sysfs attribute kept open: each read or write is one pread/pwrite at offset 0, which makes the kernel show or
+/// store the attribute again (cheap enough to poll every millisecond under TCG, unlike opening it each time).
+struct SysfsFile {
+    let fd: Int32
+
+    init(_ path: String, write: Bool) {
+        fd = open(path, write ? O_WRONLY : O_RDONLY)
+        if fd < 0 { fail("cannot open \(path): \(String(cString: strerror(errno)))") }
+    }
+
+    func firstByte() -> UInt8? {
+        var b: UInt8 = 0
+        return pread(fd, &b, 1, 0) == 1 ? b : nil
+    }
+
+    func write(_ text: String) -> Bool {
+        var t = text
+        return t.withUTF8 { pwrite(fd, $0.baseAddress, $0.count, 0) == $0.count }
+    }
+}
+
+/// Whether the board's stimulus gate conducts: it is active low, so the switch conducts while gpio-sim sees the
+/// line low. No gate file: always.
+func gateClosed(_ gate: SysfsFile?) -> Bool {
+    guard let gate else { return true }
+    return gate.firstByte() == UInt8(ascii: "0")
+}
+
+extension Neuron {
+    /// One poll at `t` seconds: what neuronctl wrote to the DAC since the last poll, the gate, the physics up to
+    /// `t`. Returns the ADC code of the capacitor's voltage.
+    mutating func poll(_ bus: LinuxI2CBus, vref: Double, at t: Double) throws -> Int {
+        let regs = try readRegisters(bus, dac)
+        var lowest: (register: Int, volts: Double)?
+        var changed = 0
+        for r in 0..<64 where regs[r] != sentinels[r] {
+            changed += 1
+            seen[r] = regs[r]
+            sentinels[r] = regs[r] ^ 0xFF
+            try writeRegister(bus, dac, r, sentinels[r])
+            // Of two writes in one poll, the one that leaves the output lower is taken as the later: the engine
+            // ends every pulse by writing 0 V.
+            let v = volts(register: r, value: regs[r], vref: vref)
+            if v < lowest?.volts ?? .infinity { lowest = (r, v) }
+        }
+        if changed > 1 { ambiguous += 1 }
+        if let lowest {
+            writes += changed
+            last = (lowest.register, regs[lowest.register])
+            dacVolts = lowest.volts
+        }
+        let input = gateClosed(gate) ? dacVolts : 0
+        if input != physics.inputVolts { physics.setInput(input, at: t) }
+        physics.advance(to: t)
+        return min(4095, max(0, Int((physics.capacitorVolts / vref * 4096).rounded())))
+    }
+
+    func report(vref: Double) -> String {
+        let text = last.map {
+            String(format: "register 0x%02X = 0x%02X (%.3f V", $0.register, $0.value, volts(register: $0.register, value: $0.value, vref: vref))
+                + ($0.register >> 4 == 0 ? ")" : ", powered down)")
+        } ?? "none"
+        return "neuronhil-vm-neuron: dac \(dac): \(writes) writes, ambiguous polls \(ambiguous), last write \(text); "
+            + "ADC CH\(channel): neuron switched \(physics.spikeCount) times"
+    }
 }
 
 func run() throws {
@@ -108,59 +169,36 @@ func run() throws {
     for n in neurons {
         for r in 0..<64 { try writeRegister(bus, n.dac, r, n.sentinels[r]) }
     }
+    let adc = SysfsFile("/sys/module/spi_neuron_loopback/parameters/codes", write: true)
     let clock = LinuxClock()
     let start = clock.now
-    var codes = [Int](repeating: 0, count: 8)
-    var written = ""
-    var polls = 0
+    var codes = [Int](repeating: 0, count: 8), written: [Int] = []
+    // The longest gap between polls while a DAC drove its neuron: how late the emulator may see a pulse's edge.
+    var polls = 0, previous = 0.0, longest = 0.0
     print("neuronhil-vm-neuron: emulating \(neurons.count) neuron(s) on \(path) (deterministic model)")
-    while true {
+    // init.sh waits for this line before it starts neuronctl; standard output is a file there, so fully buffered.
+    fflush(nil)
+    while polls % 20 != 0 || access(stop, F_OK) != 0 {
         polls += 1
-        if polls % 100 == 0, access(stop, F_OK) == 0 { break }
         let t = Double((clock.now - start).nanosecondsValue) * 1e-9
+        if neurons.contains(where: { $0.dacVolts > 0 }) { longest = max(longest, t - previous) }
+        previous = t
         for i in neurons.indices {
-            let regs = try readRegisters(bus, neurons[i].dac)
-            let changed = (0..<64).filter { regs[$0] != neurons[i].sentinels[$0] }
-            for r in changed {
-                neurons[i].seen[r] = regs[r]
-                neurons[i].sentinels[r] = regs[r] ^ 0xFF
-                try writeRegister(bus, neurons[i].dac, r, neurons[i].sentinels[r])
-            }
-            if changed.count > 1 { neurons[i].ambiguous += 1 }
-            // Of two writes in one poll, the one that leaves the output lower is taken as the later: the engine
-            // ends every pulse by writing 0 V.
-            if let r = changed.min(by: { volts(register: $0, value: regs[$0], vref: vref) > volts(register: $1, value: regs[$1], vref: vref) }) {
-                neurons[i].writes += changed.count
-                neurons[i].last = (r, regs[r])
-                neurons[i].dacVolts = volts(register: r, value: regs[r], vref: vref)
-            }
-            let input = gateClosed(neurons[i].gate) ? neurons[i].dacVolts : 0
-            if input != neurons[i].physics.inputVolts { neurons[i].physics.setInput(input, at: t) }
-            neurons[i].physics.advance(to: t)
-            codes[neurons[i].channel] = min(4095, max(0, Int((neurons[i].physics.capacitorVolts / vref * 4096).rounded())))
+            codes[neurons[i].channel] = try neurons[i].poll(bus, vref: vref, at: t)
         }
-        let text = codes.map(String.init).joined(separator: ",")
-        if text != written {
-            do { try text.write(toFile: "/sys/module/spi_neuron_loopback/parameters/codes", atomically: false, encoding: .utf8) } catch {
-                fail("cannot set the ADC's codes: \(error)")
-            }
-            written = text
+        if codes != written {
+            guard adc.write(codes.map(String.init).joined(separator: ",")) else { fail("cannot set the ADC's codes: \(String(cString: strerror(errno)))") }
+            written = codes
         }
-        clock.sleep(for: .microseconds(500))
+        clock.sleep(for: .milliseconds(1))
     }
-    let seconds = Double((clock.now - start).nanosecondsValue) * 1e-9
+    // Put back what neuronctl last wrote, so i2cget reads the stub as the driver left it.
     for n in neurons {
         for (r, v) in n.seen { try writeRegister(bus, n.dac, r, v) }
     }
-    print(String(format: "neuronhil-vm-neuron: %d polls in %.2f s (%.2f ms each)", polls, seconds, 1000 * seconds / Double(polls)))
-    for n in neurons {
-        let last = n.last.map {
-            String(format: "register 0x%02X = 0x%02X (%.3f V", $0.register, $0.value, volts(register: $0.register, value: $0.value, vref: vref))
-                + ($0.register >> 4 == 0 ? ")" : ", powered down)")
-        } ?? "none"
-        print("neuronhil-vm-neuron: dac \(n.dac): \(n.writes) writes, ambiguous polls \(n.ambiguous), last write \(last); "
-              + "ADC CH\(n.channel): neuron switched \(n.physics.spikeCount) times")
-    }
+    print(String(format: "neuronhil-vm-neuron: %d polls in %.2f s (%.2f ms apart on average, %.2f ms at most while a DAC was on)",
+                 polls, previous, 1000 * previous / Double(polls), 1000 * longest))
+    for n in neurons { print(n.report(vref: vref)) }
 }
 
 do { try run() } catch { fail("\(error)") }
