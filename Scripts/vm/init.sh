@@ -120,11 +120,18 @@ stop_neurons() {
 }
 # NAME KEY: the values of "KEY": N in the summary /tmp/NAME.json, one per line (per channel, in order).
 values() { grep -o "\"$2\" *: *[0-9][0-9.]*" "/tmp/$1.json" | sed 's/.*: *//'; }
+# NAME BLOCK: p50, p99 and max of a latency block of the summary's loop timing (microseconds).
+micros() {
+    sed -n "/\"$2\"/,/}/p" "/tmp/$1.json" | tr -d '", ' |
+        awk -F: '$1 == "p50" { a = $2 } $1 == "p99" { b = $2 } $1 == "max" { c = $2 } END { printf "p50 %s, p99 %s, max %s", a, b, c }'
+}
 # NAME: what the run's summary and trace say, and the checks common to both runs: completed, the safe state
 # reached, and each DAC's safe-state write (code 0, power-down 1 kOhm: register 0x10 = 0x00) in i2c-stub.
 check_run() {
     echo "vm: $1: samples $(values "$1" samples), elapsed $(values "$1" elapsed_seconds) s, pulses per channel" \
         $(values "$1" pulses_applied) "spikes" $(values "$1" spikes)
+    echo "vm: $1: loop tick $(micros "$1" tick_duration_micros) us; wake-up latency $(micros "$1" wake_latency_micros) us;" \
+        "overruns $(values "$1" overruns)"
     sed -n "/\"dac_read_back\"/,/]/p" "/tmp/$1.json" | grep "\"text\""
     for trace in /tmp/$1/trace*.csv; do
         awk -F, '!/^#/ && $1 + 0 == $1 { if (n++) { g = $1 - t; if (g > max) max = g }; t = $1 } END {
