@@ -74,9 +74,6 @@ sed -e "s|/dev/i2c-1|$NEURONHIL_VM_I2C|" -e "s|chip: gpiochip0 .*|chip: $chip|" 
 export NEURONHIL_VM_BOARD=/vm/vm-board.yaml
 export NEURONHIL_VM=1
 echo "vm: gpio $NEURONHIL_VM_GPIOCHIP ($NEURONHIL_VM_GPIOSIM), i2c $NEURONHIL_VM_I2C, spi $NEURONHIL_VM_SPI"
-# The timing figures below depend on these: without high-resolution timers every sleep ends on a 4 ms tick.
-echo "vm: clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)," \
-    "clock event device $(grep -m1 "Clock Event Device:" /proc/timer_list | sed 's/.*: //'), $(grep -m1 hres_active /proc/timer_list | tr -s ' \t')"
 
 status=PASS
 step backend-tests
@@ -152,6 +149,10 @@ check_run() {
 }
 gate=$NEURONHIL_VM_GPIOSIM/sim_gpio23/value
 step run
+# The runs' timing figures depend on these (the kernel settles on its clocksource about 1.4 s after boot):
+# without high-resolution timers every sleep ends on a 4 ms tick.
+echo "vm: clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)," \
+    "clock event device $(grep -m1 "Clock Event Device:" /proc/timer_list | sed 's/.*: //'), $(grep -m1 hres_active /proc/timer_list | tr -s ' \t')"
 echo "== neuronctl run on the VM board: 5 pulses of 0.75 V x 40 ms at 5 Hz, 1 s at 100 samples/s"
 start_neurons 0x60:0:"$gate"
 t0=$(uptime_s)
