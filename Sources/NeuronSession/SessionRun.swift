@@ -26,11 +26,12 @@ extension Session {
         inputs.start()
         let forwarderSetup = startForwarder()
         outputs.startWriters()
-        let (result, realtime) = runEngine(forwarderSetup: forwarderSetup)
+        let (result, realtime, started) = runEngine(forwarderSetup: forwarderSetup)
         let forwarding = outputs.forwarder?.finish()
         for e in outputs.finishWriters() { say(.error(e)) }
         inputs.stop()
-        let summary = makeSummary(result, forwarding: forwarding, realtime: realtime)
+        var summary = makeSummary(result, forwarding: forwarding, realtime: realtime)
+        if realClock { summary.startedUnixSeconds = started }
         var status = Self.exitStatus(result.termination, safeState: result.safeState)
         if !writeFiles(summary, result) && status == 0 { status = 2 }
         return SessionOutcome(result: result, summary: summary, exitStatus: status)
@@ -50,19 +51,23 @@ extension Session {
 
     /// Runs the engine here, or when timed on a dedicated thread with SCHED_FIFO, affinity, locked memory and the
     /// DMA-latency request, each where permitted, while this thread waits. Settings the system refused are said as
-    /// warnings (the forwarding thread's too) and the run goes on.
-    func runEngine(forwarderSetup: RealtimeReport?) -> (EngineResult, RealtimeReport?) {
-        guard timed else { return (engine.run(), nil) }
+    /// warnings (the forwarding thread's too) and the run goes on. Also returns the wall-clock time (CLOCK_REALTIME,
+    /// seconds since 1970) taken on the loop's thread just before the engine starts its clock.
+    func runEngine(forwarderSetup: RealtimeReport?) -> (EngineResult, RealtimeReport?, Double) {
+        guard timed else {
+            let started = Date().timeIntervalSince1970
+            return (engine.run(), nil, started)
+        }
         let rt = plan.realtime
         let settings = RealtimeSettings(priority: rt.priority, cpu: rt.cpu, lockMemory: rt.lockMemory)
         // The engine and its hardware are not thread-safe, but only one thread touches them at a time: this one waits.
         let job = Handover(value: engine)
-        let (value, report) = RealtimeThread.run(settings) { Handover(value: job.value.run()) }
+        let (value, report) = RealtimeThread.run(settings) { Handover(value: (Date().timeIntervalSince1970, job.value.run())) }
         var merged = report
         merged.applied += forwarderSetup?.applied ?? []
         merged.warnings += forwarderSetup?.warnings ?? []
         for w in merged.warnings { say(.warning("real-time: \(w)")) }
-        return (value.value, merged)
+        return (value.value.1, merged, value.value.0)
     }
 
     func startForwarder() -> RealtimeReport? {
@@ -104,7 +109,7 @@ extension Session {
         return SessionSummary(
             tool: plan.tool, command: plan.command, board: boardInfo, protocolInfo: Dictionary(outputs.header, uniquingKeysWith: { $1 }),
             sampleRateHz: plan.sampleRate.hertz, result: RunSummary(r), dacReadBack: readBack(), forwarding: forwarding,
-            realtime: realtime, files: files)
+            realtime: realtime, udpInput: inputs.inbox?.report, files: files)
     }
 
     /// Every driven DAC read back over its bus (a read changes nothing, so a failed one is retried): the summary
