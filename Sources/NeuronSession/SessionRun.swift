@@ -26,12 +26,12 @@ extension Session {
         inputs.start()
         let forwarderSetup = startForwarder()
         outputs.startWriters()
-        let (result, realtime, started) = runEngine(forwarderSetup: forwarderSetup)
+        let (result, realtime) = runEngine(forwarderSetup: forwarderSetup)
         let forwarding = outputs.forwarder?.finish()
         for e in outputs.finishWriters() { say(.error(e)) }
         inputs.stop()
         var summary = makeSummary(result, forwarding: forwarding, realtime: realtime)
-        if realClock { summary.startedUnixSeconds = started }
+        if realClock { summary.startedUnixSeconds = result.startedUnixSeconds }
         var status = Self.exitStatus(result.termination, safeState: result.safeState)
         if !writeFiles(summary, result) && status == 0 { status = 2 }
         return SessionOutcome(result: result, summary: summary, exitStatus: status)
@@ -51,23 +51,19 @@ extension Session {
 
     /// Runs the engine here, or when timed on a dedicated thread with SCHED_FIFO, affinity, locked memory and the
     /// DMA-latency request, each where permitted, while this thread waits. Settings the system refused are said as
-    /// warnings (the forwarding thread's too) and the run goes on. Also returns the wall-clock time (CLOCK_REALTIME,
-    /// seconds since 1970) taken on the loop's thread just before the engine starts its clock.
-    func runEngine(forwarderSetup: RealtimeReport?) -> (EngineResult, RealtimeReport?, Double) {
-        guard timed else {
-            let started = Date().timeIntervalSince1970
-            return (engine.run(), nil, started)
-        }
+    /// warnings (the forwarding thread's too) and the run goes on.
+    func runEngine(forwarderSetup: RealtimeReport?) -> (EngineResult, RealtimeReport?) {
+        guard timed else { return (engine.run(), nil) }
         let rt = plan.realtime
         let settings = RealtimeSettings(priority: rt.priority, cpu: rt.cpu, lockMemory: rt.lockMemory)
         // The engine and its hardware are not thread-safe, but only one thread touches them at a time: this one waits.
         let job = Handover(value: engine)
-        let (value, report) = RealtimeThread.run(settings) { Handover(value: (Date().timeIntervalSince1970, job.value.run())) }
+        let (value, report) = RealtimeThread.run(settings) { Handover(value: job.value.run()) }
         var merged = report
         merged.applied += forwarderSetup?.applied ?? []
         merged.warnings += forwarderSetup?.warnings ?? []
         for w in merged.warnings { say(.warning("real-time: \(w)")) }
-        return (value.value.1, merged, value.value.0)
+        return (value.value, merged)
     }
 
     func startForwarder() -> RealtimeReport? {
