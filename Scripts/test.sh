@@ -33,7 +33,7 @@ Scripts/check-links.sh
 echo "== Scripts/lib/apt-mirror.sh"
 Scripts/test-apt-mirror.sh
 
-packages=(libgpiod-dev libi2c-dev)
+packages=(libgpiod-dev libi2c-dev iproute2 python3)
 if [ "${NEURONHIL_SKIP_VM:-0}" != 1 ]; then
     packages+=(qemu-system-x86 busybox-static cpio linux-source-6.1 flex bison bc libelf-dev xz-utils make gcc binutils
         debootstrap)
@@ -103,6 +103,11 @@ done
 # and 20 simulated minutes, every output on (the 60-minute comparison is Scripts/bench-memory.sh's default).
 echo "== peak memory against run length (release)"
 Scripts/bench-memory.sh 20
+
+# Boards as hosts: A -> B -> C in network namespaces over jAER UDP, clean and through a lossy relay, a stranger
+# refused (root; the script says SKIPPED without it). About 25 s.
+echo "== boards as hosts (Scripts/hosts-test.sh)"
+Scripts/hosts-test.sh .build/debug/neuronctl
 
 # NeuronHIL as another package's dependency (by path; tools-version 6.2 also lets a package depend on it by URL
 # with its unsafe release flag): the example must build without warnings in our sources and print its spikes.
