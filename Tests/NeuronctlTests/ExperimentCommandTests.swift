@@ -112,6 +112,39 @@ extension NeuronctlCLITests {
             #expect(summary.numbers("width_ms") == [3, 6, 3, 6])
         }
 
+        @Test("sweep --shard K/N, merged, is the unsharded run byte for byte: N = 1, 2, 3, 7 (more shards than some points), 12 (one run each)")
+        func shardedSweepMerges() async throws {
+            let out = try TemporaryDirectory()
+            let file = out.path("grid.yaml")
+            try "name: small\npulses: 4\nrepetitions: 3\ngrid:\n  amplitude-v: [0.5, 0.8]\n  width-ms: [3, 6]\n".write(toFile: file, atomically: true, encoding: .utf8)
+            let common = ["experiment", "sweep", file, "--board", CLI.mockBoard, "--no-plot", "--quiet", "--seed", "9"]
+            let whole = out.path("whole")
+            #expect(try await CLI.run(common + ["--output", whole]).exited(0))
+            for n in [1, 2, 3, 7, 12] {
+                let dir = out.path("n\(n)")
+                var files: [String] = []
+                for k in 1...n {
+                    let r = try await CLI.run(common + ["--output", dir + "/shards", "--shard", "\(k)/\(n)"])
+                    #expect(r.exited(0), "\(r.description)")
+                    files.append(dir + "/shards/small-runs.shard-\(k)-of-\(n).csv")
+                }
+                let shard = try TextCSV.load(files[0])
+                #expect(shard.metadata["shard"] == "1/\(n)" && shard.metadata["shard_seeds"]?.hasPrefix("9...") == true)
+                let m = try await CLI.run(["merge", dir] + files.reversed())
+                #expect(m.exited(0), "\(m.description)")
+                for name in ["small-runs.csv", "small.csv"] {
+                    let a = FileManager.default.contents(atPath: whole + "/" + name), b = FileManager.default.contents(atPath: dir + "/" + name)
+                    #expect(a != nil && a == b, "N = \(n): \(name) differs from the unsharded run's")
+                }
+                if n > 1 {
+                    let missing = try await CLI.run(["merge", dir + "/partial"] + files.dropLast())
+                    #expect(missing.exited(2) && missing.stderr.contains("shards \(n)/\(n) are missing"), "\(missing.stderr)")
+                }
+            }
+            let wrong = try await CLI.run(["merge", out.path("x"), whole + "/small.csv"])
+            #expect(wrong.exited(2) && wrong.stderr.contains("not a shard's file"), "\(wrong.stderr)")
+        }
+
         @Test func badSweepFilesAndPointsOutsideTheLimits() async throws {
             let out = try TemporaryDirectory()
             let bad = out.path("bad.yaml")
