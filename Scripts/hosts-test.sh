@@ -86,10 +86,10 @@ run_chain() {  # NAME (direct | relay)
         write_files "$d" "${addr[a]}" "${addr[b]}" "${addr[b]}:9531" "${addr[c]}:9531"
     fi
     local common=(--realtime --seed 3)
-    on c "$neuronctl" network --network "$d/c.yaml" --duration 9 --output "$d/c" --record "$d/c/record.json" "${common[@]}" > "$d/c.log" 2>&1 &
+    on c "$neuronctl" network --network "$d/c.yaml" --duration 15 --output "$d/c" --record "$d/c/record.json" "${common[@]}" > "$d/c.log" 2>&1 &
     pids+=($!); local pc=$!
     wait_for "$d/c.log" "listening on"
-    on b "$neuronctl" network --network "$d/b.yaml" --duration 8 --output "$d/b" --record "$d/b/record.json" "${common[@]}" > "$d/b.log" 2>&1 &
+    on b "$neuronctl" network --network "$d/b.yaml" --duration 12 --output "$d/b" --record "$d/b/record.json" "${common[@]}" > "$d/b.log" 2>&1 &
     pids+=($!); local pb=$!
     wait_for "$d/b.log" "listening on"
     on a "$neuronctl" network --network "$d/a.yaml" --duration 5 --output "$d/a" "${common[@]}" > "$d/a.log" 2>&1 &

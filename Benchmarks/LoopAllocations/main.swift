@@ -14,8 +14,9 @@
 // Then a live `sense` run the same way: one neuron whose rate-coded pulses follow a `LiveValueFeed` that another
 // thread posts to all along (as `sense --listen` or live standard input do): 3 s against 6 s; 0 allocations.
 //
-// Then the forwarding path on its own, the same way: the forwarder (ring pop, fan-out) and the UDP sink (encode,
-// sendto, latency histogram), fed directly, for N and 2N spikes; the difference must be 0 allocations.
+// Then the forwarding path on its own, the same way: the UDP sink as the loop feeds it (stage, and at the tick's end
+// sendto and the latency histogram) and the forwarder (ring push and pop, fan-out), for N and 2N spikes; the
+// difference must be 0 allocations.
 // Build in release mode: swift run -c release neuronhil-alloc-bench
 import Foundation
 import MallocInterposerSwift
@@ -69,9 +70,10 @@ func measure(_ engine: Engine, forwarder: SpikeForwarder) throws -> Measurement 
     return Measurement(mallocs: stats.mallocCount, ticks: result.samples + 2 * pulses, spikes: spikes)
 }
 
-/// An engine over `channels` as `neuronctl` builds one: a forwarder, spike-out lines, ticks timed.
+/// An engine over `channels` as `neuronctl` builds one: a forwarder with a jAER UDP sink (sending from the loop, to
+/// the discard port on loopback) and a sink on the forwarding thread, spike-out lines, ticks timed.
 func engine(_ channels: [EngineChannel], routes: [Route] = [], duration: Duration, runtime: BoardRuntime) throws -> (Engine, SpikeForwarder) {
-    let forwarder = SpikeForwarder(sinks: [NullSink()])
+    let forwarder = SpikeForwarder(sinks: [try UDPJAERSink(host: "127.0.0.1", port: 9, clock: SystemClock()), NullSink()])
     forwarder.start()
     let e = try Engine(channels: channels, routes: routes, configuration: EngineConfiguration(duration: duration, recordLimit: 4096),
                        clock: runtime.clock, forwarder: forwarder, realtime: RealtimeOptions(timingClock: SystemClock()))
@@ -151,7 +153,7 @@ func measureLiveSenseOnce(seconds: Double, boardPath: String) throws -> Measurem
     return during > 0 ? m : nil
 }
 
-/// Counts the events the forwarder handed over (last in the fan-out, so the UDP sink is done with each one).
+/// Counts the events the forwarding thread handed over.
 final class CountingSink: SpikeSink, @unchecked Sendable {
     let name = "count"
     let mayBlock = false
@@ -161,7 +163,8 @@ final class CountingSink: SpikeSink, @unchecked Sendable {
 }
 
 /// Allocations while `spikes` spikes (crossing and complete) go through the forwarder and the UDP sink, which sends
-/// to the discard port on loopback (nothing listens: `sendto` still completes).
+/// from the publishing thread at each tick's end to the discard port on loopback (nothing listens: `sendto` still
+/// completes).
 func forwardingAllocations(spikes: Int) throws -> Int {
     let clock = SystemClock()
     let counter = CountingSink()
@@ -177,6 +180,7 @@ func forwardingAllocations(spikes: Int) throws -> Int {
         let target = counter.count.load(ordering: .acquiring) + 2 * n
         for i in start..<(start + n) {
             forwarder.publish(event(i, .crossing))
+            forwarder.endTick()
             forwarder.publish(event(i, .complete))
         }
         while counter.count.load(ordering: .acquiring) < target { usleep(1000) }
@@ -187,7 +191,11 @@ func forwardingAllocations(spikes: Int) throws -> Int {
     forward(spikes, from: 16)
     MallocInterposerSwift.unhook()
     let mallocs = MallocInterposerSwift.getStatistics().mallocCount
-    _ = forwarder.finish()
+    let udp = forwarder.finish().sinks.first { $0.name.hasPrefix("udp") }
+    guard udp?.delivered == 16 + spikes, udp?.failures == 0 else {
+        throw NetworkError(source: "bench", key: "udp", problem: "the UDP sink sent \(udp?.delivered ?? 0) of \(16 + spikes) crossings (\(udp?.lastError ?? "")).",
+                           fix: "check loopback UDP on this machine")
+    }
     return mallocs
 }
 

@@ -47,7 +47,9 @@ def link(d, mode, x, y, dropped, stranger, stranger_sent):
     lost = sum(dropped)
     check(sent == len(spike_times(d, x)) and sent > 10, f"{name}: {x.upper()} sent one datagram per spike ({sent})")
     check(u["datagrams"] == sent - lost, f"{name}: {y.upper()} received {u['datagrams']} of {sent} datagrams, {lost} dropped on the link")
-    check(u["lost_datagrams"] == lost, f"{name}: {y.upper()} counted {u['lost_datagrams']} lost from sequence gaps (dropped: {lost})")
+    runs = sum(1 for i, gone in enumerate(dropped) if gone and (i == 0 or not dropped[i - 1]))
+    check(u["lost_datagrams"] == lost and u["sequence_gaps"] == runs,
+          f"{name}: {y.upper()} counted {u['lost_datagrams']} lost in {u['sequence_gaps']} sequence gaps (dropped: {lost} in {runs} runs)")
     check(u["refused_datagrams"] == stranger_sent and u["refused_senders"] == [stranger],
           f"{name}: {y.upper()} refused {u['refused_datagrams']} datagrams from {u['refused_senders']} (stranger sent {stranger_sent})")
     kept = [t for t, gone in zip(spike_times(d, x), dropped) if not gone]

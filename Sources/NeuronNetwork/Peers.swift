@@ -60,37 +60,3 @@ func ipv4(_ text: String) -> UInt32? {
     guard inet_pton(AF_INET, text, &addr) == 1 else { return nil }
     return UInt32(bigEndian: addr.s_addr)
 }
-
-/// Datagrams lost between one sender and this receiver, counted from jAER sequence numbers: a sender numbers its
-/// datagrams from 1 up, wrapping from `Int32.max` to 0, so a gap between the number expected and the one received
-/// is that many datagrams lost. A number behind the expected one (within half the 31-bit range) is a late or
-/// duplicated datagram: counted apart, and the expected number stays.
-public struct SequenceGaps: Sendable, Hashable {
-    /// The number the next datagram should carry; nil before the first.
-    public private(set) var expected: Int32?
-    public private(set) var lost = 0
-    public private(set) var late = 0
-    public init() {}
-
-    /// Records one datagram's sequence number; returns how many datagrams the gap before it lost.
-    @discardableResult
-    public mutating func record(_ sequence: Int32) -> Int {
-        guard let e = expected else {
-            // The first datagram: those numbered from 1 before it never came (a sender starting at 0 lost none).
-            let gap = max(0, Int(sequence) - 1)
-            lost += gap
-            expected = Self.next(sequence)
-            return gap
-        }
-        let ahead = Int((Int64(sequence) - Int64(e)) & 0x7FFF_FFFF)  // distance forward, modulo 2^31
-        guard ahead < 1 << 30 else {
-            late += 1
-            return 0
-        }
-        lost += ahead
-        expected = Self.next(sequence)
-        return ahead
-    }
-
-    static func next(_ sequence: Int32) -> Int32 { sequence == Int32.max ? 0 : sequence + 1 }
-}

@@ -21,6 +21,8 @@ public final class UDPReceiver: @unchecked Sendable {  // fd and thread owned he
     private let stopping = Atomic<Bool>(false)
     private let done = DispatchSemaphore(value: 0)
     private var started = false
+    /// jAER's sequence check, per sender ("a.b.c.d:port").
+    private let checks = Mutex<[String: JAERSequenceCheck]>([:])
 
     /// Binds the socket (port 0: the kernel picks one, see `port`). Throws with the address and the fix.
     public init(host: String = "127.0.0.1", port: UInt16) throws(InputError) {
@@ -100,12 +102,23 @@ public final class UDPReceiver: @unchecked Sendable {  // fd and thread owned he
                 var ip = [CChar](repeating: 0, count: 16)
                 _ = inet_ntop(AF_INET, &from.sin_addr, &ip, 16)
                 let sender = String(decoding: ip.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) + ":\(UInt16(bigEndian: from.sin_port))"
+                if n >= 4 {
+                    let sequence = Int32(bitPattern: UInt32(buffer[0]) << 24 | UInt32(buffer[1]) << 16 | UInt32(buffer[2]) << 8 | UInt32(buffer[3]))
+                    checks.withLock { _ = $0[sender, default: JAERSequenceCheck()].check(sequence) }
+                }
                 handler(Array(buffer[0..<n]), sender)
             }
             done.signal()
         }
         thread.name = "neuronhil-udp-in"
         thread.start()
+    }
+
+    /// jAER's sequence check (`JAERSequenceCheck`, as jAER's receiver makes it) on each sender's datagrams, summed
+    /// over the senders: datagrams checked, gaps (what jAER logs as dropped packets), and datagrams missing by the
+    /// forward jumps. A datagram shorter than its sequence number is not checked.
+    public var sequence: (datagrams: Int, gaps: Int, missing: Int) {
+        checks.withLock { $0.values.reduce((0, 0, 0)) { ($0.0 + $1.datagrams, $0.1 + $1.gaps, $0.2 + $1.missing) } }
     }
 
     /// Stops the thread (returns within about 50 ms). Idempotent.
@@ -118,7 +131,8 @@ public final class UDPReceiver: @unchecked Sendable {  // fd and thread owned he
 /// Spikes received over UDP, queued for the loop (which takes them at its own pace).
 ///
 /// Only datagrams from `peers` are decoded; any other sender's are refused and counted, and never reach the ring.
-/// Each peer's sequence numbers are followed (`SequenceGaps`), so datagrams lost on the way are counted.
+/// Each peer's sequence numbers go through jAER's check (`JAERSequenceCheck`), so datagrams lost on the way are
+/// counted as jAER would count them.
 /// The addresses go through a preallocated single-producer/single-consumer ring (`SPSCRing`): the receiving thread
 /// pushes, the loop pops, neither locks or allocates. When the loop falls behind by `capacity` addresses, further
 /// ones are dropped and counted (`counts.dropped`). One thread at a time may call `accept` (the receiver's).
@@ -127,7 +141,7 @@ public final class ExternalSpikeInbox: ExternalSpikeSource, Sendable {
         var received = 0, datagrams = 0, rejected = 0, refused = 0
         var lastError: String?
         var refusedSenders: [String] = []
-        var gaps: [String: SequenceGaps] = [:]
+        var sequences: [String: JAERSequenceCheck] = [:]
     }
     /// Refused senders named in the report (the count covers them all).
     static let refusedSendersKept = 16
@@ -157,7 +171,7 @@ public final class ExternalSpikeInbox: ExternalSpikeSource, Sendable {
             state.withLock {
                 $0.received += packet.events.count
                 $0.datagrams += 1
-                $0.gaps[sender, default: SequenceGaps()].record(packet.sequence)
+                $0.sequences[sender, default: JAERSequenceCheck()].check(packet.sequence)
             }
         } catch {
             state.withLock {
@@ -191,7 +205,7 @@ public final class ExternalSpikeInbox: ExternalSpikeSource, Sendable {
         return state.withLock { s in
             UDPInputReport(
                 peers: peers.subnets.map(\.description), datagrams: s.datagrams, events: s.received,
-                lostDatagrams: s.gaps.values.reduce(0) { $0 + $1.lost }, lateDatagrams: s.gaps.values.reduce(0) { $0 + $1.late },
+                sequenceGaps: s.sequences.values.reduce(0) { $0 + $1.gaps }, lostDatagrams: s.sequences.values.reduce(0) { $0 + $1.missing },
                 malformedDatagrams: s.rejected, refusedDatagrams: s.refused, refusedSenders: s.refusedSenders, droppedEvents: d)
         }
     }
@@ -204,9 +218,10 @@ public struct UDPInputReport: Sendable, Codable, Hashable {
     /// Datagrams from peers that decoded, and the spike events they carried.
     public var datagrams: Int
     public var events: Int
-    /// Datagrams that never came, from the gaps in each peer's sequence numbers; and those that came late.
+    /// Jumps in each peer's sequence numbers (what jAER logs as dropped packets), and the datagrams the forward
+    /// jumps skipped: those that never came.
+    public var sequenceGaps: Int
     public var lostDatagrams: Int
-    public var lateDatagrams: Int
     /// Datagrams from peers that did not decode as jAER.
     public var malformedDatagrams: Int
     /// Datagrams from senders that are not peers (never decoded), and the first few of those senders.
