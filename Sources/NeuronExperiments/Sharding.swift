@@ -61,7 +61,7 @@ public struct ShardError: Error, Sendable, CustomStringConvertible {
 /// Rebuilds the files of an unsharded job from its shards' files (`neuronctl merge`).
 public enum ShardMerge {
     /// Keys a shard adds to the header of the file the unsharded job writes.
-    static let shardKeys: Set<String> = ["shard", "shard_runs", "shard_seeds", "summary_figure"]
+    static let shardKeys: Set<String> = ["shard", "shard_runs", "shard_seeds", "summary_figure", "shard_simulations", "shard_train"]
 
     /// The shards' files, checked to be one job's N shards, each once; returned in shard order with their shard.
     static func order(_ files: [(name: String, csv: CommentedCSV)]) throws(ShardError) -> [(Shard, CommentedCSV)] {
@@ -94,6 +94,7 @@ public enum ShardMerge {
         var parsed: [(name: String, csv: CommentedCSV)] = []
         for f in files { parsed.append((f.name, try CommentedCSV(f.text, source: f.name))) }
         let shards = try order(parsed)
+        if shards[0].1.value("experiment") == "population" { return try PopulationStudy.mergeShards(shards) }
         return try BoardExperiments.mergeTuning(shards.map(\.1))
     }
 }

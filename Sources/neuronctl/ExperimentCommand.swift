@@ -383,10 +383,11 @@ struct ShardArgument: ExpressibleByArgument {
 struct MergeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "merge",
-        abstract: "Rebuild an unsharded run's files from its shards' files (experiment sweep --shard K/N).",
+        abstract: "Rebuild an unsharded run's files from its shards' files (experiment sweep or simulate population --shard K/N).",
         discussion: """
             Checks that the files are one job's N shards, each once, then writes the files the unsharded run \
-            writes, byte for byte, to DIR. Example: neuronctl merge out shards/*-runs.shard-*-of-4.csv
+            writes, byte for byte, to DIR. Examples: neuronctl merge out shards/*-runs.shard-*-of-4.csv; \
+            neuronctl merge out shards/population.shard-*-of-4.csv
             """)
 
     @Argument(help: ArgumentHelp("Directory for the merged files.", valueName: "dir"))
@@ -403,7 +404,7 @@ struct MergeCommand: ParsableCommand {
         var files: [(name: String, text: String)] = []
         for path in shards {
             guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-                printError("\(path): cannot read it. Fix: give the files experiment sweep --shard wrote.")
+                printError("\(path): cannot read it. Fix: give the files --shard wrote.")
                 throw ExitCode(2)
             }
             files.append((path, text))
