@@ -77,7 +77,7 @@ run_chain() {  # NAME (direct | relay)
     local d=$work/$1
     if [[ $1 == relay ]]; then
         write_files "$d" "${addr[r]}" "${addr[r]}" "${addr[r]}:9601" "${addr[r]}:9602"
-        on r python3 Scripts/lib/udp-relay.py --seed 7 --drop 0.05 --delay-ms 2 --jitter-ms 1 --log "$d/relay.json" --pid-file "$d/relay.pid" \
+        on r python3 Scripts/lib/udp-relay.py --seed 27 --drop 0.05 --delay-ms 2 --jitter-ms 1 --log "$d/relay.json" --pid-file "$d/relay.pid" \
             --route "${addr[r]}:9601=${addr[b]}:9531" --route "${addr[r]}:9602=${addr[c]}:9531" > "$d/relay.log" 2>&1 &
         pids+=($!); local relay=$!
         wait_for "$d/relay.log" "relay ready"

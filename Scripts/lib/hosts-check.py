@@ -96,7 +96,7 @@ def main():
             with open(os.path.join(d, "relay.json")) as f:
                 routes = json.load(f)["routes"]
             drops = [[g["dropped"] for g in r["datagrams"]] for r in routes]
-            check(sum(r["dropped"] for r in routes) > 0, f"relay dropped {[r['dropped'] for r in routes]} datagrams (seed 7, 5 %)")
+            check(all(r["dropped"] > 0 for r in routes), f"relay dropped {[r['dropped'] for r in routes]} datagrams on its routes (seed 27, 5 %)")
         for h in "abc":
             board(d, mode, h, os.path.join(a.work, "direct"))
         link(d, mode, "a", "b", drops[0][:udp_sent(summary(d, "a"))], a.stranger, a.sent_by_stranger)

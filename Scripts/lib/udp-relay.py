@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """A seeded UDP relay that drops and delays datagrams: a lossy link where the kernel has no netem qdisc.
 
-  udp-relay.py --seed 7 --drop 0.05 --delay-ms 2 --jitter-ms 1 --log relay.json \
+  udp-relay.py --seed 27 --drop 0.05 --delay-ms 2 --jitter-ms 1 --log relay.json \
       --route 0.0.0.0:9601=10.77.0.2:9531 --route 0.0.0.0:9602=10.77.0.3:9531
 
 Each route listens on its address and sends what it keeps from the same socket to its destination, after
-delay ± jitter (uniform). The same seed drops the same datagrams of the same stream. On SIGTERM it writes the log:
+delay ± jitter (uniform). Each route draws from its own generator (seeded by the seed and the route's place in
+the list), so the same seed drops the same datagrams of a route's stream however the routes' datagrams interleave. On SIGTERM it writes the log:
 per route, every datagram's jAER sequence number and whether it was dropped.
 """
 import argparse, heapq, json, os, random, selectors, signal, socket, struct, sys, time
@@ -21,7 +22,6 @@ def main():
     ap.add_argument("--log", required=True)
     ap.add_argument("--pid-file", help="write the process id here (`ip netns exec` does not pass signals on)")
     a = ap.parse_args()
-    rng = random.Random(a.seed)
     sel = selectors.DefaultSelector()
     routes = []
     for spec in a.route:
@@ -30,7 +30,7 @@ def main():
         dh, dp = dst.rsplit(":", 1)
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         s.bind((sh, int(sp)))
-        r = {"route": spec, "sock": s, "dest": (dh, int(dp)), "datagrams": []}
+        r = {"route": spec, "sock": s, "dest": (dh, int(dp)), "datagrams": [], "rng": random.Random(f"{a.seed}/{len(routes)}")}
         routes.append(r)
         sel.register(s, selectors.EVENT_READ, r)
     queue = []  # (due, tiebreak, route, bytes)
@@ -48,8 +48,8 @@ def main():
             r = key.data
             data, _ = r["sock"].recvfrom(65536)
             seq = struct.unpack(">i", data[:4])[0] if len(data) >= 4 else None
-            dropped = rng.random() < a.drop
-            delay = (a.delay_ms + rng.uniform(-a.jitter_ms, a.jitter_ms)) / 1e3
+            dropped = r["rng"].random() < a.drop
+            delay = (a.delay_ms + r["rng"].uniform(-a.jitter_ms, a.jitter_ms)) / 1e3
             r["datagrams"].append({"sequence": seq, "dropped": dropped})
             if not dropped:
                 n += 1
