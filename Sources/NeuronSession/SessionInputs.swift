@@ -17,6 +17,8 @@ final class SessionInputs {
     private(set) var paced = false
     private(set) var inbox: ExternalSpikeInbox?
     private var receivers: [UDPReceiver] = []
+    /// The receiver of external jAER spikes (`listen`), one of `receivers`.
+    private var listener: UDPReceiver?
     private var starters: [() -> Void] = []
     private let say: @Sendable (SessionMessage) -> Void
     private var hasUnendingSource = false
@@ -132,6 +134,7 @@ final class SessionInputs {
             throw SessionError("\(plan.routeSource ?? "--listen"): listen: \(error.description)")
         }
         receivers.append(r)
+        listener = r
         inbox = box
         paced = true
         starters.append { [say] in
@@ -143,6 +146,15 @@ final class SessionInputs {
 
     func start() {
         for s in starters { s() }
+    }
+
+    /// The `listen` endpoint's figures for the summary (nil when the run listened for no spikes).
+    var udpInput: SessionSummary.UDPInput? {
+        guard let listener, let counts = inbox?.counts else { return nil }
+        let sequence = listener.sequence
+        return SessionSummary.UDPInput(endpoint: "\(listener.host):\(listener.port)", datagrams: sequence.datagrams,
+                                       sequenceGaps: sequence.gaps, missingDatagrams: sequence.missing, refusedDatagrams: counts.rejected,
+                                       spikesReceived: counts.received, spikesDropped: counts.dropped)
     }
 
     /// Stops the receivers, and says what the inbox refused or dropped.

@@ -104,7 +104,7 @@ extension Session {
         return SessionSummary(
             tool: plan.tool, command: plan.command, board: boardInfo, protocolInfo: Dictionary(outputs.header, uniquingKeysWith: { $1 }),
             sampleRateHz: plan.sampleRate.hertz, result: RunSummary(r), dacReadBack: readBack(), forwarding: forwarding,
-            realtime: realtime, files: files)
+            realtime: realtime, files: files, udpInput: inputs.udpInput)
     }
 
     /// Every driven DAC read back over its bus (a read changes nothing, so a failed one is retried): the summary
