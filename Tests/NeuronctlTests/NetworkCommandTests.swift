@@ -53,6 +53,15 @@ struct NetworkCommandTests {
         #expect(got.externalSpikesReceived >= sent * 8 / 10 && got.externalSpikesReceived <= sent, "sent \(sent), received \(got.externalSpikesReceived)")
         #expect(got.channels[0].pulsesApplied == got.externalSpikesReceived)
         #expect(got.channels[0].spikes > sent / 2, "receiver spikes \(got.channels[0].spikes) for \(sent) sent")
+        // The summary's udp_input: jAER's sequence check on the sender's datagrams (one crossing each, sequence 0
+        // first). With every datagram received, no gap; a lost one shows as a gap and the datagrams it skipped.
+        let datagrams = try #require(try SessionSummary.decode(Data(sender.stdout.utf8)).forwarding?.sinks.first { $0.name.hasPrefix("udp") }?.delivered)
+        let input = try #require(try SessionSummary.decode(Data(rx.stdout.utf8)).udpInput)
+        #expect(input.endpoint == "127.0.0.1:\(port)")
+        #expect(input.spikesReceived >= got.externalSpikesReceived && input.datagrams == input.spikesReceived)
+        #expect(input.refusedDatagrams == 0 && input.spikesDropped == 0)
+        #expect(input.datagrams + input.missingDatagrams <= datagrams && input.sequenceGaps <= input.missingDatagrams)
+        if input.datagrams == datagrams { #expect(input.sequenceGaps == 0 && input.missingDatagrams == 0) }
         // The receiver's recording replays to its own spikes.
         let replay = try await CLI.run(["replay", dir.path("receiver.json")], in: dir.url)
         #expect(replay.exited(0) && replay.stdout.contains("matches the recording"), "\(replay.description)")
