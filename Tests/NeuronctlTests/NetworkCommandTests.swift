@@ -52,7 +52,9 @@ struct NetworkCommandTests {
         // many; each received spike made one pulse.
         #expect(got.externalSpikesReceived >= sent * 8 / 10 && got.externalSpikesReceived <= sent, "sent \(sent), received \(got.externalSpikesReceived)")
         #expect(got.channels[0].pulsesApplied == got.externalSpikesReceived)
-        #expect(got.channels[0].spikes > sent / 2, "receiver spikes \(got.channels[0].spikes) for \(sent) sent")
+        // A 7.5 ms pulse fires on about half the pulses (the switch flips after 6.9 ms of bias on average), fewer
+        // when a loaded machine delays the receiver's ticks: a quarter is several standard deviations below that.
+        #expect(got.channels[0].spikes > sent / 4, "receiver spikes \(got.channels[0].spikes) for \(sent) sent")
         // The summary's udp_input: jAER's sequence check on the sender's datagrams (one crossing each, sequence 0
         // first). With every datagram received, no gap; a lost one shows as a gap and the datagrams it skipped.
         let datagrams = try #require(try SessionSummary.decode(Data(sender.stdout.utf8)).forwarding?.sinks.first { $0.name.hasPrefix("udp") }?.delivered)
