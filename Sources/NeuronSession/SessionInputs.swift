@@ -17,8 +17,6 @@ final class SessionInputs {
     private(set) var paced = false
     private(set) var inbox: ExternalSpikeInbox?
     private var receivers: [UDPReceiver] = []
-    /// The receiver of external jAER spikes (`listen`), one of `receivers`.
-    private var listener: UDPReceiver?
     private var starters: [() -> Void] = []
     private let say: @Sendable (SessionMessage) -> Void
     private var hasUnendingSource = false
@@ -128,13 +126,12 @@ final class SessionInputs {
 
     /// Binds the UDP endpoint that external jAER spikes arrive on.
     private func listen(on l: NetworkFile.Endpoint, plan: SessionPlan) throws(SessionError) {
-        let box = ExternalSpikeInbox()
+        let box = ExternalSpikeInbox(peers: plan.peers)
         let r: UDPReceiver
         do { r = try UDPReceiver(host: l.host, port: l.port) } catch {
             throw SessionError("\(plan.routeSource ?? "--listen"): listen: \(error.description)")
         }
         receivers.append(r)
-        listener = r
         inbox = box
         paced = true
         starters.append { [say] in
@@ -148,21 +145,15 @@ final class SessionInputs {
         for s in starters { s() }
     }
 
-    /// The `listen` endpoint's figures for the summary (nil when the run listened for no spikes).
-    var udpInput: SessionSummary.UDPInput? {
-        guard let listener, let counts = inbox?.counts else { return nil }
-        let sequence = listener.sequence
-        return SessionSummary.UDPInput(endpoint: "\(listener.host):\(listener.port)", datagrams: sequence.datagrams,
-                                       sequenceGaps: sequence.gaps, missingDatagrams: sequence.missing, refusedDatagrams: counts.rejected,
-                                       spikesReceived: counts.received, spikesDropped: counts.dropped)
-    }
-
     /// Stops the receivers, and says what the inbox refused or dropped.
     func stop() {
         for r in receivers { r.stop() }
         if let counts = inbox?.counts {
             if counts.rejected > 0 { say(.error("\(counts.rejected) datagrams refused; last: \(counts.lastError ?? "")")) }
             if counts.dropped > 0 { say(.error("\(counts.dropped) received spikes dropped: the loop was behind by the inbox's capacity")) }
+        }
+        if let r = inbox?.report, r.refusedDatagrams > 0 {
+            say(.warning("\(r.refusedDatagrams) datagrams refused from senders that are not peers (\(r.refusedSenders.joined(separator: ", "))); peers: \(r.peers.joined(separator: ", "))"))
         }
     }
 }

@@ -1,5 +1,6 @@
 public import NeuronControl
 public import NeuronLinux
+public import NeuronNetwork
 public import Foundation
 
 /// The JSON summary of a run (`summary.json`, `--json`): one schema for `run`, `sense` and `network`, documented in
@@ -25,32 +26,6 @@ public struct SessionSummary: Sendable, Codable {
         public var text: String
     }
 
-    /// The jAER spikes received on the network file's `listen` endpoint, with jAER's sequence check per sender
-    /// (`JAERSequenceCheck`: 0 first, then +1 wrapping as a Java int).
-    public struct UDPInput: Sendable, Codable, Hashable {
-        /// "host:port" bound.
-        public var endpoint: String
-        /// Datagrams whose sequence number was checked (every one at least 4 bytes long).
-        public var datagrams: Int
-        /// Jumps in a sender's sequence (what jAER's receiver logs as dropped packets) and the datagrams they skipped.
-        public var sequenceGaps: Int
-        public var missingDatagrams: Int
-        /// Datagrams refused as malformed; spikes decoded; spikes dropped because the loop was behind.
-        public var refusedDatagrams: Int
-        public var spikesReceived: Int
-        public var spikesDropped: Int
-        public init(endpoint: String, datagrams: Int, sequenceGaps: Int, missingDatagrams: Int, refusedDatagrams: Int,
-                    spikesReceived: Int, spikesDropped: Int) {
-            self.endpoint = endpoint
-            self.datagrams = datagrams
-            self.sequenceGaps = sequenceGaps
-            self.missingDatagrams = missingDatagrams
-            self.refusedDatagrams = refusedDatagrams
-            self.spikesReceived = spikesReceived
-            self.spikesDropped = spikesDropped
-        }
-    }
-
     public var schema = SessionSummary.schemaVersion
     public var tool: String
     public var command: String
@@ -64,14 +39,17 @@ public struct SessionSummary: Sendable, Codable {
     public var forwarding: ForwardingReport?
     /// What the real-time set-up applied and refused (absent when the run was not real time).
     public var realtime: RealtimeReport?
+    /// The wall-clock time (CLOCK_REALTIME, seconds since 1970) at the run's time 0, for runs paced by the real
+    /// clock: every time in this board's files is from that instant, so it relates them to another board's (absent
+    /// on a simulated clock, where a run's files are the same bytes every time).
+    public var startedUnixSeconds: Double?
+    /// What the jAER input received, lost and refused (absent when the run did not listen).
+    public var udpInput: UDPInputReport?
     /// The files written, by kind: trace (or trace-neuron<ID>), spikes, summary, record.
     public var files: [String: String]
-    /// The `listen` endpoint's datagrams (absent when the run listened for none).
-    public var udpInput: UDPInput?
 
     enum CodingKeys: String, CodingKey {
-        case schema, tool, command, board, protocolInfo = "protocol", sampleRateHz, result, dacReadBack, forwarding, realtime, files
-        case udpInput
+        case schema, tool, command, board, protocolInfo = "protocol", sampleRateHz, result, dacReadBack, forwarding, realtime, startedUnixSeconds, udpInput, files
     }
 
     /// The JSON text: sorted keys, snake_case, two-space indentation.
