@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes a run's output directory (trace.csv or trace-neuron<ID>.csv, spikes.csv, summary.json) as an NWB file.
+"""Writes a run's output directory (trace.csv or trace-neuron<ID>.csv, or .npy; spikes.csv, summary.json) as an NWB file.
 
 Usage: export_nwb.py RUN_DIR [OUT.nwb] [--experimenter "Last, First"] [--institution NAME]
 (default OUT: RUN_DIR/run.nwb). Needs pynwb (the .venv-formats venv).
@@ -26,16 +26,23 @@ from pynwb.epoch import TimeIntervals
 from pynwb.misc import Units
 from pynwb.file import Subject
 
+import npy_trace  # next to this script
+
 
 def traces(run):
-    """{channel id: DataFrame} of the run's trace files."""
+    """{channel id: DataFrame} of the run's trace files, CSV or NPY (--trace-format npy)."""
     one = os.path.join(run, "trace.csv")
     if os.path.exists(one):
         meta = header(one)
         return {int(meta.get("neuron", "0")): pd.read_csv(one, comment="#")}
+    if os.path.exists(os.path.join(run, "trace.npy")):
+        with open(os.path.join(run, "summary.json")) as f:
+            neuron = json.load(f)["protocol"].get("neuron", "0")
+        return {int(neuron): npy_trace.frame(os.path.join(run, "trace.npy"))}
     out = {}
-    for path in sorted(glob.glob(os.path.join(run, "trace-neuron*.csv"))):
-        out[int(re.search(r"trace-neuron(\d+)\.csv$", path).group(1))] = pd.read_csv(path, comment="#")
+    for path in sorted(glob.glob(os.path.join(run, "trace-neuron*.csv")) + glob.glob(os.path.join(run, "trace-neuron*.npy"))):
+        m = re.search(r"trace-neuron(\d+)\.(csv|npy)$", path)
+        out[int(m.group(1))] = pd.read_csv(path, comment="#") if m.group(2) == "csv" else npy_trace.frame(path)
     return out
 
 

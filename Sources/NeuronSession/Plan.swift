@@ -2,6 +2,7 @@ public import NeuronHAL
 public import NeuronControl
 public import NeuronNetwork
 public import NeuronPhysics
+public import NeuronSinks
 
 /// Everything one run is to do, in plain values: what `neuronctl run`, `sense` and `network` map their flags to,
 /// and what a program or a test builds directly. `Session` checks it against the board before any bus is touched.
@@ -87,11 +88,13 @@ public enum ValuePlan: Sendable {
 
 /// What a run writes and where its spikes go. Every command has every output.
 public struct OutputPlan: Sendable {
-    /// Directory for `trace.csv` (one channel) or `trace-neuron<ID>.csv` (several), `spikes.csv` and
+    /// Directory for `trace.csv` (one channel) or `trace-neuron<ID>.csv` (several; `.npy` with `traceFormat`), `spikes.csv` and
     /// `summary.json`; nil: no files (in-process runs: experiments, benchmarks).
     public var directory: String?
-    /// Stream each channel's capacitor trace to a file (about 30 bytes a sample).
+    /// Stream each channel's capacitor trace to a file (CSV: about 31-35 bytes a sample; NPY: 10).
     public var trace = true
+    /// The trace files' format: CSV (`trace.csv`) or numpy's NPY (`trace.npy`, for long runs).
+    public var traceFormat = TraceFormat.csv
     /// Override the trace file (one channel only) and the spike file.
     public var tracePath: String?
     public var spikesPath: String?

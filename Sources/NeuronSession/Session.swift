@@ -86,7 +86,8 @@ public final class Session {
         d.capacitance = try Self.capacitance(runtime, neuronIDs)
         detector = d
         try Self.checkRecordingLength(plan, duration: duration, channels: neuronIDs.count)
-        outputs = try SessionOutputs(plan, board: board, runtime: runtime, neuronIDs: neuronIDs, detector: d, timed: timed)
+        outputs = try SessionOutputs(plan, board: board, runtime: runtime, neuronIDs: neuronIDs, detector: d, limits: limits,
+                                     timed: timed)
         engine = try Self.makeEngine(plan, runtime: runtime, neuronIDs: neuronIDs, inputs: inputs, outputs: outputs,
                                      duration: duration, timed: timed, stop: stop)
     }

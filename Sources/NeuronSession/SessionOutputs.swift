@@ -20,7 +20,7 @@ final class SessionOutputs {
     let header: [(String, String)]
 
     init(_ plan: SessionPlan, board: BoardDescription, runtime: BoardRuntime, neuronIDs: [Int], detector: DetectorConfiguration,
-         timed: Bool) throws(SessionError) {
+         limits: StimulusLimits, timed: Bool) throws(SessionError) {
         header = Self.header(plan, board: board, runtime: runtime, neuronIDs: neuronIDs, detector: detector)
         let timingClock: (any MonotonicClock & Sendable)? = timed ? LinuxClock() : nil
         realtimeOptions = RealtimeOptions(timingClock: timingClock, overrunPolicy: plan.realtime.overrunPolicy)
@@ -35,7 +35,7 @@ final class SessionOutputs {
                 files["summary"] = dir + "/summary.json"
                 let spikes = out.spikesPath ?? dir + "/spikes.csv"
                 files["spikes"] = spikes
-                if out.trace { try openTraces(plan, directory: dir, neuronIDs: neuronIDs, timed: timed) }
+                if out.trace { try openTraces(plan, directory: dir, neuronIDs: neuronIDs, limits: limits, timed: timed) }
                 sinks.append(try CSVSpikeSink(path: spikes, metadata: [("neuronhil", "spike record written by \(plan.tool)")] + header))
             }
             if let path = out.jsonLines { sinks.append(try JSONLinesSink(path: path)) }
@@ -55,23 +55,34 @@ final class SessionOutputs {
                                                          waitsWhenFull: !timed)
     }
 
-    /// One trace file per channel: `trace.csv` for one neuron, `trace-neuron<ID>.csv` for several.
-    private func openTraces(_ plan: SessionPlan, directory dir: String, neuronIDs: [Int], timed: Bool) throws {
+    /// One trace file per channel: `trace.csv` for one neuron, `trace-neuron<ID>.csv` for several (`.npy` for NPY).
+    private func openTraces(_ plan: SessionPlan, directory dir: String, neuronIDs: [Int], limits: StimulusLimits, timed: Bool) throws {
+        let format = plan.outputs.traceFormat, ext = format.fileExtension
         if plan.outputs.tracePath != nil && neuronIDs.count > 1 {
-            throw SessionError("--trace names one file, and this run has \(neuronIDs.count) neurons. Fix: drop --trace; the traces go to \(dir)/trace-neuron<ID>.csv")
+            throw SessionError("--trace names one file, and this run has \(neuronIDs.count) neurons. Fix: drop --trace; the traces go to \(dir)/trace-neuron<ID>.\(ext)")
         }
+        if format == .npy { try Self.checkNPYStimulus(limits, board: plan.board) }
         for (i, id) in neuronIDs.enumerated() {
             let one = neuronIDs.count == 1
             let key = one ? "trace" : "trace-neuron\(id)"
-            let path = one ? plan.outputs.tracePath ?? dir + "/trace.csv" : "\(dir)/\(key).csv"
+            let path = one ? plan.outputs.tracePath ?? "\(dir)/trace.\(ext)" : "\(dir)/\(key).\(ext)"
             // A run that is not real time waits for the writer instead of dropping rows.
             let stream = TraceStream(waitsWhenFull: !timed)
             var meta = header
             if !one { meta.append(("trace_of_neuron", String(id))) }
-            traceWriters.append(try TraceFileWriter(path: path, metadata: [("neuronhil", "capacitor trace written by \(plan.tool)")] + meta,
-                                                    stream: stream))
+            traceWriters.append(try TraceFileWriter(path: path, format: format,
+                                                    metadata: [("neuronhil", "capacitor trace written by \(plan.tool)")] + meta, stream: stream))
             traceStreams[i] = stream
             files[key] = path
+        }
+    }
+
+    /// The NPY trace keeps the stimulus in 0.1 mV as int16: every voltage the board's limits allow must fit.
+    static func checkNPYStimulus(_ limits: StimulusLimits, board: String) throws(SessionError) {
+        let reach = max(abs(limits.voltage.lowerBound.volts), abs(limits.voltage.upperBound.volts))
+        guard reach <= NPYTraceRow.stimulusLimit else {
+            throw SessionError("--trace-format npy: \(board) allows stimuli up to \(formatted(reach, digits: 4)) V, and the NPY trace holds "
+                               + "±\(formatted(NPYTraceRow.stimulusLimit, digits: 4)) V (int16 in 0.1 mV). Fix: use --trace-format csv on this board.")
         }
     }
 

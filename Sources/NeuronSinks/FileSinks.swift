@@ -44,10 +44,26 @@ public final class LineWriter: @unchecked Sendable {
 
     /// Writes all of `bytes` at once (binary records), retrying on EINTR and short writes.
     public func write(_ bytes: UnsafeRawBufferPointer) throws(SinkError) {
+        try write(bytes, at: nil)
+    }
+
+    /// Writes all of `bytes` at once, at the append position or (pwrite(2)) at byte `position` of the file.
+    public func write(_ bytes: [UInt8], at position: Int? = nil) throws(SinkError) {
+        var failure: SinkError?
+        bytes.withUnsafeBytes { b in
+            do throws(SinkError) { try write(b, at: position) } catch { failure = error }
+        }
+        if let failure { throw failure }
+    }
+
+    /// Writes all of `bytes` at byte `position` of the file with pwrite(2), leaving the append position where it is
+    /// (a header rewritten in place); nil: at the append position, with write(2).
+    public func write(_ bytes: UnsafeRawBufferPointer, at position: Int?) throws(SinkError) {
         var failure: Int32 = 0
         var offset = 0
         while offset < bytes.count {
-            let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            let n = position.map { pwrite(fd, bytes.baseAddress! + offset, bytes.count - offset, off_t($0 + offset)) }
+                ?? Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
             if n < 0 {
                 if errno == EINTR { continue }
                 failure = errno

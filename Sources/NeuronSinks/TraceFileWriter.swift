@@ -3,16 +3,21 @@ import Foundation
 public import NeuronControl
 import Synchronization
 
-/// Streams the loop's trace to an append-only CSV file during the run: a writer thread drains the `TraceStream`
-/// ring at least every `flushInterval` (50 ms by default) and hands each batch of complete rows to write(2) at once
-/// (`LineWriter`, no user-space buffer). After a crash or `kill -9` the file holds every row up to at most
-/// `flushInterval` plus one batch before the end, and every line in it is complete (a batch ends with a newline;
-/// a reader drops a last line without one, which only a power cut mid-write(2) can leave).
+/// Streams the loop's trace to an append-only file during the run, as CSV text or as NPY records
+/// (`TraceFormat`): a writer thread drains the `TraceStream` ring at least every `flushInterval` (50 ms by default)
+/// and hands each batch of complete rows to write(2) at once (`LineWriter`, no user-space buffer). After a crash or
+/// `kill -9` the file holds every row up to at most `flushInterval` plus one batch before the end.
 ///
-/// The bytes are exactly those `RunRecords.traceCSV` writes for the same samples, so the same seed gives the same
-/// file whether it was streamed or written at the end.
+/// CSV: every line in it is complete (a batch ends with a newline; a reader drops a last line without one, which
+/// only a power cut mid-write(2) can leave). The bytes are exactly those `RunRecords.traceCSV` writes for the same
+/// samples, so the same seed gives the same file whether it was streamed or written at the end.
+///
+/// NPY: after each batch the header's row count is rewritten in place (pwrite(2) of its fixed-length header), so
+/// `np.load` reads every row up to the last batch even after `kill -9`, and reading the records after the header
+/// (docs/formats.md) recovers every whole row on disk.
 public final class TraceFileWriter: @unchecked Sendable {
     public let path: String
+    public let format: TraceFormat
     public let stream: TraceStream
     public let flushInterval: Duration
     private let writer: LineWriter
@@ -23,14 +28,19 @@ public final class TraceFileWriter: @unchecked Sendable {
     private var written = 0
     private var failure: SinkError?
 
-    /// Creates (truncates) `path` and writes the metadata header and the column names at once.
-    public init(path: String, metadata: [(String, String)], stream: TraceStream,
+    /// Creates (truncates) `path` and writes its header at once: for CSV the metadata lines and the column names,
+    /// for NPY the array header with no rows (NPY has no place for the metadata; summary.json holds it).
+    public init(path: String, format: TraceFormat = .csv, metadata: [(String, String)], stream: TraceStream,
                 flushInterval: Duration = .milliseconds(50)) throws(SinkError) {
         self.path = path
+        self.format = format
         self.stream = stream
         self.flushInterval = flushInterval
         writer = try LineWriter(path: path)
-        try writer.write(RunRecords.metadataHeader(metadata) + RunRecords.traceHeader)
+        switch format {
+        case .csv: try writer.write(RunRecords.metadataHeader(metadata) + RunRecords.traceHeader)
+        case .npy: try writer.write(NPYTraceRow.header(rows: 0))
+        }
     }
 
     /// Starts the writer thread.
@@ -39,11 +49,10 @@ public final class TraceFileWriter: @unchecked Sendable {
         started = true
         let thread = Thread { [self] in
             let wait = Double(flushInterval.components.seconds) + Double(flushInterval.components.attoseconds) * 1e-18
-            var text = ""
-            text.reserveCapacity(1 << 20)
+            var batch = TraceBatch(format: format)
             while true {
                 let last = stopping.load(ordering: .acquiring)
-                drain(into: &text)
+                drain(into: &batch)
                 if last { break }
                 _ = stream.halfFull.wait(timeout: .now() + wait)
             }
@@ -53,18 +62,18 @@ public final class TraceFileWriter: @unchecked Sendable {
         thread.start()
     }
 
-    private func drain(into text: inout String) {
-        // Bounded batches (64 k rows, ~2.5 MB) so a long backlog does not build one huge string.
+    private func drain(into batch: inout TraceBatch) {
+        // Bounded batches (64 k rows: ~2.5 MB of CSV, 640 kB of NPY) so a long backlog does not build one huge buffer.
         repeat {
-            text.removeAll(keepingCapacity: true)
+            batch.removeAll()
             var n = 0
             while n < 65_536, let row = stream.ring.pop() {
-                RunRecords.appendTraceRow(row, to: &text)
+                batch.append(row)
                 n += 1
             }
             guard n > 0 else { return }
             if failure == nil {
-                do { try writer.write(text) } catch { failure = error }
+                do { try batch.write(to: writer, rowsBefore: written) } catch { failure = error }
             }
             written += n
         } while true
@@ -80,5 +89,51 @@ public final class TraceFileWriter: @unchecked Sendable {
         }
         stream.close()
         return (written, failure)
+    }
+}
+
+/// One batch of trace rows, encoded in the file's format; its storage is kept from batch to batch.
+struct TraceBatch {
+    let format: TraceFormat
+    private var text = ""
+    private var bytes: [UInt8] = []
+    private var rows = 0
+
+    init(format: TraceFormat) {
+        self.format = format
+        switch format {
+        case .csv: text.reserveCapacity(1 << 20)
+        case .npy: bytes.reserveCapacity(65_536 * NPYTraceRow.size)
+        }
+    }
+
+    mutating func removeAll() {
+        text.removeAll(keepingCapacity: true)
+        bytes.removeAll(keepingCapacity: true)
+        rows = 0
+    }
+
+    mutating func append(_ row: TraceSample) {
+        rows += 1
+        switch format {
+        case .csv:
+            RunRecords.appendTraceRow(row, to: &text)
+        case .npy:
+            let start = bytes.count
+            bytes.append(contentsOf: repeatElement(0, count: NPYTraceRow.size))
+            bytes.withUnsafeMutableBytes { NPYTraceRow.encode(row, to: $0.baseAddress! + start) }
+        }
+    }
+
+    /// Appends the batch to the file; for NPY then rewrites the header with the new row count, so the header never
+    /// counts rows that are not on disk yet.
+    func write(to writer: LineWriter, rowsBefore: Int) throws(SinkError) {
+        switch format {
+        case .csv:
+            try writer.write(text)
+        case .npy:
+            try writer.write(bytes)
+            try writer.write(NPYTraceRow.header(rows: rowsBefore + rows), at: 0)
+        }
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import NeuronHAL
 import NeuronPhysics
 import NeuronControl
+import NeuronSinks
 
 /// A number with an optional unit suffix, e.g. "0.75", "750mV", "5ms", "33Hz", "10k".
 struct Quantity {
@@ -89,6 +90,17 @@ struct FrequencyArgument: ExpressibleByArgument, Sendable {
 enum ModelOption: String, ExpressibleByArgument, CaseIterable, Sendable {
     case device, paper, deterministic
     var kind: NeuronModelKind { NeuronModelKind(rawValue: rawValue)! }
+}
+
+/// `--trace-format csv|npy`.
+enum TraceFormatOption: String, ExpressibleByArgument, CaseIterable, Sendable {
+    case csv, npy
+    var format: TraceFormat {
+        switch self {
+        case .csv: .csv
+        case .npy: .npy
+        }
+    }
 }
 
 /// `--udp HOST:PORT`.

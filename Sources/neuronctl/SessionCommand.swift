@@ -19,8 +19,11 @@ struct OutputOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Directory for trace.csv (trace-neuron<ID>.csv per neuron when there are several), spikes.csv and summary.json.", valueName: "dir"))
     var output = "neuronhil-out"
 
-    @Option(help: ArgumentHelp("Trace file of a one-neuron run (default: <output>/trace.csv).", valueName: "file"))
+    @Option(help: ArgumentHelp("Trace file of a one-neuron run (default: <output>/trace.csv, or trace.npy with --trace-format npy).", valueName: "file"))
     var trace: String?
+
+    @Option(name: .customLong("trace-format"), help: ArgumentHelp("Trace file format: csv (text, with the run's metadata) or npy (numpy, 10 bytes a sample, for long runs).", valueName: "csv|npy"))
+    var traceFormat = TraceFormatOption.csv
 
     @Option(help: ArgumentHelp("Spike record file (default: <output>/spikes.csv).", valueName: "file"))
     var spikes: String?
@@ -49,6 +52,7 @@ struct OutputOptions: ParsableArguments {
     func apply(to o: inout OutputPlan) {
         o.directory = output
         o.trace = !noTrace
+        o.traceFormat = traceFormat.format
         o.tracePath = trace
         o.spikesPath = spikes
         o.jsonLines = jsonl

@@ -4,6 +4,7 @@ import NeuronControl
 import NeuronHAL
 import NeuronNetwork
 import NeuronSession
+import NeuronSinks
 import Testing
 
 // Sessions in process: a plan in, an outcome and files out, as `neuronctl run`, `sense` and `network` use them.
@@ -163,6 +164,7 @@ func runPlan(_ train: PulseTrain = .fig2c(count: 30), board: String = mockBoard,
         ("record", "more than a recording holds"),
         ("trace", "--trace names one file"),
         ("hardware", "applies to simulated boards only"),
+        ("npy", "--trace-format npy"),
     ])
     func refused(_ what: String, _ message: String) throws {
         let out = try TempDir()
@@ -179,6 +181,13 @@ func runPlan(_ train: PulseTrain = .fig2c(count: 30), board: String = mockBoard,
             plan.duration = .seconds(1)
             plan.outputs.directory = out.path
             plan.outputs.tracePath = out.file("t.csv")
+        case "npy":
+            // A board that allows 3.3 V: beyond the NPY trace's int16 of 0.1 mV.
+            let text = try String(contentsOfFile: mockBoard, encoding: .utf8)
+            plan.board = out.file("wide.yaml")
+            try text.replacing("stimulus-volts: { min: 0.0, max: 1.0 }", with: "stimulus-volts: { min: 0.0, max: 3.3 }")
+                .write(toFile: plan.board, atomically: true, encoding: .utf8)
+            plan.outputs.traceFormat = .npy
         default:
             plan.board = repositoryRoot + "/Boards/rpi4.yaml"
             plan.simulation.faults = .rate(0.01)
@@ -192,6 +201,32 @@ func runPlan(_ train: PulseTrain = .fig2c(count: 30), board: String = mockBoard,
             #expect(error.exitCode == 2)
         }
         #expect(!out.files.contains("summary.json") && !out.files.contains("long.json"))
+    }
+
+    @Test("--trace-format npy: trace.npy (trace-neuron<ID>.npy per neuron), its header counting every sample, named in the summary")
+    func npyTraces() throws {
+        let out = try TempDir()
+        var plan = runPlan(out: out)
+        plan.outputs.traceFormat = .npy
+        let one = try Session(plan).run()
+        #expect(out.files == ["spikes.csv", "summary.json", "trace.npy"])
+        #expect(one.summary.files["trace"] == out.file("trace.npy"))
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: out.file("trace.npy"))))
+        #expect(bytes.count == 192 + 10 * one.summary.result.samples)
+        #expect(Array(bytes.prefix(192)) == NPYTraceRow.header(rows: one.summary.result.samples))
+
+        let net = try TempDir()
+        var p = SessionPlan(command: "network", tool: "test", board: twoNeuronBoard, channels: [])
+        p.network = try NetworkFile.load(path: twoNeuronLoop)
+        p.duration = .milliseconds(300)
+        p.outputs.directory = net.path
+        p.outputs.traceFormat = .npy
+        let two = try Session(p).run()
+        #expect(net.files == ["spikes.csv", "summary.json", "trace-neuron0.npy", "trace-neuron1.npy"])
+        for id in [0, 1] {
+            let size = try FileManager.default.attributesOfItem(atPath: net.file("trace-neuron\(id).npy"))[.size] as? Int
+            #expect(size == 192 + 10 * two.summary.result.samples)
+        }
     }
 
     @Test("a long run keeps a fixed number of spikes in memory; the files and the statistics have them all")

@@ -55,6 +55,14 @@ struct NetworkCommandTests {
         // A 7.5 ms pulse fires on about half the pulses (the switch flips after 6.9 ms of bias on average), fewer
         // when a loaded machine delays the receiver's ticks: a quarter is several standard deviations below that.
         #expect(got.channels[0].spikes > sent / 4, "receiver spikes \(got.channels[0].spikes) for \(sent) sent")
+        // The summary's udp_input: jAER's sequence check on the sender's datagrams (one crossing each, sequence 0
+        // first). With every datagram received, no gap; a lost one shows as a gap and the datagrams it skipped.
+        let datagrams = try #require(try SessionSummary.decode(Data(sender.stdout.utf8)).forwarding?.sinks.first { $0.name.hasPrefix("udp") }?.delivered)
+        let input = try #require(try SessionSummary.decode(Data(rx.stdout.utf8)).udpInput)
+        #expect(input.events >= got.externalSpikesReceived && input.datagrams == input.events)
+        #expect(input.malformedDatagrams == 0 && input.refusedDatagrams == 0 && input.droppedEvents == 0)
+        #expect(input.datagrams + input.lostDatagrams <= datagrams && input.sequenceGaps <= input.lostDatagrams)
+        if input.datagrams == datagrams { #expect(input.sequenceGaps == 0 && input.lostDatagrams == 0) }
         // The receiver's recording replays to its own spikes.
         let replay = try await CLI.run(["replay", dir.path("receiver.json")], in: dir.url)
         #expect(replay.exited(0) && replay.stdout.contains("matches the recording"), "\(replay.description)")

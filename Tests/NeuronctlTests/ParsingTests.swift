@@ -6,6 +6,7 @@ import ArgumentParser
 @testable import neuronctl
 import Testing
 import NeuronSession
+import NeuronSinks
 
 @Suite struct ParsingTests {
     func parseRun(_ args: [String]) throws -> RunCommand {
@@ -38,6 +39,14 @@ import NeuronSession
         #expect(run.flags.outputs.output == "neuronhil-out")
         #expect(!run.flags.reporting.json && !run.flags.realtimeFlags.realtime && !run.flags.outputs.noTrace)
         #expect(run.flags.sampling.seed == nil && run.flags.sampling.model == nil)
+        #expect(run.flags.outputs.traceFormat == .csv)
+    }
+
+    @Test func traceFormat() throws {
+        var plan = OutputPlan()
+        try parseRun(["--trace-format", "npy"]).flags.outputs.apply(to: &plan)
+        #expect(plan.traceFormat == .npy && plan.trace)
+        #expect(throws: (any Error).self) { try parseRun(["--trace-format", "hdf5"]) }
     }
 
     @Test func unitSuffixes() throws {
