@@ -36,6 +36,8 @@ let package = Package(
         .package(url: "https://github.com/ordo-one/malloc-interposer", from: "1.6.0"),
         // LogHandler.log(event:) is the handler requirement from this release on.
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // The live view's HTTP and WebSocket server: no SwiftNIO, so it adds about a minute to a cold build.
+        .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.1"),
     ],
     targets: [
         // Protocols and currency types only (units, addresses, errors, bus/clock protocols). No Glibc.
@@ -89,13 +91,19 @@ let package = Package(
             name: "NeuronNetwork",
             dependencies: ["NeuronHAL", "NeuronConfig", "NeuronControl", "NeuronBoard", "NeuronSinks"],
             swiftSettings: strict),
+        // The live view: a normal-priority publisher that reads the engine's trace and spike streams, decimates them
+        // per display column and fans them out to browsers over WebSockets (bounded per viewer), and the page it serves.
+        .target(
+            name: "NeuronLive",
+            dependencies: ["NeuronHAL", "NeuronControl", .product(name: "FlyingFox", package: "FlyingFox")],
+            swiftSettings: strict),
         // Plan -> outcome: brings a board up, wires inputs, sinks and trace files to the engine, runs it (real-time
         // where asked), reads the DACs back, writes the summary and the recording. The only target below the CLI
         // that knows both backends.
         .target(
             name: "NeuronSession",
             dependencies: ["NeuronHAL", "NeuronControl", "NeuronSinks", "NeuronBoard", "NeuronNetwork", "NeuronSim", "NeuronPhysics",
-                           "NeuronLinux"],
+                           "NeuronLinux", "NeuronLive"],
             swiftSettings: strict),
         // Scripted buses and trace assertions for tests only.
         .target(name: "NeuronTestSupport", dependencies: ["NeuronHAL", "NeuronPhysics"], swiftSettings: strict),
@@ -103,7 +111,7 @@ let package = Package(
             name: "neuronctl",
             dependencies: [
                 "NeuronHAL", "NeuronDrivers", "NeuronPhysics", "NeuronSim", "NeuronBoard", "NeuronControl", "NeuronSinks",
-                "NeuronLinux", "NeuronExperiments", "NeuronNetwork", "NeuronSession",
+                "NeuronLinux", "NeuronExperiments", "NeuronNetwork", "NeuronSession", "NeuronLive",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -114,13 +122,14 @@ let package = Package(
         .executableTarget(
             name: "neuronhil-alloc-bench",
             dependencies: [
-                "NeuronHAL", "NeuronBoard", "NeuronControl", "NeuronSinks", "NeuronNetwork", "NeuronSession",
+                "NeuronHAL", "NeuronBoard", "NeuronControl", "NeuronSinks", "NeuronNetwork", "NeuronSession", "NeuronLive",
                 .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
             ],
             path: "Benchmarks/LoopAllocations",
             swiftSettings: strict),
 
         .testTarget(name: "NeuronHALTests", dependencies: ["NeuronHAL"]),
+        .testTarget(name: "NeuronLiveTests", dependencies: ["NeuronLive", "NeuronControl", "NeuronHAL"]),
         .testTarget(name: "NeuronDriversTests", dependencies: ["NeuronDrivers", "NeuronTestSupport"]),
         .testTarget(name: "NeuronPhysicsTests", dependencies: ["NeuronPhysics"]),
         .testTarget(name: "NeuronSimTests", dependencies: ["NeuronSim", "NeuronDrivers", "NeuronTestSupport"]),

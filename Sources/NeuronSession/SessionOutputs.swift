@@ -20,13 +20,13 @@ final class SessionOutputs {
     let header: [(String, String)]
 
     init(_ plan: SessionPlan, board: BoardDescription, runtime: BoardRuntime, neuronIDs: [Int], detector: DetectorConfiguration,
-         timed: Bool) throws(SessionError) {
+         timed: Bool, extraSinks: [any SpikeSink] = []) throws(SessionError) {
         header = Self.header(plan, board: board, runtime: runtime, neuronIDs: neuronIDs, detector: detector)
         let timingClock: (any MonotonicClock & Sendable)? = timed ? LinuxClock() : nil
         realtimeOptions = RealtimeOptions(timingClock: timingClock, overrunPolicy: plan.realtime.overrunPolicy)
         let out = plan.outputs
         if let record = out.recording { try Self.checkWritable(record, flag: "--record") }
-        var sinks: [any SpikeSink] = []
+        var sinks: [any SpikeSink] = extraSinks
         traceStreams = Array(repeating: nil, count: neuronIDs.count)
         do {
             if let dir = out.directory {
