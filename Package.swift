@@ -129,7 +129,7 @@ let package = Package(
             swiftSettings: strict),
 
         .testTarget(name: "NeuronHALTests", dependencies: ["NeuronHAL"]),
-        .testTarget(name: "NeuronLiveTests", dependencies: ["NeuronLive", "NeuronControl", "NeuronHAL"]),
+        .testTarget(name: "NeuronLiveTests", dependencies: ["NeuronLive", "NeuronControl", "NeuronHAL", .product(name: "FlyingFox", package: "FlyingFox")]),
         .testTarget(name: "NeuronDriversTests", dependencies: ["NeuronDrivers", "NeuronTestSupport"]),
         .testTarget(name: "NeuronPhysicsTests", dependencies: ["NeuronPhysics"]),
         .testTarget(name: "NeuronSimTests", dependencies: ["NeuronSim", "NeuronDrivers", "NeuronTestSupport"]),

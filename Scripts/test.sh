@@ -5,7 +5,7 @@
 #  1. Installs the Debian packages the build and the VM test need, when missing (as root; `apt-get update` only
 #     when an install fails on stale package lists).
 #  2. Builds everything including the tests, refusing warnings in our own sources, and runs the whole suite on the
-#     simulated board and through the syscall seam.
+#     simulated board and through the syscall seam, then the live view's test in headless chromium.
 #  3. Compiles the libgpiod shim against libgpiod 2.x headers (Scripts/check-gpiod-v2.sh, a second or two). trixie's
 #     libgpiod-dev and libgpiod3 are downloaded once by Scripts/fetch-gpiod-v2.sh into ~/.cache/neuronhil/gpiod-v2
 #     (a few seconds; it needs Debian's archive, as this machine's APT sources name it).
@@ -33,7 +33,8 @@ Scripts/check-links.sh
 echo "== Scripts/lib/apt-mirror.sh"
 Scripts/test-apt-mirror.sh
 
-packages=(libgpiod-dev libi2c-dev)
+# chromium: the live view's browser test (headless).
+packages=(libgpiod-dev libi2c-dev chromium)
 if [ "${NEURONHIL_SKIP_VM:-0}" != 1 ]; then
     packages+=(qemu-system-x86 busybox-static cpio linux-source-6.1 flex bison bc libelf-dev xz-utils make gcc binutils
         debootstrap)
@@ -79,6 +80,12 @@ build "the package" "Sources|Tests" --build-tests
 echo "== swift test"
 swift test --skip-build
 
+# The live view in a real browser: a paced mock-board run with --live and `neuronctl view` on a recording, each
+# loaded by headless chromium (DevTools protocol on a pipe); the spikes and samples the page received must equal
+# the run's and the recording's (about 20 s).
+echo "== live view in headless chromium"
+python3 Scripts/live-browser-test.py .build/debug/neuronctl
+
 # Deterministic, so it is a check, not a timing: an engine tick must not allocate, in a single-neuron run or a
 # network run (driven by pulse trains or by a live feed), nor a forwarded spike. The bench exits 1
 # when a figure is not 0; each figure is also checked here, so a bench that stopped measuring one (or printing it)
@@ -92,7 +99,7 @@ if ! .build/release/neuronhil-alloc-bench Boards/mock.yaml Boards/mock-two-neuro
     exit 1
 fi
 for figure in "allocations per tick" "allocations per network tick" "allocations per live sense tick" \
-    "allocations per forwarded spike"; do
+    "allocations per live-view tick (10 viewers, loop thread)" "allocations per forwarded spike"; do
     if ! grep -qx "$figure: 0 (target 0)" "$bench"; then
         echo "error: '$figure' is not 0 (see above)." >&2
         exit 1

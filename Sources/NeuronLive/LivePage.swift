@@ -86,7 +86,7 @@ function onMessage(m){
   }
 }
 function showSummary(m){
-  $("summaryTitle").style.display = ""; $("summary").style.display = "";
+  $("summaryTitle").style.display = "block"; $("summary").style.display = "block";
   let t = `ended: ${m.termination}\n`;
   for (const f of m.figures) t += `neuron ${f.neuron}: ${f.samples} samples, ${f.pulses} pulses, ${f.spikes} spikes, firing probability ${fmt(f.firingProbability,3)} per pulse (${f.firedPulses} of ${f.pulses} pulses fired)\n`;
   if (m.summary && m.summary.result){ const r = m.summary.result; t += `run: ${r.samples} samples in ${fmt(r.elapsedSeconds,3)} s; safe state ${r.safeState}\n`; }

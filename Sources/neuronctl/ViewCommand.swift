@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import NeuronLive
 import NeuronSession
 
@@ -29,8 +30,10 @@ struct ViewCommand: ParsableCommand {
             throw ExitCode(error.exitCode)
         }
         let r = view.recording
-        print("recording \(recording): board \(r.board.name), \(r.timeNs.count) samples x \(r.channels.count) channels, \(r.spikes.count) spikes")
-        print("live view: \(view.server.url) (read-only; Ctrl-C stops)")
+        // Written at once (not buffered): scripts wait for the address while the server runs.
+        let text = "recording \(recording): board \(r.board.name), \(r.timeNs.count) samples x \(r.channels.count) channels, \(r.spikes.count) spikes\n"
+            + "live view: \(view.server.url) (read-only; Ctrl-C stops)\n"
+        FileHandle.standardOutput.write(Data(text.utf8))
         installStopHandlers()
         view.serve(until: processStop)
     }
