@@ -22,6 +22,8 @@ let package = Package(
         .library(name: "NeuronDrivers", targets: ["NeuronDrivers"]),
         .library(name: "NeuronSim", targets: ["NeuronSim"]),
         .library(name: "NeuronBoard", targets: ["NeuronBoard"]),
+        .library(name: "NeuronBoardSim", targets: ["NeuronBoardSim"]),
+        .library(name: "NeuronBoardLinux", targets: ["NeuronBoardLinux"]),
         .library(name: "NeuronControl", targets: ["NeuronControl"]),
         .library(name: "NeuronNetwork", targets: ["NeuronNetwork"]),
         // For the fuzz package (Fuzz/): the parsers it drives.
@@ -50,10 +52,13 @@ let package = Package(
         .target(name: "NeuronSim", dependencies: ["NeuronHAL", "NeuronPhysics"], swiftSettings: strict),
         // The one strict YAML decoder of board, network and sweep files, with located diagnostics (ConfigError).
         .target(name: "NeuronConfig", dependencies: [.product(name: "Yams", package: "Yams")], swiftSettings: strict),
-        // Board description files: schema, validation, instantiation into drivers over sim or Linux buses.
+        // Board description files (schema, validation, built-in boards) and the backend-neutral runtime: one
+        // per-neuron builder, generic over the HAL buses, makes the drivers for whichever backend brings the board up.
+        // Knows no backend.
+        .target(name: "NeuronBoard", dependencies: ["NeuronHAL", "NeuronConfig", "NeuronDrivers"], swiftSettings: strict),
+        // Bring-up on simulated chips: the sim buses and chip models a board file names, the physics between them.
         .target(
-            name: "NeuronBoard",
-            dependencies: ["NeuronHAL", "NeuronConfig", "NeuronDrivers", "NeuronSim", "NeuronPhysics", "NeuronLinux"],
+            name: "NeuronBoardSim", dependencies: ["NeuronHAL", "NeuronBoard", "NeuronDrivers", "NeuronSim", "NeuronPhysics"],
             swiftSettings: strict),
         // The engine: one real-time loop for N channels (pulse sources, routes, detection, spike-out lines, trace
         // streams, bus-fault and overrun policies, safe state), the spike forwarder, records and summaries.
@@ -80,16 +85,18 @@ let package = Package(
         // C shim for the loop thread's real-time setup (SCHED_FIFO, affinity, mlockall, cpu_dma_latency).
         .target(name: "CNeuronRealtime"),
         .target(name: "NeuronLinux", dependencies: ["NeuronHAL", "CNeuronLinux", "CGPIOD", "CNeuronRealtime"], swiftSettings: strict),
+        // Bring-up on Linux: a board file's i2c-dev, spidev and libgpiod devices, and probing them.
+        .target(name: "NeuronBoardLinux", dependencies: ["NeuronHAL", "NeuronBoard", "NeuronLinux"], swiftSettings: strict),
         // The paper's experiments on a board (Fig. 2c, 4, S8a, sweep files) and population simulations (Fig. 3).
         .target(
             name: "NeuronExperiments",
-            dependencies: ["NeuronHAL", "NeuronConfig", "NeuronPhysics", "NeuronControl", "NeuronBoard"],
+            dependencies: ["NeuronHAL", "NeuronConfig", "NeuronPhysics", "NeuronControl"],
             swiftSettings: strict),
         // Sensor inputs and closed loops: value streams encoded as pulses, several neurons in one loop, spike routes
         // (on the board and over UDP in jAER's format), recordings and their replay.
         .target(
             name: "NeuronNetwork",
-            dependencies: ["NeuronHAL", "NeuronConfig", "NeuronControl", "NeuronBoard", "NeuronSinks"],
+            dependencies: ["NeuronHAL", "NeuronConfig", "NeuronControl", "NeuronSinks"],
             swiftSettings: strict),
         // The live view: a normal-priority publisher that reads the engine's trace and spike streams, decimates them
         // per display column and fans them out to browsers over WebSockets (bounded per viewer), and the page it serves.
@@ -99,19 +106,19 @@ let package = Package(
             swiftSettings: strict),
         // Plan -> outcome: brings a board up, wires inputs, sinks and trace files to the engine, runs it (real-time
         // where asked), reads the DACs back, writes the summary and the recording. The only target below the CLI
-        // that knows both backends.
+        // that knows both backends (it picks one per board file).
         .target(
             name: "NeuronSession",
-            dependencies: ["NeuronHAL", "NeuronControl", "NeuronSinks", "NeuronBoard", "NeuronNetwork", "NeuronSim", "NeuronPhysics",
-                           "NeuronLinux", "NeuronLive"],
+            dependencies: ["NeuronHAL", "NeuronControl", "NeuronSinks", "NeuronBoard", "NeuronBoardSim", "NeuronBoardLinux",
+                           "NeuronNetwork", "NeuronSim", "NeuronPhysics", "NeuronLinux", "NeuronLive"],
             swiftSettings: strict),
         // Scripted buses and trace assertions for tests only.
         .target(name: "NeuronTestSupport", dependencies: ["NeuronHAL", "NeuronPhysics"], swiftSettings: strict),
         .executableTarget(
             name: "neuronctl",
             dependencies: [
-                "NeuronHAL", "NeuronDrivers", "NeuronPhysics", "NeuronSim", "NeuronBoard", "NeuronControl", "NeuronSinks",
-                "NeuronLinux", "NeuronExperiments", "NeuronNetwork", "NeuronSession", "NeuronLive",
+                "NeuronHAL", "NeuronDrivers", "NeuronPhysics", "NeuronSim", "NeuronBoard", "NeuronBoardSim", "NeuronBoardLinux",
+                "NeuronControl", "NeuronSinks", "NeuronLinux", "NeuronExperiments", "NeuronNetwork", "NeuronSession", "NeuronLive",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -135,14 +142,17 @@ let package = Package(
         .testTarget(name: "NeuronSimTests", dependencies: ["NeuronSim", "NeuronDrivers", "NeuronTestSupport"]),
         .testTarget(name: "NeuronConfigTests", dependencies: ["NeuronConfig"]),
         .testTarget(name: "NeuronBoardTests", dependencies: ["NeuronBoard"], resources: []),
-        .testTarget(name: "NeuronControlTests", dependencies: ["NeuronControl", "NeuronBoard", "NeuronSim", "NeuronTestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "NeuronSinksTests", dependencies: ["NeuronSinks", "NeuronControl", "NeuronBoard", "NeuronSim", "NeuronTestSupport"]),
+        .testTarget(name: "NeuronBoardSimTests", dependencies: ["NeuronBoard", "NeuronBoardSim", "NeuronSim"]),
+        .testTarget(name: "NeuronControlTests", dependencies: ["NeuronControl", "NeuronBoard", "NeuronBoardSim", "NeuronSim", "NeuronTestSupport"], exclude: ["Fixtures"]),
+        .testTarget(
+            name: "NeuronSinksTests",
+            dependencies: ["NeuronSinks", "NeuronControl", "NeuronBoard", "NeuronBoardSim", "NeuronSim", "NeuronTestSupport"]),
         .testTarget(name: "NeuronctlTests", dependencies: ["neuronctl", "NeuronSession", .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "NeuronLinuxTests", dependencies: ["NeuronLinux", "NeuronDrivers", "NeuronBoard", "NeuronHAL"]),
+        .testTarget(name: "NeuronLinuxTests", dependencies: ["NeuronLinux", "NeuronDrivers", "NeuronBoard", "NeuronBoardLinux", "NeuronHAL"]),
         .testTarget(
             name: "NeuronNetworkTests",
-            dependencies: ["NeuronNetwork", "NeuronConfig", "NeuronControl", "NeuronBoard", "NeuronHAL", "NeuronSinks", "NeuronTestSupport",
-                           "NeuronSession"],
+            dependencies: ["NeuronNetwork", "NeuronConfig", "NeuronControl", "NeuronBoard", "NeuronBoardSim", "NeuronHAL", "NeuronSinks",
+                           "NeuronTestSupport", "NeuronSession"],
             exclude: ["Fixtures"]),
         .testTarget(
             name: "NeuronSessionTests",

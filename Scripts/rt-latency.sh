@@ -5,8 +5,11 @@
 #
 # Runs cyclictest (Debian's rt-tests; installed when missing) and `neuronctl run --realtime` on the mock board
 # (the simulated board paced by clock_nanosleep on the real clock) in alternating rounds, and prints p50 / p99 / max
-# of both per round and the medians side by side. Targets: our p99 within 1.1x of cyclictest's, our max within 1.5x. Needs root or
-# CAP_SYS_NICE for SCHED_FIFO; without it both run in the normal class and the script says so.
+# of both per round and the medians side by side. Targets: our p99 within 1.1x of cyclictest's, our max within 1.5x. Then
+# `neuronctl bench-forwarding` at 20 and 500 spikes/s (FWD_SPIKES_20=600, FWD_SPIKES_500=3000 spikes each): the
+# forwarding p99 against the floor measured in the same run (a bare sendto of the same datagram at the same rate),
+# target at most 1.2x. Needs root or CAP_SYS_NICE for SCHED_FIFO; without it everything runs in the normal class
+# and the script says so.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration=${1:-10}
@@ -87,6 +90,15 @@ done
 kill -TERM $receiver 2>/dev/null || true
 wait $receiver 2>/dev/null || true
 
+for fwd_rate in 20 500; do
+    n_var="FWD_SPIKES_$fwd_rate"
+    n=${!n_var:-$([ "$fwd_rate" = 20 ] && echo 600 || echo 3000)}
+    echo "== bench-forwarding at $fwd_rate spikes/s, $n spikes and as many bare sends, priority $prio"
+    .build/release/neuronctl bench-forwarding --rate "$fwd_rate" --spikes "$n" --priority "$prio" "${pin[@]}" --json \
+        > "$tmp/forwarding.$fwd_rate.json" 2>"$tmp/forwarding.$fwd_rate.err" || {
+        echo "error: bench-forwarding failed:" >&2; cat "$tmp/forwarding.$fwd_rate.err" >&2; exit 1; }
+done
+
 python3 - "$tmp" "$rounds" <<'PY'
 import json, os, statistics, sys
 tmp, rounds = sys.argv[1], int(sys.argv[2])
@@ -157,5 +169,14 @@ print(f"forwarding p99, median of {rounds} rounds: {statistics.median(o[5] for o
 h = report["forwarding"].get("handoff_micros")
 if h and h["count"]:
     print(f"  of which the hand-over to the forwarding thread (us): p50 {h['p50']:.1f}, p99 {h['p99']:.1f}, max {h['max']:.1f}")
+print()
+print(f"{'forwarding (bench)':24}{'ours p50/p99 (us)':>20}{'floor p50/p99 (us)':>20}{'p99 ratio':>11}{'send in tick p99':>18}")
+for rate in (20, 500):
+    b = json.load(open(f"{tmp}/forwarding.{rate}.json"))
+    l, f = b["latency_micros"], b["floor_micros"]
+    ratio = b.get("ratio_p99")
+    verdict = "met" if ratio is not None and ratio <= 1.2 else "MISSED"
+    ratio_text = f"{ratio:.2f}x" if ratio is not None else "n/a"
+    print(f"{str(rate) + ' spikes/s':24}{l['p50']:9.1f}{l['p99']:11.1f}{f['p50']:9.1f}{f['p99']:11.1f}{ratio_text:>11}{b['send_in_tick_micros']['p99']:15.1f} us  target 1.2x: {verdict}")
 print(f"load average while measuring: {open('/proc/loadavg').read().split()[0]} (a shared or busy machine inflates both columns)")
 PY

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # The project's test command (README "Quick start"; CI runs exactly this through .ci/run).
 #  0. Checks that every relative link in README.md and docs/ resolves (Scripts/check-links.sh) and tests the APT
-#     mirror helper (Scripts/test-apt-mirror.sh): a second, no build needed.
+#     mirror helper (Scripts/test-apt-mirror.sh), and that the board description, the engine and the layers on it
+#     do not depend on the Linux backends (Scripts/check-package-graph.sh, with its self-test): seconds, no build.
 #  1. Installs the Debian packages the build and the VM test need, when missing (as root; `apt-get update` only
 #     when an install fails on stale package lists).
 #  2. Builds everything including the tests, refusing warnings in our own sources, and runs the whole suite on the
-#     simulated board and through the syscall seam, then the live view's test in headless chromium.
+#     simulated board and through the syscall seam; then the live view's test in headless chromium; then reads our
+#     AEDAT files with tonic and pyNAVIS (Scripts/test-formats.sh; its venv .venv-formats is created from PyPI on
+#     first use).
 #  3. Compiles the libgpiod shim against libgpiod 2.x headers (Scripts/check-gpiod-v2.sh, a second or two). trixie's
 #     libgpiod-dev and libgpiod3 are downloaded once by Scripts/fetch-gpiod-v2.sh into ~/.cache/neuronhil/gpiod-v2
 #     (a few seconds; it needs Debian's archive, as this machine's APT sources name it).
@@ -16,6 +19,7 @@
 #  5. Runs the README's two quick-start commands as written on a fresh bookworm root (Scripts/newcomer-test.sh):
 #     the root is built once with debootstrap and cached under ~/.cache/neuronhil/newcomer; the build inside it is
 #     cold every time (costs in docs/testing.md).
+# NEURONHIL_SKIP_FORMATS=1 skips the Python readers of step 2 (the newcomer test's root has no Python).
 # NEURONHIL_SKIP_VM=1 skips steps 3 to 5 (for machines without network access to Debian or without qemu); without
 # it, no network access to Debian and nothing cached fails the run. NEURONHIL_SKIP_NEWCOMER=1 skips step 5 alone.
 set -euo pipefail
@@ -32,6 +36,9 @@ echo "== links in README.md and docs/"
 Scripts/check-links.sh
 echo "== Scripts/lib/apt-mirror.sh"
 Scripts/test-apt-mirror.sh
+echo "== package graph (no board-description, engine or sink target reaches the Linux backends)"
+Scripts/check-package-graph.sh --self-test
+Scripts/check-package-graph.sh
 
 # chromium: the live view's browser test (headless).
 packages=(libgpiod-dev libi2c-dev chromium)
@@ -85,6 +92,18 @@ swift test --skip-build
 # the run's and the recording's (about 20 s).
 echo "== live view in headless chromium"
 python3 Scripts/live-browser-test.py .build/debug/neuronctl
+
+echo "== NeuronBoard and NeuronControl built alone (.build/graph-check): no Linux target compiled"
+Scripts/check-package-graph.sh --build
+
+# The field's readers on our files: tonic and pyNAVIS read back every AEDAT event (a cached venv, created from
+# PyPI on first use).
+if [ "${NEURONHIL_SKIP_FORMATS:-0}" = 1 ]; then
+    echo "== skipped the file-format readers (NEURONHIL_SKIP_FORMATS=1)"
+else
+    echo "== file formats read by the field's tools (Scripts/test-formats.sh)"
+    Scripts/test-formats.sh
+fi
 
 # Deterministic, so it is a check, not a timing: an engine tick must not allocate, in a single-neuron run or a
 # network run (driven by pulse trains or by a live feed), nor a forwarded spike. The bench exits 1

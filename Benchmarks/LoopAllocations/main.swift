@@ -18,8 +18,9 @@
 // publisher and the server allocate on their own threads all along, so this figure counts only the allocations
 // made on the loop's thread (an allocation hook that checks the thread), 330 against 660 pulses.
 //
-// Then the forwarding path on its own, the same way: the forwarder (ring pop, fan-out) and the UDP sink (encode,
-// sendto, latency histogram), fed directly, for N and 2N spikes; the difference must be 0 allocations.
+// Then the forwarding path on its own, the same way: the UDP sink as the loop feeds it (stage, and at the tick's end
+// sendto and the latency histogram) and the forwarder (ring push and pop, fan-out), for N and 2N spikes; the
+// difference must be 0 allocations.
 // Build in release mode: swift run -c release neuronhil-alloc-bench
 import Foundation
 import MallocInterposerSwift
@@ -74,9 +75,10 @@ func measure(_ engine: Engine, forwarder: SpikeForwarder) throws -> Measurement 
     return Measurement(mallocs: stats.mallocCount, ticks: result.samples + 2 * pulses, spikes: spikes)
 }
 
-/// An engine over `channels` as `neuronctl` builds one: a forwarder, spike-out lines, ticks timed.
+/// An engine over `channels` as `neuronctl` builds one: a forwarder with a jAER UDP sink (sending from the loop, to
+/// the discard port on loopback) and a sink on the forwarding thread, spike-out lines, ticks timed.
 func engine(_ channels: [EngineChannel], routes: [Route] = [], duration: Duration, runtime: BoardRuntime) throws -> (Engine, SpikeForwarder) {
-    let forwarder = SpikeForwarder(sinks: [NullSink()])
+    let forwarder = SpikeForwarder(sinks: [try UDPJAERSink(host: "127.0.0.1", port: 9, clock: SystemClock()), NullSink()])
     forwarder.start()
     let e = try Engine(channels: channels, routes: routes, configuration: EngineConfiguration(duration: duration, recordLimit: 4096),
                        clock: runtime.clock, forwarder: forwarder, realtime: RealtimeOptions(timingClock: SystemClock()))
@@ -237,7 +239,7 @@ final class WebSocketReader: @unchecked Sendable {
     }
 }
 
-/// Counts the events the forwarder handed over (last in the fan-out, so the UDP sink is done with each one).
+/// Counts the events the forwarding thread handed over.
 final class CountingSink: SpikeSink, @unchecked Sendable {
     let name = "count"
     let mayBlock = false
@@ -247,7 +249,8 @@ final class CountingSink: SpikeSink, @unchecked Sendable {
 }
 
 /// Allocations while `spikes` spikes (crossing and complete) go through the forwarder and the UDP sink, which sends
-/// to the discard port on loopback (nothing listens: `sendto` still completes).
+/// from the publishing thread at each tick's end to the discard port on loopback (nothing listens: `sendto` still
+/// completes).
 func forwardingAllocations(spikes: Int) throws -> Int {
     let clock = SystemClock()
     let counter = CountingSink()
@@ -263,6 +266,7 @@ func forwardingAllocations(spikes: Int) throws -> Int {
         let target = counter.count.load(ordering: .acquiring) + 2 * n
         for i in start..<(start + n) {
             forwarder.publish(event(i, .crossing))
+            forwarder.endTick()
             forwarder.publish(event(i, .complete))
         }
         while counter.count.load(ordering: .acquiring) < target { usleep(1000) }
@@ -273,7 +277,11 @@ func forwardingAllocations(spikes: Int) throws -> Int {
     forward(spikes, from: 16)
     MallocInterposerSwift.unhook()
     let mallocs = MallocInterposerSwift.getStatistics().mallocCount
-    _ = forwarder.finish()
+    let udp = forwarder.finish().sinks.first { $0.name.hasPrefix("udp") }
+    guard udp?.delivered == 16 + spikes, udp?.failures == 0 else {
+        throw NetworkError(source: "bench", key: "udp", problem: "the UDP sink sent \(udp?.delivered ?? 0) of \(16 + spikes) crossings (\(udp?.lastError ?? "")).",
+                           fix: "check loopback UDP on this machine")
+    }
     return mallocs
 }
 

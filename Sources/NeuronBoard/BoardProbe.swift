@@ -1,13 +1,13 @@
-import NeuronHAL
+package import NeuronHAL
 import NeuronDrivers
-import NeuronLinux
-import NeuronSim
 import Foundation
 
 /// What `neuronctl probe` does: open every bus, check every chip (address ACK and a configuration read-back) and
 /// every GPIO line of a board, and say for each what was found, or what is wrong and how to fix it.
 ///
-/// A simulated board is probed through its simulated buses and chip models, a real one through the Linux backends.
+/// A simulated board is probed through its simulated buses and chip models (`BoardProbe.simulated`, in
+/// NeuronBoardSim), a real one through the Linux backends (`BoardProbe.linux`, in NeuronBoardLinux); both check the
+/// chips with the same code, over their own bus types.
 /// Probing writes only what a bring-up would: the ADS1x15 configuration of the board's first channel (then one
 /// single-shot conversion); it never writes a DAC (a read-back of the MCP4725 is enough to see it).
 public enum BoardProbe {
@@ -29,12 +29,28 @@ public enum BoardProbe {
         public var detail: String
         /// How to fix a fault (empty when ok).
         public var fix: String
+
+        package init(category: String, name: String, location: String, status: Status, detail: String, fix: String) {
+            self.category = category
+            self.name = name
+            self.location = location
+            self.status = status
+            self.detail = detail
+            self.fix = fix
+        }
     }
 
     public struct Report: Sendable, Hashable {
         public var board: String
         public var simulated: Bool
         public var checks: [Check]
+
+        package init(board: String, simulated: Bool, checks: [Check]) {
+            self.board = board
+            self.simulated = simulated
+            self.checks = checks
+        }
+
         public var faults: [Check] { checks.filter { $0.status == .fault } }
         public var passed: Bool { faults.isEmpty }
 
@@ -60,74 +76,7 @@ public enum BoardProbe {
         }
     }
 
-    /// Probes `board`. Never throws: every failure becomes a fault in the report.
-    public static func run(_ board: BoardDescription) -> Report {
-        var checks: [Check] = []
-        if board.board.simulated {
-            let sim = SimulatedBoard(board, overrides: BoardRuntime.SimulationOverrides())
-            for bus in board.buses {
-                switch bus.kind {
-                case .i2c:
-                    let simBus = sim.i2cBuses[bus.name]!
-                    checks.append(Check(category: "i2c", name: bus.name, location: simBus.name, status: .ok, detail: "simulated adapter", fix: ""))
-                    for device in bus.devices { checks.append(probeI2C(device, bus: simBus, busPath: simBus.name, clock: sim.clock)) }
-                case .spi:
-                    for device in bus.devices {
-                        let dev = sim.spiDevices[device.name]!
-                        checks.append(Check(category: "spi", name: bus.name, location: "sim:\(bus.name)", status: .ok, detail: "simulated spidev, mode 0", fix: ""))
-                        checks.append(probeSPI(device, device: dev, busPath: "sim:\(bus.name)"))
-                    }
-                }
-            }
-            for line in board.gpio?.lines ?? [] {
-                let present = line.direction == .input
-                    ? sim.gpio.inputLine(named: line.name) != nil : sim.gpio.outputLine(named: line.name) != nil
-                checks.append(Check(
-                    category: "gpio", name: line.name, location: "\(sim.gpio.name) \(line.line)",
-                    status: present ? .ok : .fault,
-                    detail: present ? "simulated \(line.direction.rawValue)\(line.activeLow ? ", active-low" : "")" : "not simulated",
-                    fix: present ? "" : "report a bug: every board line should be simulated"))
-            }
-        } else {
-            for bus in board.buses {
-                switch bus.settings {
-                case .i2c:
-                    let opened: LinuxI2CBus
-                    do throws(HardwareError) {
-                        opened = try LinuxI2CBus(path: bus.device)
-                    } catch {
-                        checks.append(fault("i2c", bus.name, bus.device, error))
-                        for device in bus.devices {
-                            checks.append(Check(category: "chip", name: device.name, location: "\(bus.device) @ \(device.address.map { "\($0)" } ?? "?")",
-                                                status: .skipped, detail: "not checked: its bus did not open", fix: ""))
-                        }
-                        continue
-                    }
-                    let smbusOnly = !opened.functionality.contains(.i2c)
-                    checks.append(Check(category: "i2c", name: bus.name, location: bus.device, status: .ok,
-                                        detail: smbusOnly ? "open; adapter speaks SMBus only (no I2C_RDWR)" : "open; I2C and SMBus", fix: ""))
-                    for device in bus.devices {
-                        checks.append(probeI2C(device, bus: opened, busPath: bus.device, clock: LinuxClock()))
-                    }
-                case .spi(let mode, let speed):
-                    let opened: LinuxSPIDevice
-                    do throws(HardwareError) {
-                        opened = try LinuxSPIDevice(path: bus.device, mode: mode, maxSpeed: speed)
-                    } catch {
-                        checks.append(fault("spi", bus.name, bus.device, error))
-                        continue
-                    }
-                    checks.append(Check(category: "spi", name: bus.name, location: bus.device, status: .ok,
-                                        detail: "open; mode \(opened.mode), \(Int(opened.speed.hertz)) Hz", fix: ""))
-                    for device in bus.devices { checks.append(probeSPI(device, device: opened, busPath: bus.device)) }
-                }
-            }
-            if let gpio = board.gpio { checks += probeGPIO(gpio) }
-        }
-        return Report(board: board.board.name, simulated: board.board.simulated, checks: checks)
-    }
-
-    static func fault(_ category: String, _ name: String, _ location: String, _ error: HardwareError) -> Check {
+    package static func fault(_ category: String, _ name: String, _ location: String, _ error: HardwareError) -> Check {
         let parts = error.message.components(separatedBy: " Fix: ")
         let errno = error.errno.map { " (errno \($0))" } ?? ""
         let detail = "\(error.operation): \(error.kind)\(errno): \(parts[0])"
@@ -135,14 +84,17 @@ public enum BoardProbe {
                      detail: detail, fix: parts.count > 1 ? parts[1] : fixFor(error.kind))
     }
 
-    static func fixFor(_ kind: HardwareError.Kind) -> String {
+    package static func fixFor(_ kind: HardwareError.Kind) -> String {
         if kind.isNoAcknowledge { return "check the address pins, power, SDA/SCL wiring and pull-ups (i2cdetect -y N lists what answers)" }
         if kind == .protocolViolation { return "check MISO/MOSI/SCLK/CS wiring and that the chip is powered" }
         return "check the wiring and the board file"
     }
 
-    static func probeI2C<Bus: I2CBus, Clock: MonotonicClock>(_ device: Device, bus: Bus, busPath: String, clock: Clock) -> Check {
-        let address = device.address!
+    package static func probeI2C<Bus: I2CBus, Clock: MonotonicClock>(_ device: Device, bus: Bus, busPath: String, clock: Clock) -> Check {
+        guard let address = device.address else {
+            return Check(category: "chip", name: device.name, location: busPath, status: .fault,
+                         detail: "an I2C chip without an address", fix: "give it an `address` (or load the board through BoardLoader, which fills in the default)")
+        }
         let location = "\(busPath) @ \(address)"
         switch device.configuration {
         case .mcp4725(let c):
@@ -177,8 +129,8 @@ public enum BoardProbe {
                 }
                 var wanted = before
                 wanted.os = .noEffect
-                wanted.mux = SimulatedBoard.mux(ch.positive, ch.negative)
-                wanted.pga = SimulatedBoard.pga(ch.fullScale)
+                wanted.mux = ADS1x15Settings.mux(ch.positive, ch.negative)
+                wanted.pga = ADS1x15Settings.pga(ch.fullScale)
                 wanted.mode = .singleShot
                 wanted.dataRate = variant.dataRate(samplesPerSecond: Int(ch.dataRate.hertz)) ?? .reset
                 try adc.configure(wanted)
@@ -220,7 +172,7 @@ public enum BoardProbe {
         }
     }
 
-    static func probeSPI<Dev: SPIDevice>(_ device: Device, device dev: Dev, busPath: String) -> Check {
+    package static func probeSPI<Dev: SPIDevice>(_ device: Device, device dev: Dev, busPath: String) -> Check {
         guard case .mcp3x08(let c) = device.configuration else {
             return Check(category: "chip", name: device.name, location: busPath, status: .fault, detail: "not an SPI chip", fix: "move it under an i2c bus")
         }
@@ -239,43 +191,6 @@ public enum BoardProbe {
             }
             return f
         }
-    }
-
-    static func probeGPIO(_ gpio: GPIOConfiguration) -> [Check] {
-        let chip: (path: String, name: String, label: String, lines: Int)
-        do throws(HardwareError) {
-            chip = try GPIODChipInfo.chip(gpio.chip)
-        } catch {
-            var f = fault("gpio", gpio.chip, gpio.chip, error)
-            f.fix = "check `gpio.chip` against `gpiodetect` (a Raspberry Pi 5's header is gpiochip0 since kernel 6.6.47, gpiochip4 before; its label pinctrl-rp1 works on both)"
-            return [f] + gpio.lines.map {
-                Check(category: "gpio", name: $0.name, location: "\(gpio.chip) \($0.line)", status: .skipped, detail: "not checked: the chip did not open", fix: "")
-            }
-        }
-        var checks = [Check(category: "gpio", name: "chip", location: chip.path, status: .ok,
-                            detail: "\(chip.name) [\(chip.label)], \(chip.lines) lines; libgpiod \(GPIODLibrary.version) (API v\(GPIODLibrary.api))", fix: "")]
-        for line in gpio.lines {
-            let location = "\(chip.name) \(line.line)"
-            do throws(HardwareError) {
-                let offset = try GPIODLineRequest.offset(of: LinuxBoard.lineID(line.line), chipPath: chip.path)
-                let info = try GPIODChipInfo.line(chipPath: chip.path, offset: offset)
-                if info.used {
-                    checks.append(Check(category: "gpio", name: line.name, location: "\(chip.name) line \(offset) (\(info.name))", status: .fault,
-                                        detail: "in use by '\(info.consumer)'",
-                                        fix: "stop the program holding it (gpioinfo shows it) or disable the overlay that claims it"))
-                    continue
-                }
-                let request = try GPIODLineRequest(chip: chip.path, line: .offset(offset), consumer: line.consumer, settings: LinuxBoard.settings(line))
-                let value = try request.get()
-                request.release()
-                checks.append(Check(category: "gpio", name: line.name, location: "\(chip.name) line \(offset) (\(info.name.isEmpty ? "unnamed" : info.name))", status: .ok,
-                                    detail: "requested as \(line.direction.rawValue)\(line.activeLow ? ", active-low" : "")\(line.edge != .none ? ", edge \(line.edge.rawValue)" : ""); reads \(value == .active ? "active" : "inactive")",
-                                    fix: ""))
-            } catch {
-                checks.append(fault("gpio", line.name, location, error))
-            }
-        }
-        return checks
     }
 }
 

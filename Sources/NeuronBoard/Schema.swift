@@ -1,4 +1,4 @@
-import NeuronConfig
+public import NeuronConfig
 public import NeuronHAL
 
 /// A validated board file: everything needed to open the buses, drive the chips and keep a neuron within its
@@ -58,14 +58,27 @@ public struct BoardDescription: Sendable, Hashable, Decodable {
 
     /// The stimulus DAC of `neuron`, its bus, and its configuration (the output, for a quad DAC, is
     /// `neuron.stimulusChannel`).
-    public func stimulus(of neuron: NeuronChannel) -> (bus: Bus, device: Device) {
-        device(named: neuron.stimulus)!
+    public func stimulus(of neuron: NeuronChannel) throws(BoardError) -> (bus: Bus, device: Device) {
+        guard let found = device(named: neuron.stimulus) else {
+            throw unresolved("neurons.\(neuron.name).stimulus", "no device is named '\(neuron.stimulus)'.")
+        }
+        return found
     }
 
     /// The membrane ADC of `neuron`, its bus, and the channel it samples.
-    public func membrane(of neuron: NeuronChannel) -> (bus: Bus, device: Device, channel: ADCChannel) {
-        let (bus, device) = device(named: neuron.membrane.device)!
-        return (bus, device, device.channel(labeled: neuron.membrane.channel)!)
+    public func membrane(of neuron: NeuronChannel) throws(BoardError) -> (bus: Bus, device: Device, channel: ADCChannel) {
+        guard let (bus, device) = device(named: neuron.membrane.device),
+              let channel = device.channel(labeled: neuron.membrane.channel) else {
+            throw unresolved("neurons.\(neuron.name).membrane", "no ADC channel is named '\(neuron.membrane)'.")
+        }
+        return (bus, device, channel)
+    }
+
+    /// A reference that validation would have refused: only a description that `BoardLoader` did not make (or a
+    /// backend missing what the description names) gets here.
+    package func unresolved(_ keyPath: String, _ problem: String) -> BoardError {
+        BoardError(source: source, keyPath: keyPath, problem: problem,
+                   fix: "load the board through BoardLoader (`neuronctl board validate \(source)` checks every reference); if it passes, report a bug")
     }
 
     /// The optional comparator, spike-out and stimulus-gate lines of `neuron`.

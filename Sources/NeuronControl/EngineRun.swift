@@ -244,6 +244,8 @@ struct EngineRun<Clock: MonotonicClock> {
                 record(c)
                 try detect(c)
             }
+            // The tick's crossings leave together, in one datagram, before anything else waits on the tick.
+            forwarder?.endTick()
             if let trace, recorded < trace.capacity { recorded &+= 1 }
         }
         if let inbox { takeExternal(inbox, at: t) }

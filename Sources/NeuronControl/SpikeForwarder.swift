@@ -28,6 +28,21 @@ extension SpikeSink {
     public var latency: LatencySummary? { nil }
 }
 
+/// A sink that the real-time loop feeds itself, in the tick that found the spikes, instead of the forwarding thread:
+/// for an output whose send is one planned, non-blocking syscall (the jAER datagram), so a crossing leaves without
+/// waiting for another thread's wake-up. It takes crossings only. The loop calls `stage` for each crossing of a tick
+/// and `flush` once after the tick's last detection, so the tick's crossings leave together and none waits for a
+/// later one. Both run on the loop's thread: no allocation, no lock, no blocking; a send the kernel refuses is
+/// counted, never retried. `deliver` (one crossing, staged and flushed) serves callers without a loop.
+public protocol LoopSpikeSink: SpikeSink {
+    /// Adds one crossing to what this tick sends. No syscall unless the send buffer is full.
+    func stage(_ crossing: SpikeEvent)
+    /// Sends what was staged, if anything.
+    func flush()
+    /// Crossings sent and crossings whose send failed (with the last reason), read once the loop has ended.
+    var counts: (delivered: Int, failures: Int, lastError: String?) { get }
+}
+
 /// What happened to one sink during a run.
 public struct SinkReport: Sendable, Hashable, Codable {
     public var name: String
@@ -64,11 +79,15 @@ public enum ForwarderWaiting: Sendable, Hashable {
 /// thread. `publish` (loop side) never blocks: a full ring counts a drop; the wake-up is one semaphore post, which
 /// makes a syscall only when the forwarding thread is asleep waiting for work.
 ///
-/// Fan-out order: the sinks that do not block (UDP) get each event first, in the order given, and only then are
-/// the blocking sinks' queues offered it (each offer may be a wake-up syscall for that sink's thread). So a
-/// crossing's datagram never waits behind the record files. Reports list the sinks in the order given.
+/// A `LoopSpikeSink` (the jAER datagram) is fed by the loop itself: `publish` stages each crossing for it and
+/// `endTick` sends what the tick staged; such a sink never passes through the ring. A crossing goes into the ring
+/// only when another sink takes crossings, so a run whose only crossing output is UDP wakes nobody at a crossing.
 ///
-/// The forwarding path (ring pop, fan-out, the UDP sink) allocates nothing per event.
+/// Fan-out order on the forwarding thread: the sinks that do not block get each event first, in the order given, and
+/// only then are the blocking sinks' queues offered it (each offer may be a wake-up syscall for that sink's thread).
+/// Reports list the sinks in the order given.
+///
+/// The forwarding path (staging and sending in the loop, ring pop, fan-out) allocates nothing per event.
 public final class SpikeForwarder: @unchecked Sendable {
     private let ring: SPSCRing<SpikeEvent>
     private let wakeUp = DispatchSemaphore(value: 0)
@@ -78,6 +97,13 @@ public final class SpikeForwarder: @unchecked Sendable {
     private let channels: [SinkChannel]
     /// In fan-out order: non-blocking sinks first.
     private let fanOut: [SinkChannel]
+    /// Fed by the loop's thread itself.
+    private let inLoop: [any LoopSpikeSink]
+    /// Whether any ring sink takes crossings / complete events (else they skip the ring and the wake-up).
+    private let ringTakesCrossings: Bool
+    private let ringTakesComplete: Bool
+    /// Loop thread only: a crossing is staged and the tick has not ended.
+    private var staged = false
     private let clock: (any MonotonicClock & Sendable)?
     private var handoff = Histogram<UInt64>(highestTrackableValue: 10_000_000_000, numberOfSignificantValueDigits: .three)
     private var started = false
@@ -98,9 +124,14 @@ public final class SpikeForwarder: @unchecked Sendable {
         ring = SPSCRing(capacity: capacity)
         let queue = sinkQueueCapacity ?? capacity
         channels = sinks.map {
-            $0.mayBlock ? IsolatedSinkChannel(sink: $0, capacity: queue, waitsWhenFull: waitsWhenFull) : SinkChannel(sink: $0)
+            if let loopSink = $0 as? any LoopSpikeSink { return LoopSinkChannel(loopSink) }
+            return $0.mayBlock ? IsolatedSinkChannel(sink: $0, capacity: queue, waitsWhenFull: waitsWhenFull) : SinkChannel(sink: $0)
         }
-        fanOut = channels.filter { !$0.sink.mayBlock } + channels.filter { $0.sink.mayBlock }
+        let threaded = channels.filter { !($0 is LoopSinkChannel) }
+        fanOut = threaded.filter { !$0.sink.mayBlock } + threaded.filter { $0.sink.mayBlock }
+        inLoop = sinks.compactMap { $0 as? any LoopSpikeSink }
+        ringTakesCrossings = fanOut.contains { $0.wants(.crossing) }
+        ringTakesComplete = fanOut.contains { $0.wants(.complete) }
         self.clock = clock
     }
 
@@ -140,12 +171,28 @@ public final class SpikeForwarder: @unchecked Sendable {
         ready.wait()
     }
 
-    /// Loop side: hands one event over. Never allocates; blocks only when `waitsWhenFull` and the ring is full.
+    /// Loop side: hands one event over (a crossing is staged for the loop's own sinks until `endTick`). Never
+    /// allocates; blocks only when `waitsWhenFull` and the ring is full.
     @inline(__always)
     public func publish(_ event: SpikeEvent) {
+        let crossing = event.phase == .crossing
+        if crossing && !inLoop.isEmpty {
+            for s in inLoop { s.stage(event) }
+            staged = true
+        }
+        guard crossing ? ringTakesCrossings : ringTakesComplete else { return }
         if waitsWhenFull { waitForRoom() }
         _ = ring.push(event)
         if waiting == .block { wakeUp.signal() }
+    }
+
+    /// Loop side, once per tick after its detections: the loop's own sinks send what the tick staged (nothing to do,
+    /// and no syscall, on a tick without a crossing).
+    @inline(__always)
+    public func endTick() {
+        guard staged else { return }
+        staged = false
+        for s in inLoop { s.flush() }
     }
 
     private func waitForRoom() {
@@ -157,6 +204,7 @@ public final class SpikeForwarder: @unchecked Sendable {
 
     /// Drains what is queued, stops the threads, finishes every sink and reports. Call once, after the loop.
     public func finish() -> ForwardingReport {
+        endTick()  // a crossing published without its tick's end still goes out
         if started {
             stopping.store(true, ordering: .releasing)
             wakeUp.signal()
@@ -208,6 +256,21 @@ class SinkChannel: @unchecked Sendable {
         }
         return SinkReport(name: sink.name, delivered: delivered, dropped: dropped, failures: failures,
                           lastError: lastError, latencyMicros: sink.latency)
+    }
+}
+
+/// A sink the loop feeds itself (`LoopSpikeSink`): the forwarding thread never offers it anything; its counts are the
+/// sink's own.
+final class LoopSinkChannel: SinkChannel, @unchecked Sendable {
+    private let loopSink: any LoopSpikeSink
+    init(_ sink: any LoopSpikeSink) {
+        loopSink = sink
+        super.init(sink: sink)
+    }
+    override func offer(_ event: SpikeEvent) { preconditionFailure("the loop feeds \(sink.name) itself") }
+    override func finish() -> SinkReport {
+        (delivered, failures, lastError) = loopSink.counts
+        return report(dropped: 0)
     }
 }
 

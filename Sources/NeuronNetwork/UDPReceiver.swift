@@ -21,6 +21,8 @@ public final class UDPReceiver: @unchecked Sendable {  // fd and thread owned he
     private let stopping = Atomic<Bool>(false)
     private let done = DispatchSemaphore(value: 0)
     private var started = false
+    /// jAER's sequence check, per sender ("a.b.c.d:port").
+    private let checks = Mutex<[String: JAERSequenceCheck]>([:])
 
     /// Binds the socket (port 0: the kernel picks one, see `port`). Throws with the address and the fix.
     public init(host: String = "127.0.0.1", port: UInt16) throws(InputError) {
@@ -100,12 +102,23 @@ public final class UDPReceiver: @unchecked Sendable {  // fd and thread owned he
                 var ip = [CChar](repeating: 0, count: 16)
                 _ = inet_ntop(AF_INET, &from.sin_addr, &ip, 16)
                 let sender = String(decoding: ip.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) + ":\(UInt16(bigEndian: from.sin_port))"
+                if n >= 4 {
+                    let sequence = Int32(bitPattern: UInt32(buffer[0]) << 24 | UInt32(buffer[1]) << 16 | UInt32(buffer[2]) << 8 | UInt32(buffer[3]))
+                    checks.withLock { _ = $0[sender, default: JAERSequenceCheck()].check(sequence) }
+                }
                 handler(Array(buffer[0..<n]), sender)
             }
             done.signal()
         }
         thread.name = "neuronhil-udp-in"
         thread.start()
+    }
+
+    /// jAER's sequence check (`JAERSequenceCheck`, as jAER's receiver makes it) on each sender's datagrams, summed
+    /// over the senders: datagrams checked, gaps (what jAER logs as dropped packets), and datagrams missing by the
+    /// forward jumps. A datagram shorter than its sequence number is not checked.
+    public var sequence: (datagrams: Int, gaps: Int, missing: Int) {
+        checks.withLock { $0.values.reduce((0, 0, 0)) { ($0.0 + $1.datagrams, $0.1 + $1.gaps, $0.2 + $1.missing) } }
     }
 
     /// Stops the thread (returns within about 50 ms). Idempotent.

@@ -1,4 +1,6 @@
 public import NeuronBoard
+public import NeuronBoardSim
+import NeuronBoardLinux
 public import NeuronControl
 import NeuronHAL
 public import NeuronNetwork
@@ -7,7 +9,28 @@ import NeuronLinux
 import Foundation
 
 // The bridge from a board brought up (NeuronBoard) to the engine's channels, and what only a simulated board does
-// (fault injection, pacing by the real clock).
+// (fault injection, pacing by the real clock). The only place below the CLI that picks a backend.
+
+extension BoardRuntime {
+    /// Brings `description` up on the backend it names: simulated chips (`simulated: true`, with `overrides`) or the
+    /// Linux devices.
+    public convenience init(_ description: BoardDescription, overrides: SimulationOverrides = SimulationOverrides())
+        throws(BoardError) {
+        if description.board.simulated {
+            try self.init(simulating: description, overrides: overrides)
+        } else {
+            try self.init(linux: description)
+        }
+    }
+}
+
+extension BoardProbe {
+    /// Probes `board` on the backend it names (`simulated`, or `linux`). Never throws: every failure becomes a fault
+    /// in the report.
+    public static func run(_ board: BoardDescription) -> Report {
+        board.board.simulated ? simulated(board) : linux(board)
+    }
+}
 
 extension BoardDescription {
     /// The board file's `limits` as the control layer's type.
@@ -57,13 +80,11 @@ extension SimulatedBoard {
         let (p, kinds) = f.failure
         var k: UInt64 = 0
         func next() -> UInt64 { k += 1; return seed &* 0x2545_F491_4F6C_DD1D &+ k }
-        for name in i2cBuses.keys.sorted() {
-            let bus = i2cBuses[name]!
+        for (_, bus) in i2cBuses.sorted(by: { $0.key < $1.key }) {
             if p > 0 { bus.faults.rate(p, kinds: kinds, seed: next()) }
             if f.corrupt > 0 { bus.faults.corruptReads(f.corrupt, seed: next()) }
         }
-        for name in spiDevices.keys.sorted() {
-            let dev = spiDevices[name]!
+        for (_, dev) in spiDevices.sorted(by: { $0.key < $1.key }) {
             if p > 0 { dev.faults.rate(p, kinds: kinds, seed: next()) }
             if f.corrupt > 0 { dev.faults.corruptReads(f.corrupt, seed: next()) }
         }

@@ -96,6 +96,8 @@ public struct OutputPlan: Sendable {
     public var spikesPath: String?
     /// Every spike event as JSON lines to this file ("-": standard output).
     public var jsonLines: String?
+    /// Every complete spike as a jAER AEDAT 2.0 event to this file (address: channel, timestamp: crossing in µs).
+    public var aedat: String?
     /// Each spike as a jAER UDP datagram to these endpoints.
     public var udp: [NetworkFile.Endpoint] = []
     /// Pulse each channel's spike-out line (when the board has one) for this long per spike; zero disables it.

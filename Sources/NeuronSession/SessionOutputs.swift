@@ -6,8 +6,8 @@ import NeuronSinks
 import Foundation
 
 /// Where a session's records go: the output directory and its files (each channel's streamed trace, the spike
-/// record), the other spike sinks (JSON lines, jAER UDP), the forwarder that feeds them off the loop's thread, and
-/// the header lines every file starts with. Files are created in `init`, once the plan has been checked.
+/// record), the other spike sinks (JSON lines, jAER UDP), the forwarder that feeds them (jAER UDP from the loop's own
+/// thread, the others off it), and the header lines every file starts with. Files are created in `init`, once the plan has been checked.
 final class SessionOutputs {
     /// Per channel of the plan.
     private(set) var traceStreams: [TraceStream?] = []
@@ -38,6 +38,10 @@ final class SessionOutputs {
                 sinks.append(try CSVSpikeSink(path: spikes, metadata: [("neuronhil", "spike record written by \(plan.tool)")] + header))
             }
             if let path = out.jsonLines { sinks.append(try JSONLinesSink(path: path)) }
+            if let path = out.aedat {
+                sinks.append(try AEDATSpikeSink(path: path, comments: ["neuronhil: spike events written by \(plan.tool)"] + header.map { "\($0.0): \($0.1)" }))
+                files["aedat"] = path
+            }
             for d in out.udp { sinks.append(try UDPJAERSink(host: d.host, port: d.port, clock: timingClock)) }
         } catch let e as SessionError {
             throw e

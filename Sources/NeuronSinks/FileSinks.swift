@@ -34,19 +34,26 @@ public final class LineWriter: @unchecked Sendable {
 
     /// Writes all of `text`, retrying on EINTR and short writes.
     public func write(_ text: String) throws(SinkError) {
-        var failure: Int32 = 0
         var t = text
+        var failure: SinkError?
         t.withUTF8 { bytes in
-            var offset = 0
-            while offset < bytes.count {
-                let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    failure = errno
-                    return
-                }
-                offset += n
+            do throws(SinkError) { try write(UnsafeRawBufferPointer(bytes)) } catch { failure = error }
+        }
+        if let failure { throw failure }
+    }
+
+    /// Writes all of `bytes` at once (binary records), retrying on EINTR and short writes.
+    public func write(_ bytes: UnsafeRawBufferPointer) throws(SinkError) {
+        var failure: Int32 = 0
+        var offset = 0
+        while offset < bytes.count {
+            let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            if n < 0 {
+                if errno == EINTR { continue }
+                failure = errno
+                break
             }
+            offset += n
         }
         if failure != 0 {
             throw SinkError(sink: path, problem: "write failed (errno \(failure)\(failure == ENOSPC ? ", disk full" : failure == EPIPE ? ", reader gone" : "")).",

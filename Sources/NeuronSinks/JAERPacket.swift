@@ -21,6 +21,11 @@ public struct JAERPacket: Sendable, Hashable {
 
     /// The largest datagram accepted: a UDP payload over IPv4 is at most 65 507 bytes.
     public static let maxBytes = 65_507
+    /// The largest datagram we send: jAER's receive buffer (`AENetworkInterfaceConstants.DATAGRAM_BUFFER_SIZE_BYTES`)
+    /// is 63 000 bytes, and it silently cuts a longer datagram. 7874 events.
+    public static let maxSentBytes = 63_000
+    /// Events per datagram that fit in `maxSentBytes`.
+    public static let maxSentEvents = (maxSentBytes - 4) / 8
 
     public struct DecodeError: Error, Sendable, Hashable, CustomStringConvertible {
         /// Where the datagram came from, e.g. "udp 127.0.0.1:8991" or a capture file.
@@ -81,5 +86,43 @@ public struct JAERPacket: Sendable, Hashable {
             i += 8
         }
         return JAERPacket(sequence: get(0), events: events)
+    }
+}
+
+/// The sequence numbers of jAER datagrams, as jAER's receiver (`net.sf.jaer.eventio.AEUnicastInput`) checks them:
+/// it expects 0 first, then each number one more than the last in 32-bit two's complement (Java `int`), so
+/// `Int32.max` is followed by `Int32.min`. We send exactly that, so jAER finds no gap, neither at the start nor at
+/// the wrap. (jAER's own sender, `AEUnicastOutput`, starts at 1 and wraps from `Int32.max` to 0; a current jAER
+/// receiver reports one dropped packet at each, a reset and not a loss.)
+public enum JAERSequence {
+    public static let first: Int32 = 0
+    @inline(__always)
+    public static func next(after sequence: Int32) -> Int32 { sequence &+ 1 }
+}
+
+/// jAER's sequence check (`AEUnicastInput.checkSequenceNumber`) over one stream of datagrams: each datagram is
+/// expected to carry `JAERSequence.next` of the last one (0 first). A datagram that does not is a gap, and the
+/// check resynchronises on it, as jAER does. A forward jump counts the datagrams it skipped as missing; a jump
+/// back (a sender that restarted, or datagrams reordered) is a gap with nothing counted missing.
+public struct JAERSequenceCheck: Sendable, Hashable {
+    public private(set) var expected: Int32
+    public private(set) var datagrams = 0
+    public private(set) var gaps = 0
+    public private(set) var missing = 0
+
+    /// `expecting`: the first sequence number awaited (jAER: 0).
+    public init(expecting: Int32 = JAERSequence.first) { expected = expecting }
+
+    /// Checks one datagram's sequence number; returns the jump (0: none), as jAER logs it.
+    @discardableResult
+    public mutating func check(_ sequence: Int32) -> Int32 {
+        datagrams += 1
+        let jump = sequence &- expected
+        if jump != 0 {
+            gaps += 1
+            if jump > 0 { missing += Int(jump) }
+        }
+        expected = JAERSequence.next(after: sequence)
+        return jump
     }
 }

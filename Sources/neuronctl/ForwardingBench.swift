@@ -5,28 +5,21 @@ import NeuronHAL
 import NeuronNetwork
 import NeuronSession
 
-/// `neuronctl bench-forwarding`: the forwarding latency of issue #3, measured without a board.
-///
-/// A producer thread stands in for the control loop: it is set up exactly as `run --realtime` sets up the loop
-/// (`RealtimeThread.run`: SCHED_FIFO, CPU, locked memory, cpu_dma_latency, each where permitted), wakes at the
-/// loop's tick rate with absolute deadlines, and every so many ticks stamps a threshold crossing (`detectedAt`) and
-/// publishes it, then the spike's complete event half a spike period later, as the detector does. The forwarder,
-/// its thread setup and the sinks are the ones `run` uses: the jAER UDP sink (measuring to the return of
-/// `sendto`) and, unless `--no-record`, the spike record (CSV, here to /dev/null), which `run` always has.
-/// The datagrams go to a receiver thread on 127.0.0.1 that counts them (draining its socket every millisecond, so
-/// that no sendto pays for waking it: in a deployment the receiver is on another machine), unless `--udp` names
-/// another destination.
+/// `neuronctl bench-forwarding`: the forwarding latency of issue #3, measured without a board, against the
+/// kernel's floor measured in the same run (see `ForwardingBenchmark`).
 struct ForwardingBenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench-forwarding",
         abstract: "Measure spike forwarding latency: from the loop stamping a crossing to the jAER datagram leaving.",
         discussion: """
             A producer thread set up like the real-time loop (SCHED_FIFO at --priority, --cpu, locked memory, each \
-            where permitted) ticks at --tick-rate and publishes a threshold crossing every 1/--rate seconds through \
-            the same ring, forwarding thread and UDP sink as `neuronctl run --realtime --udp`. Prints p50 / p99 / \
-            p99.9 / max of the time from the crossing's stamp to the return of sendto (target: p99 50 us), and the \
-            part of it spent before the forwarding thread had the event. Build with -c release; no root needed \
-            (without CAP_SYS_NICE both threads run in the normal class and the report says so).
+            where permitted) ticks at --tick-rate and publishes a threshold crossing every 1/--rate seconds, and \
+            sends its jAER datagram from its own thread as `neuronctl run --realtime --udp` does. Blocks of bare \
+            sendto calls of the same datagram at the same rate alternate with the spikes: the floor. Prints p50 / \
+            p99 / p99.9 / max of the time from the crossing's stamp to the return of sendto (targets: p99 50 us, \
+            and at most 1.2 times the floor's p99), the floor's, and what the send takes out of the spike's tick. \
+            Build with -c release; no root needed (without CAP_SYS_NICE the threads run in the normal class and the \
+            report says so).
             """)
 
     @Option(help: ArgumentHelp("Spikes to forward.", valueName: "n"))
@@ -92,23 +85,31 @@ struct ForwardingBenchCommand: ParsableCommand {
 extension ForwardingBenchResult {
     var text: String {
         func f(_ x: Double) -> String { formatted(x, digits: 1) }
+        func line(_ l: LatencySummary) -> String { "p50 \(f(l.p50)) us, p99 \(f(l.p99)) us, p99.9 \(f(l.p999)) us, max \(f(l.max)) us" }
         var out: [String] = []
-        out.append("forwarding bench: \(spikes) spikes at \(formatted(rateHz, digits: 0)) Hz, producer ticking at \(formatted(tickRateHz, digits: 0)) Hz, \(formatted(seconds, digits: 1)) s")
-        out.append("sinks               udp \(destination)\(receiver.map { " (the bench's receiver \($0))" } ?? "")\(record ? ", spike record (CSV to /dev/null)" : "")")
+        out.append("forwarding bench: \(spikes) spikes at \(formatted(rateHz, digits: 0)) Hz and as many bare sends, in alternating blocks of \(spikesPerBlock), producer ticking at \(formatted(tickRateHz, digits: 0)) Hz, \(formatted(seconds, digits: 1)) s")
+        out.append("sinks               udp \(destination) from the producer's thread\(receiver.map { " (the bench's receiver \($0))" } ?? "")\(record ? ", spike record (CSV to /dev/null)" : "")")
         out.append("producer            " + (producer.applied + producer.warnings.map { "NOT APPLIED: " + $0 }).joined(separator: "; "))
         out.append("forwarding thread   " + (forwarderWaiting == "poll" ? "polling the ring (never sleeps); " : "")
                    + (forwarder.applied + forwarder.warnings.map { "NOT APPLIED: " + $0 }).joined(separator: "; "))
         let l = latencyMicros
-        out.append("crossing to sendto  p50 \(f(l.p50)) us, p99 \(f(l.p99)) us, p99.9 \(f(l.p999)) us, max \(f(l.max)) us over \(l.count) spikes")
+        out.append("crossing to sendto  \(line(l)) over \(l.count) spikes")
+        out.append("floor, bare sendto  \(line(floorMicros)) over \(floorMicros.count) sends (same datagram, destination and rate)")
+        let ratio = ratioP99.map { formatted($0, digits: 2) + "x" } ?? "n/a"
+        let met = ratioP99.map { $0 <= Self.targetRatioToFloor } ?? false
+        out.append("ratio to the floor  p99 \(ratio) (target at most \(formatted(Self.targetRatioToFloor, digits: 1))x): \(met ? "met" : "MISSED")")
+        let s = sendInTickMicros
+        out.append("send in the tick    p50 \(f(s.p50)) us, p99 \(f(s.p99)) us, max \(f(s.max)) us of the spike's \(f(1e6 / tickRateHz)) us tick (stamp to the tick's end)")
         let h = handoffMicros
-        out.append("hand-over, any event p50 \(f(h.p50)) us, p99 \(f(h.p99)) us, p99.9 \(f(h.p999)) us, max \(f(h.max)) us (stamp to the forwarding thread popping it: the wake-up part)")
-        var delivery = "sent \(sent), failed \(failures), dropped at the ring \(droppedAtLoop)"
+        out.append("hand-over, complete p50 \(f(h.p50)) us, p99 \(f(h.p99)) us, max \(f(h.max)) us (stamp to the forwarding thread popping it, for the spike record)")
+        var delivery = "sent \(sent), failed \(failures), floor sent \(floorSent), failed \(floorFailures), dropped at the ring \(droppedAtLoop)"
         if let received { delivery += ", received \(received)" }
+        if let sequenceGaps { delivery += ", sequence gaps \(sequenceGaps) (jAER's check)" }
         if let lastError { delivery += "; last error: \(lastError)" }
         out.append("datagrams           " + delivery)
         out.append("target p99 \(f(Self.targetP99Micros)) us: \(l.count > 0 && l.p99 <= Self.targetP99Micros ? "met" : "MISSED")")
         let w = producerWakeMicros
-        out.append("producer wake-up    p50 \(f(w.p50)) us, p99 \(f(w.p99)) us, p99.9 \(f(w.p999)) us, max \(f(w.max)) us late (what the forwarder's placement costs the loop)")
+        out.append("producer wake-up    p50 \(f(w.p50)) us, p99 \(f(w.p99)) us, p99.9 \(f(w.p999)) us, max \(f(w.max)) us late (what the forwarding costs the loop)")
         if let loadAverage { out.append("load average        \(loadAverage) (a shared or busy machine inflates the tail)") }
         return out.joined(separator: "\n")
     }

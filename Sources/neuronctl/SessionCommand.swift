@@ -35,6 +35,9 @@ struct OutputOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Also write every spike event as JSON lines to FILE ('-' for standard output).", valueName: "file"))
     var jsonl: String?
 
+    @Option(help: ArgumentHelp("Also write every spike as a jAER AEDAT 2.0 event to FILE (address: neuron, timestamp: us).", valueName: "file"))
+    var aedat: String?
+
     @Option(name: .customLong("spike-out-width"), help: ArgumentHelp("Width of the pulse on the board's spike-out line per spike (0 disables it).", valueName: "us"))
     var spikeOutWidth = DurationArgument<Microseconds>(.microseconds(500))
 
@@ -54,6 +57,7 @@ struct OutputOptions: ParsableArguments {
         o.tracePath = trace
         o.spikesPath = spikes
         o.jsonLines = jsonl
+        o.aedat = aedat
         if let udp, let d = UDPDestination(udp) { o.udp.append(NetworkFile.Endpoint(host: d.host, port: d.port)) }
         o.spikeOutWidth = spikeOutWidth.duration
         o.live = live.flatMap(LiveEndpoint.init)
@@ -144,7 +148,7 @@ func summaryText(_ o: SessionOutcome) -> String {
     out.append("ended               \(r.termination)")
     out.append("safe state          \(([r.safeState] + s.dacReadBack.map { (r.channels.count > 1 ? "neuron \($0.neuron) " : "") + $0.text }).joined(separator: "; "))")
     if let rt = s.realtime { out.append(realtimeLine(rt)) }
-    let order = s.files.keys.filter { $0.hasPrefix("trace") }.sorted() + ["spikes", "summary", "record"]
+    let order = s.files.keys.filter { $0.hasPrefix("trace") }.sorted() + ["spikes", "aedat", "summary", "record"]
     let files = order.compactMap { s.files[$0] }
     if !files.isEmpty { out.append("files               " + files.joined(separator: ", ")) }
     return out.joined(separator: "\n")
@@ -198,9 +202,14 @@ func spikeTable(_ spikes: [SpikeEvent], more total: Int, files: [String: String]
 
 /// Writes `text` to `path` whole to a temporary name and renamed, so a reader never sees half a file.
 func write(_ text: String, to path: String, flag: String) throws {
+    try write(Data(text.utf8), to: path, flag: flag)
+}
+
+/// Writes `data` to `path` whole to a temporary name and renamed, so a reader never sees half a file.
+func write(_ data: Data, to path: String, flag: String) throws {
     let tmp = path + ".partial"
     do {
-        try Data(text.utf8).write(to: URL(fileURLWithPath: tmp))
+        try data.write(to: URL(fileURLWithPath: tmp))
         if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
         try FileManager.default.moveItem(atPath: tmp, toPath: path)
     } catch {

@@ -42,7 +42,7 @@ struct MockBoardTests {
         let n0 = try #require(board.neuron(id: 0))
         #expect(n0.capacitance == .picofarads(300))
 
-        let (dacBus, dac) = board.stimulus(of: n0)
+        let (dacBus, dac) = try board.stimulus(of: n0)
         #expect(dacBus.name == "i2c1")
         #expect(dac.compatible == .mcp4725)
         #expect(dac.address == I2CAddress(0x60))
@@ -50,7 +50,7 @@ struct MockBoardTests {
         guard case .mcp4725(let dacConfig) = dac.configuration else { Issue.record("not an MCP4725"); return }
         #expect(dacConfig.reference == .volts(3.3))
 
-        let (adcBus, adc, channel) = board.membrane(of: n0)
+        let (adcBus, adc, channel) = try board.membrane(of: n0)
         #expect(adcBus.kind == .spi)
         #expect(adcBus.settings == .spi(mode: 0, maxSpeed: .hertz(1_000_000)))
         #expect(adc.compatible == .mcp3208)
@@ -138,42 +138,11 @@ struct MockBoardTests {
         #expect(board.gpio == nil && board.simulation == nil)
         #expect(board.limits.maxPulseWidth == .microseconds(500))
         let n = try #require(board.neuron(id: 3))
-        #expect(board.membrane(of: n).channel.span == .volts(0.512))
+        #expect(try board.membrane(of: n).channel.span == .volts(0.512))
         #expect(board.lines(of: n).comparator == nil)
     }
 }
 
-@Suite("DAC read-back after a run")
-struct DACReadBackTests {
-    func mockNeuron() throws -> (BoardRuntime, BoardRuntime.NeuronHardware) {
-        let board = try BoardLoader.load(path: mockPath)
-        let runtime = try BoardRuntime(board)
-        return (runtime, try runtime.neuron(id: board.neurons[0].id))
-    }
-
-    @Test("a read that NAKs is repeated: the report says what the chip holds and how many reads failed")
-    func retriesTransientFaults() throws {
-        let (runtime, hw) = try mockNeuron()
-        try hw.stimulus.setVoltage(.volts(0.5))
-        runtime.simulation!.i2cBuses["i2c1"]!.faults(at: I2CAddress(0x60)).failNext(2, with: .noAcknowledge(.address))
-        let r = hw.readBackStimulus(attempts: 3)
-        #expect(r.failedReads == 2 && r.voltage != nil && abs(r.voltage!.volts - 0.5) < 0.01, "\(r)")
-        #expect(r.text.contains("after 2 failed reads"), "\(r.text)")
-        let clean = hw.readBackStimulus(attempts: 3)
-        #expect(clean.failedReads == 0 && !clean.text.contains("failed"), "\(clean.text)")
-    }
-
-    @Test("a DAC that never answers is reported as failed, with the error")
-    func persistentFault() throws {
-        let (runtime, hw) = try mockNeuron()
-        runtime.simulation!.i2cBuses["i2c1"]!.faults(at: I2CAddress(0x60)).failNext(5, with: .busFault)
-        let r = hw.readBackStimulus(attempts: 3)
-        #expect(r.voltage == nil && r.failedReads == 3 && r.lastError?.kind == .busFault, "\(r)")
-        #expect(r.text.hasPrefix("DAC read-back FAILED after 3 reads"), "\(r.text)")
-    }
-}
-
-/// `--board` at something that is not a board file says what it is, not "check its permissions".
 @Suite struct BoardFileKindTests {
     func loadError(_ path: String) throws -> BoardError {
         do {

@@ -1,5 +1,6 @@
 import Testing
 import NeuronBoard
+import NeuronBoardSim
 import NeuronControl
 import NeuronHAL
 import NeuronSim

@@ -1,5 +1,6 @@
 import Foundation
 import NeuronBoard
+import NeuronBoardSim
 @testable import NeuronControl
 import NeuronHAL
 import NeuronPhysics
@@ -50,7 +51,7 @@ struct RunBytes: Equatable {
 /// A fresh mock board, faults injected, the membrane wrapped for a stop: the same for both loops.
 func parityBoard(_ c: ParityCase, stop: StopRequest) throws -> (BoardRuntime, SafeStimulusOutput, any AnalogInput, StimulusLimits) {
     let board = try BoardLoader.load(path: boardsDirectory + "/mock.yaml")
-    let runtime = try BoardRuntime(board, overrides: .init(seed: c.seed, model: c.model, recordsHistory: false))
+    let runtime = try BoardRuntime(simulating: board, overrides: .init(seed: c.seed, model: c.model, recordsHistory: false))
     if c.faultRate > 0 {
         for (i, name) in runtime.simulation!.i2cBuses.keys.sorted().enumerated() {
             runtime.simulation!.i2cBuses[name]!.faults.rate(c.faultRate, kinds: [.noAcknowledge(.data), .busFault], seed: c.seed + UInt64(i))

@@ -1,5 +1,6 @@
 import Testing
 import NeuronBoard
+import NeuronBoardSim
 import NeuronControl
 import NeuronHAL
 import NeuronPhysics
@@ -39,7 +40,7 @@ struct LimitPropertyTests {
         var r = Rand(state: 42)
         var accepted = 0, refused = 0, latched = 0
         for _ in 0..<60 {
-            let runtime = try BoardRuntime(board, overrides: .init(seed: r.next()))
+            let runtime = try BoardRuntime(simulating: board, overrides: .init(seed: r.next()))
             let hw = try runtime.neuron(id: 0)
             let stimulus = try SafeStimulusOutput(hw.stimulus, limits: limits.voltage)
             let dac = runtime.simulation!.dacs["dac0"]!

@@ -1,4 +1,5 @@
 import NeuronBoard
+import NeuronBoardSim
 @testable import NeuronControl
 import NeuronHAL
 import NeuronPhysics
@@ -48,7 +49,7 @@ func runOnMockBoard(
     prepare: (SimulatedBoard) -> Void = { _ in }
 ) throws -> MockRun {
     let board = try BoardLoader.load(path: boardsDirectory + "/mock.yaml")
-    let runtime = try BoardRuntime(board, overrides: .init(seed: seed, model: model))
+    let runtime = try BoardRuntime(simulating: board, overrides: .init(seed: seed, model: model))
     let hw = try runtime.neuron(id: board.neurons[0].id)
     let l = board.limits
     let limits = StimulusLimits(voltage: l.stimulus, maxPulseWidth: l.maxPulseWidth, maxDutyCycle: l.maxDutyCycle, sampleRate: l.sampleRate)

@@ -1,5 +1,6 @@
 import Testing
 import NeuronBoard
+import NeuronBoardSim
 import NeuronControl
 import NeuronHAL
 import NeuronSim
@@ -114,7 +115,7 @@ struct SafetyTests {
     @Test("SafeStimulusOutput never lets an out-of-limit value reach the DAC", arguments: [1.0001, 1.5, 3.3, -0.001, .infinity, .nan])
     func safeOutputRefuses(volts: Double) throws {
         let board = try BoardLoader.load(path: boardsDirectory + "/mock.yaml")
-        let runtime = try BoardRuntime(board)
+        let runtime = try BoardRuntime(simulating: board)
         let hw = try runtime.neuron(id: 0)
         let out = try SafeStimulusOutput(hw.stimulus, limits: board.limits.stimulus)
         let dac = runtime.simulation!.dacs["dac0"]!
@@ -163,7 +164,7 @@ struct OverrunPolicyTests {
     @Test("A punctual loop: every tick is a wake-up, none runs late, nothing overruns")
     func punctual() throws {
         let board = try BoardLoader.load(path: boardsDirectory + "/mock.yaml")
-        let runtime = try BoardRuntime(board)
+        let runtime = try BoardRuntime(simulating: board)
         let hw = try runtime.neuron(id: 0)
         let r = try fivePulses(hw, board: board, clock: runtime.clock, realtime: RealtimeOptions(timingClock: PunctualClock(runtime.clock)))
         #expect(r.termination == .completed)
@@ -177,7 +178,7 @@ struct OverrunPolicyTests {
     func overrunStorm() throws {
         let board = try BoardLoader.load(path: boardsDirectory + "/mock.yaml")
         for policy in [OverrunPolicy.safeStateAfter(5), .carryOn] {
-            let runtime = try BoardRuntime(board)
+            let runtime = try BoardRuntime(simulating: board)
             let hw = try runtime.neuron(id: 0)
             let r = try fivePulses(hw, board: board, clock: runtime.clock,
                                    realtime: RealtimeOptions(timingClock: SlowWallClock(), overrunPolicy: policy))

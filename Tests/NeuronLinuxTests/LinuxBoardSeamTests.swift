@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import NeuronBoard
+import NeuronBoardLinux
 import NeuronHAL
 @testable import NeuronLinux
 import Testing
@@ -15,8 +16,8 @@ struct LinuxBoardSeamTests {
         let board = try BoardLoader.load(path: boards.appendingPathComponent(file).path)
         try SyscallMock.with { mock in
             mock.responder = { name, _ in name == "gpiod_find_line" ? 27 : nil }
-            let runtime = try BoardRuntime(board)
-            #expect(runtime.simulation == nil && runtime.linux != nil)
+            let runtime = try BoardRuntime(linux: board)
+            #expect(runtime.linux != nil)
             #expect(mock.trace.contains("open(/dev/i2c-1)"))
             #expect(mock.trace.contains("open(/dev/spidev0.0)"))
             let chip = file == "rpi5.yaml" ? "pinctrl-rp1" : "gpiochip0"
@@ -39,7 +40,7 @@ struct LinuxBoardSeamTests {
         let board = try BoardLoader.load(path: boards.appendingPathComponent("rpi4.yaml").path)
         SyscallMock.with { mock in
             mock.force(EACCES, on: "open(/dev/spidev")
-            let error = #expect(throws: BoardError.self) { try BoardRuntime(board) }
+            let error = #expect(throws: BoardError.self) { try BoardRuntime(linux: board) }
             #expect(error?.keyPath == "buses.spi0.device")
             #expect(error?.problem.contains("/dev/spidev0.0") == true)
             #expect(error?.problem.contains("permission denied") == true)
@@ -53,7 +54,7 @@ struct LinuxBoardSeamTests {
         let board = try BoardLoader.load(path: boards.appendingPathComponent("rpi4.yaml").path)
         SyscallMock.with { mock in
             mock.force(EBUSY, on: "gpiod_request_line")
-            let error = #expect(throws: BoardError.self) { try BoardRuntime(board) }
+            let error = #expect(throws: BoardError.self) { try BoardRuntime(linux: board) }
             #expect(error?.keyPath == "gpio.lines.comparator")
             #expect(error?.fix.contains("gpioinfo") == true)
         }
@@ -68,7 +69,7 @@ struct LinuxBoardSeamTests {
                 if name == "ioctl(SPI_IOC_MESSAGE(1))", let buffer { buffer[1] = 0xFF; return 3 }  // MISO floating high
                 return nil
             }
-            let report = BoardProbe.run(board)
+            let report = BoardProbe.linux(board)
             #expect(!report.passed)
             let dac = report.checks.first { $0.name == "dac0" }
             #expect(dac?.status == .fault)
@@ -89,7 +90,7 @@ struct LinuxBoardSeamTests {
         let board = try BoardLoader.load(path: boards.appendingPathComponent("rpi5.yaml").path)
         SyscallMock.with { mock in
             mock.force(ENOENT, on: "gpiod_resolve_chip")
-            let report = BoardProbe.run(board)
+            let report = BoardProbe.linux(board)
             let chip = report.checks.first { $0.category == "gpio" && $0.status == .fault }
             #expect(chip?.fix.contains("pinctrl-rp1") == true)
             #expect(report.checks.filter { $0.status == .skipped }.count == 3)

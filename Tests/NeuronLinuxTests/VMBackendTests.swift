@@ -13,6 +13,7 @@
 
 import Foundation
 import NeuronBoard
+import NeuronBoardLinux
 import NeuronDrivers
 import NeuronHAL
 import NeuronLinux
@@ -219,8 +220,8 @@ struct VMBoardTests {
     @Test func boardComesUpOnLinuxBackendsAndRuns() throws {
         let description = try BoardLoader.load(path: VM.board)
         #expect(!description.board.simulated)
-        let runtime = try BoardRuntime(description)
-        #expect(runtime.simulation == nil && runtime.linux != nil)
+        let runtime = try BoardRuntime(linux: description)
+        #expect(runtime.linux != nil)
         let n0 = try runtime.neuron(id: 0)
         // Stimulus through the gate (active-low GPIO23): the first write closes the switch.
         try n0.stimulus.setVoltage(.volts(0.5))

@@ -1,6 +1,7 @@
 import Foundation
 import NeuronBoard
 import NeuronNetwork
+import NeuronSession
 import Testing
 
 /// A recording made on the built-in board keeps that board's text, as one made from a file keeps the file's.

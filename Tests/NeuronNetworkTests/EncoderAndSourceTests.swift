@@ -225,5 +225,31 @@ struct UDPReceiverTests {
         while received.count.load(ordering: .relaxed) < 20 && ContinuousClock.now < deadline { usleep(1000) }
         receiver.stop()
         #expect(received.count.load(ordering: .relaxed) == 20 && received.whole.load(ordering: .relaxed))
+        #expect(receiver.sequence == (20, 0, 0))
+    }
+
+    @Test("counts sequence gaps as jAER does, per sender: a forward jump's datagrams are missing, a jump back resynchronises")
+    func countsSequenceGaps() throws {
+        final class Received: Sendable { let count = Atomic<Int>(0) }
+        let received = Received()
+        let receiver = try UDPReceiver(host: "127.0.0.1", port: 0)
+        receiver.start { _, _ in received.count.add(1, ordering: .relaxed) }
+        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        defer { close(fd) }
+        var to = sockaddr_in()
+        to.sin_family = sa_family_t(AF_INET)
+        to.sin_port = receiver.port.bigEndian
+        to.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let sequences: [Int32] = [0, 1, 2, 5, 6, 3, 4]
+        for s in sequences {
+            let bytes = JAERPacket(sequence: s, events: [.init(address: 1, timestampMicros: 0)]).encoded()
+            _ = withUnsafePointer(to: &to) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(fd, bytes, bytes.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+        }
+        let deadline = ContinuousClock.now + .seconds(5)
+        while received.count.load(ordering: .relaxed) < sequences.count && ContinuousClock.now < deadline { usleep(1000) }
+        receiver.stop()
+        #expect(receiver.sequence == (7, 2, 2))
     }
 }

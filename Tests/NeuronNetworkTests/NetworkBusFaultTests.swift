@@ -1,5 +1,6 @@
 import Foundation
 import NeuronBoard
+import NeuronBoardSim
 import NeuronControl
 import NeuronHAL
 import NeuronNetwork

@@ -1,5 +1,6 @@
 import Foundation
 import NeuronBoard
+import NeuronBoardSim
 import NeuronConfig
 import NeuronControl
 import NeuronHAL

@@ -1,4 +1,5 @@
 import NeuronBoard
+import NeuronBoardSim
 @testable import NeuronControl
 import NeuronHAL
 @testable import NeuronNetwork

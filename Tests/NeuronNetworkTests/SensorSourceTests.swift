@@ -1,4 +1,5 @@
 import NeuronBoard
+import NeuronBoardSim
 import NeuronControl
 import NeuronHAL
 import NeuronNetwork

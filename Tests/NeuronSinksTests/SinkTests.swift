@@ -4,6 +4,7 @@ import Glibc
 import Foundation
 import Testing
 import NeuronBoard
+import NeuronBoardSim
 import NeuronControl
 import NeuronHAL
 import NeuronSinks
@@ -37,7 +38,7 @@ final class UDPReceiver {
     deinit { close(fd) }
     func drain() -> [[UInt8]] {
         var out: [[UInt8]] = []
-        var buffer = [UInt8](repeating: 0, count: 2048)
+        var buffer = [UInt8](repeating: 0, count: 65_536)
         while true {
             let n = recv(fd, &buffer, buffer.count, Int32(MSG_DONTWAIT))
             if n <= 0 { break }
@@ -125,7 +126,7 @@ struct SinkTests {
         forwarder.start()
 
         let board = try BoardLoader.load(path: boards + "/mock.yaml")
-        let runtime = try BoardRuntime(board, overrides: .init(seed: 9))
+        let runtime = try BoardRuntime(simulating: board, overrides: .init(seed: 9))
         let hw = try runtime.neuron(id: 0)
         let l = board.limits
         let limits = StimulusLimits(voltage: l.stimulus, maxPulseWidth: l.maxPulseWidth, maxDutyCycle: l.maxDutyCycle, sampleRate: l.sampleRate)
@@ -143,6 +144,15 @@ struct SinkTests {
         #expect(rows.count == result.spikes.count)
         #expect(rows.count > 50)
         #expect(datagrams.count == rows.count)
+        // jAER, reading the same datagrams by its own rules, finds no gap and the same spikes.
+        var jaer = JAERRulesReceiver()
+        for d in datagrams { jaer.receive(d) }
+        #expect(jaer.dropped.isEmpty)
+        #expect(jaer.events.count == rows.count)
+        for (e, row) in zip(jaer.events, rows) {
+            let f = row.split(separator: ",")
+            #expect(e.address == Int32(f[1])! && e.timestamp == Int32((Double(f[4])! * 1e6).rounded()))
+        }
         for (i, (d, row)) in zip(datagrams, rows).enumerated() {
             let f = row.split(separator: ",")
             #expect(d.count == 12)

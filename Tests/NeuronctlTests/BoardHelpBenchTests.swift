@@ -107,8 +107,13 @@ extension NeuronctlCLITests {
             // Latency is not asserted (debug build, shared cores); only that the figures are reported and every
             // datagram reached the bench's receiver.
             #expect(r.stdout.lines.contains { $0.hasPrefix("crossing to sendto  p50 ") && $0.hasSuffix("over 40 spikes") })
-            #expect(r.stdout.lines.contains { $0.hasPrefix("hand-over, any event p50 ") })
-            #expect(r.stdout.lines.contains { $0.hasPrefix("datagrams           sent 40, failed 0, dropped at the ring 0, received 40") })
+            #expect(r.stdout.lines.contains { $0.hasPrefix("floor, bare sendto  p50 ") && $0.contains("over 40 sends") })
+            #expect(r.stdout.lines.contains { $0.hasPrefix("ratio to the floor  p99 ") && $0.contains("x (target at most 1.2x): ") })
+            #expect(r.stdout.lines.contains { $0.hasPrefix("send in the tick    p50 ") })
+            #expect(r.stdout.lines.contains { $0.hasPrefix("hand-over, complete p50 ") })
+            #expect(r.stdout.lines.contains {
+                $0.hasPrefix("datagrams           sent 40, failed 0, floor sent 40, failed 0, dropped at the ring 0, received 80, sequence gaps 0")
+            })
             #expect(r.stdout.lines.contains { $0.hasPrefix("target p99 50.0 us: ") })
             #expect(r.stdout.lines.contains { $0.hasPrefix("forwarding thread   ") })
         }

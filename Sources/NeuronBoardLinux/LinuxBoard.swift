@@ -1,8 +1,26 @@
 public import NeuronConfig
 import NeuronHAL
 public import NeuronLinux
-import NeuronDrivers
+public import NeuronBoard
 import Foundation
+
+extension BoardRuntime {
+    /// Brings the hardware board `description` up on the Linux backends: opens its i2c-dev and spidev nodes and
+    /// requests its GPIO lines (outputs take their `initial` values), and fails with the node, the errno and the
+    /// fix if one cannot be opened.
+    public convenience init(linux description: BoardDescription) throws(BoardError) {
+        guard !description.board.simulated else {
+            throw BoardError(
+                source: description.source, keyPath: "board.simulated",
+                problem: "the board is simulated (`simulated: true`); its devices are not the machine's.",
+                fix: "bring it up simulated (NeuronBoardSim), or describe the real board with `simulated: false`")
+        }
+        try self.init(description, backend: try LinuxBoard(description))
+    }
+
+    /// The Linux buses and lines, when the board is real hardware (`simulated: false`).
+    public var linux: LinuxBoard? { backend as? LinuxBoard }
+}
 
 /// The Linux side of a board (`simulated: false`): i2c-dev buses, spidev devices and libgpiod line requests
 /// opened from the board file, and the same drivers as the simulated board on top of them.
@@ -16,12 +34,10 @@ public final class LinuxBoard {
     public private(set) var spiDevices: [String: LinuxSPIDevice] = [:]
     /// Requested GPIO lines, by the board file's line name.
     public private(set) var lines: [String: GPIODLineRequest] = [:]
-    private let board: BoardDescription
 
     /// Opens every bus and requests every line of `board`. The first failure is reported as a `BoardError` at the
     /// bus or line's key, with the errno's explanation and fix; what was opened until then is closed again.
     public init(_ board: BoardDescription) throws(BoardError) {
-        self.board = board
         for bus in board.buses {
             do throws(HardwareError) {
                 switch bus.settings {
@@ -84,59 +100,12 @@ public final class LinuxBoard {
         let fix = parts.count > 1 ? parts[1] : "check the device node and the wiring, then run `neuronctl probe --board \(board.source)`"
         return BoardError(source: board.source, keyPath: keyPath, problem: problem, fix: fix)
     }
-
-    func hardware(for neuron: NeuronChannel) -> BoardRuntime.NeuronHardware {
-        let gain = board.frontEnd.membrane.gain
-        let (dacBus, dacDevice) = board.stimulus(of: neuron)
-        let dac: any AnalogOutput
-        let readBack: () throws(HardwareError) -> (voltage: Voltage, poweredDown: Bool)
-        if case .mcp4728(let c) = dacDevice.configuration {
-            let index = MCP4728Configuration.channelLabels.firstIndex(of: neuron.stimulusChannel!)!
-            (dac, readBack) = SimulatedBoard.mcp4728Channel(
-                bus: i2cBuses[dacBus.name]!, address: dacDevice.address!, configuration: c, index: index, clock: clock)
-        } else {
-            (dac, readBack) = SimulatedBoard.mcp4725(
-                bus: i2cBuses[dacBus.name]!, address: dacDevice.address!, reference: dacDevice.reference!, clock: clock)
-        }
-        let neuronLines = board.lines(of: neuron)
-        var stimulus: any AnalogOutput = dac
-        if let gateLine = neuronLines.stimulusGate, let gate = lines[gateLine.name] {
-            stimulus = gated(dac, gate)
-        }
-        let (adcBus, adcDevice, adcChannel) = board.membrane(of: neuron)
-        let membrane: any AnalogInput
-        switch adcDevice.configuration {
-        case .mcp3x08(let c):
-            let ch = c.channels.first { $0.label == adcChannel.label }!
-            let driver = MCP3x08(device: spiDevices[adcBus.name]!, variant: c.chip == .mcp3008 ? .mcp3008 : .mcp3208, reference: c.reference)
-            membrane = LinuxMCP3x08Input(channel: driver.channel(ch.positive.index, singleEnded: ch.negative == nil), gain: gain)
-        case .ads1x15(let c):
-            let ch = c.channels.first { $0.label == adcChannel.label }!
-            let variant: ADS1x15Variant = c.chip == .ads1115 ? .ads1115 : .ads1015
-            let driver = ADS1x15(bus: i2cBuses[adcBus.name]!, address: adcDevice.address!, variant: variant, clock: clock)
-            let rate = variant.dataRate(samplesPerSecond: Int(ch.dataRate.hertz)) ?? .reset
-            membrane = FrontEndInput(
-                input: driver.channel(
-                    mux: SimulatedBoard.mux(ch.positive, ch.negative), pga: SimulatedBoard.pga(ch.fullScale), rate: rate,
-                    mode: .continuous),
-                gain: gain)
-        case .mcp4725, .mcp4728, .tmp102:
-            preconditionFailure("validation guarantees the membrane is an ADC")
-        }
-        let spikeOut: (any DigitalOutput)? = neuronLines.spikeOut.flatMap { lines[$0.name] }
-        let comparator: (any DigitalInput)? = neuronLines.comparator.flatMap { lines[$0.name] }
-        return BoardRuntime.NeuronHardware(
-            channel: neuron, stimulus: stimulus, membrane: membrane, comparator: comparator, spikeOut: spikeOut,
-            readBackStimulus: readBack)
-    }
 }
 
-/// The membrane channel of a Linux board as a concrete type (see `SimMCP3x08Input` for why).
-struct LinuxMCP3x08Input: AnalogInput {
-    let channel: MCP3x08Channel<LinuxSPIDevice>
-    let gain: Double
-    func readVoltage() throws(HardwareError) -> Voltage {
-        let v = try channel.readVoltage()
-        return .volts(v.volts / gain)
-    }
+extension LinuxBoard: BoardBackend {
+    public func i2cBus(named bus: String) -> LinuxI2CBus? { i2cBuses[bus] }
+    /// One spidev node is one chip select, so the bus's node is its device's.
+    public func spiDevice(bus: String, device: String) -> LinuxSPIDevice? { spiDevices[bus] }
+    public func outputLine(named line: String) -> GPIODLineRequest? { lines[line] }
+    public func inputLine(named line: String) -> GPIODLineRequest? { lines[line] }
 }

@@ -8,6 +8,7 @@ import Darwin
 import Foundation
 import NeuronHAL
 import NeuronSim
+import NeuronBoard
 
 /// The registers of a simulated board that a real board keeps when the controller process dies: every DAC's code
 /// and power-down bits and every GPIO output's value, in a small memory-mapped file (opt-in: `neuronctl run
@@ -90,22 +91,20 @@ final class SimStateFile {
             guard parsed.dacs.keys.sorted() == dacNames, parsed.lines.keys.sorted() == lineNames else {
                 throw refuse(nil, "the file holds the chips \(parsed.dacs.keys.sorted() + parsed.lines.keys.sorted()), the board has \(dacNames + lineNames).")
             }
-            for (name, r) in parsed.dacs {
-                dacs[name]!.restore(r.code, r.powerDown)
-            }
-            for (name, v) in parsed.lines { lines[name]!.restore(LineValue(v)) }
+            for (name, dac) in dacs { if let r = parsed.dacs[name] { dac.restore(r.code, r.powerDown) } }
+            for (name, line) in lines { if let v = parsed.lines[name] { line.restore(LineValue(v)) } }
         }
         // Rewrite in canonical form with the (restored) values, then map it.
         var text = Self.header
-        var dacOffsets: [(String, Int)] = [], lineOffsets: [(String, Int)] = []
-        for name in dacNames {
+        var dacOffsets: [(String, DACRegister, Int)] = [], lineOffsets: [(String, SimOutputLine, Int)] = []
+        for (name, dac) in dacs.sorted(by: { $0.key < $1.key }) {
             text += "dac \(name) code="
-            dacOffsets.append((name, text.utf8.count))
+            dacOffsets.append((name, dac, text.utf8.count))
             text += "000 power-down=0\n"
         }
-        for name in lineNames {
+        for (name, line) in lines.sorted(by: { $0.key < $1.key }) {
             text += "line \(name) value="
-            lineOffsets.append((name, text.utf8.count))
+            lineOffsets.append((name, line, text.utf8.count))
             text += "0\n"
         }
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
@@ -119,8 +118,7 @@ final class SimStateFile {
         }
         base = p.assumingMemoryBound(to: UInt8.self)
         bytes.withUnsafeBufferPointer { base.update(from: $0.baseAddress!, count: size) }
-        for (name, offset) in dacOffsets {
-            let dac = dacs[name]!
+        for (name, dac, offset) in dacOffsets {
             let store: () -> Void = { [base] in
                 let r = dac.read()
                 Self.hex(UInt(r.code), digits: 3, at: base + offset)
@@ -129,8 +127,7 @@ final class SimStateFile {
             store()
             dacStores[name] = store
         }
-        for (name, offset) in lineOffsets {
-            let line = lines[name]!
+        for (name, line, offset) in lineOffsets {
             let store: () -> Void = { [base] in base[offset] = line.value.isActive ? 0x31 : 0x30 }
             store()
             lineStores[name] = store

@@ -1,5 +1,6 @@
 import Foundation
 import NeuronBoard
+import NeuronBoardSim
 import NeuronHAL
 import Testing
 
@@ -32,7 +33,7 @@ struct QuadDACBoardTests {
         #expect(dac.reference == .volts(3.3))
         #expect(board.neurons.map(\.stimulus) == ["dac0", "dac0"])
         #expect(board.neurons.map(\.stimulusChannel) == ["a", "b"])
-        let runtime = try BoardRuntime(board)
+        let runtime = try BoardRuntime(simulating: board)
         #expect(runtime.simulation?.mcp4728["dac0"] != nil)
         // Each neuron's stimulus drives its own output, and only that one.
         let sim = runtime.simulation!.mcp4728["dac0"]!
@@ -80,13 +81,13 @@ struct QuadDACStateFileTests {
         defer { try? FileManager.default.removeItem(atPath: path) }
         let board = try BoardLoader.load(path: boardsDirectory + "/mock-mcp4728.yaml")
         do {
-            let first = try BoardRuntime(board, overrides: .init(stateFile: path))
+            let first = try BoardRuntime(simulating: board, overrides: .init(stateFile: path))
             try first.neuron(id: 1).stimulus.setVoltage(.volts(0.5))  // output b biased, as a killed controller leaves it
         }
         let text = try String(contentsOfFile: path, encoding: .utf8)
         #expect(text.contains("dac dac0/a code=000 power-down=0"), "\(text)")
         #expect(text.contains("dac dac0/b code=26d power-down=0"), "\(text)")  // round(0.5 / 3.3 · 4096) = 621 = 0x26D
-        let second = try BoardRuntime(board, overrides: .init(stateFile: path))
+        let second = try BoardRuntime(simulating: board, overrides: .init(stateFile: path))
         let model = second.simulation!.mcp4728["dac0"]!
         #expect(model.registers[1].code == 0x26D && model.outputVoltage(1) > .zero)
         let (reached, report) = second.enterSafeStateEverywhere()
