@@ -3,10 +3,11 @@
 
     Scripts/live-browser-test.py NEURONCTL [SCREENSHOT_DIR]
 
-1. `neuronctl run --live 127.0.0.1:0` on the mock board (paced, 3 s). While it runs: a malformed request, an
-   abrupt disconnect mid-handshake and a POST, which the server must survive and count. The browser joins once
-   the run has spiked (so the page must get the run so far), waits for the end message and reads from the DOM the
-   samples and spikes it received: both must equal the run's summary.json.
+1. `neuronctl run --live 127.0.0.1:0` on the mock board (paced, 4 s). While it runs: a malformed request, an
+   abrupt disconnect mid-handshake, a viewer that vanishes without a close, and a POST, which the server must
+   survive and count. The browser joins once the run has spiked (so the page must get the run so far), waits for
+   the end message and reads from the DOM the samples and spikes it received: both must equal the run's
+   summary.json.
 2. `neuronctl run --record` then `neuronctl view` on that recording: the page's samples and spikes must equal the
    recording's. Ctrl-C (SIGINT) must stop the server with status 0.
 With SCREENSHOT_DIR, saves live-view.png and recording-view.png there. Prints 'N passed, N failed'.
@@ -122,7 +123,7 @@ def status(base):
 
 
 def abuse(host, port):
-    """A malformed request, a connection cut mid-handshake, and a POST (refused: the view is read-only)."""
+    """A malformed request, a connection cut mid-handshake, a viewer cut off, and a POST (refused: read-only)."""
     with socket.create_connection((host, port), timeout=5) as s:
         s.sendall(b"\x16\x03\x01 this is not HTTP\r\n\r\n")
         try:
@@ -132,6 +133,13 @@ def abuse(host, port):
     s = socket.create_connection((host, port), timeout=5)
     s.sendall(b"GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConn")
     s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")  # RST on close
+    s.close()
+    # A viewer that joins, then vanishes without a WebSocket close.
+    s = socket.create_connection((host, port), timeout=5)
+    s.sendall(b"GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+              b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+    s.recv(4096)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
     s.close()
     req = urllib.request.Request(f"http://{host}:{port}/", data=b"stop=1", method="POST")
     try:
@@ -166,9 +174,10 @@ def live_run(tmp, browser):
     check(int(d.get("spikes", -1)) == spikes, f"live: the page's spikes {d.get('spikes')} = the run's {spikes}")
     check(int(d.get("samples", -1)) == samples, f"live: the page's samples {d.get('samples')} = the run's {samples}")
     text = open(err).read()
-    m = re.search(r"(\d+) malformed or cut-short requests, (\d+) refused", text)
-    check(m is not None and int(m.group(1)) >= 1 and int(m.group(2)) >= 1,
-          f"the malformed, cut and refused requests were counted ({m.group(0) if m else text.strip()})")
+    m = re.search(r"(\d+) malformed or cut-short requests, (\d+) viewers cut off, (\d+) refused", text)
+    check(m is not None and all(int(g) >= 1 for g in m.groups()),
+          f"the malformed and cut requests, the viewer cut off and the refused request were counted "
+          f"({m.group(0) if m else text.strip()})")
 
 
 def view_recording(tmp, browser):

@@ -194,9 +194,14 @@ public final class LiveFeed: @unchecked Sendable {
 
     func leave(_ id: Int) { shared.withLock { _ = $0.viewers.removeValue(forKey: id) } }
 
-    /// The viewer closed its socket: answer its close and end its queue.
-    func close(_ id: Int) {
-        guard let v = shared.withLock({ $0.viewers.removeValue(forKey: id) }) else { return }
+    /// The viewer's socket ended: answer its close and end its queue. `abruptly`: without a WebSocket close,
+    /// counted while the run goes on (after the end, the server closing the socket ends it too).
+    func close(_ id: Int, abruptly: Bool = false) {
+        let v = shared.withLock { sh in
+            if abruptly && sh.end == nil { sh.report.viewersCutOff += 1 }
+            return sh.viewers.removeValue(forKey: id)
+        }
+        guard let v else { return }
         v.out.yield(.close(code: .normalClosure))
         v.out.finish()
     }

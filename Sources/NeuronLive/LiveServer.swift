@@ -38,7 +38,8 @@ public struct LiveError: Error, Sendable, CustomStringConvertible {
 /// Serves the page and the feed over HTTP and WebSockets (FlyingFox, on Swift's concurrency pool: no thread of
 /// the loop's, no real-time priority). Read-only: `GET /` (the page), `GET /ws` (the feed), `GET /status.json`
 /// (figures and counts); any other method is refused (405) and any other path is not found (404), both counted.
-/// A malformed or cut-short request closes that connection only, and is counted (`LiveReport.badRequests`).
+/// A malformed or cut-short request closes that connection only, and is counted (`LiveReport.badRequests`), as is a
+/// viewer that vanishes without a WebSocket close (`viewersCutOff`).
 public final class LiveServer: @unchecked Sendable {
     public let feed: LiveFeed
     public let endpoint: LiveEndpoint
@@ -162,13 +163,17 @@ struct LiveSocket: WSHandler {
             }
         }
         Task { [feed] in
+            var closed = false
             do {
                 for try await frame in client {
-                    if frame.opcode == .close { break }
+                    if frame.opcode == .close {
+                        closed = true
+                        break
+                    }
                     if frame.opcode == .text || frame.opcode == .binary { feed.count { $0.ignoredMessages += 1 } }
                 }
             } catch {}
-            feed.close(viewer.id)
+            feed.close(viewer.id, abruptly: !closed)
         }
         return viewer.frames
     }

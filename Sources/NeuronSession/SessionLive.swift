@@ -39,7 +39,8 @@ final class SessionLive {
         let r = feed.report
         return .info("live view: \(r.viewersServed) viewers served, \(r.traceMessagesSkipped) trace messages skipped for slow viewers, "
                      + "\(r.viewersDropped) viewers dropped, \(r.samplesDroppedAtLoop) samples and \(r.spikesDroppedAtLoop) spikes dropped at the loop, "
-                     + "\(r.badRequests) malformed or cut-short requests, \(r.refusedRequests) refused (not GET, or not found)")
+                     + "\(r.badRequests) malformed or cut-short requests, \(r.viewersCutOff) viewers cut off, "
+                     + "\(r.refusedRequests) refused (not GET, or not found)")
     }
 }
 

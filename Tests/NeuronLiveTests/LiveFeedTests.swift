@@ -72,7 +72,8 @@ import Testing
 
     @Test func aViewerThatDoesNotReadIsSkippedThenDroppedNeverBuffered() {
         let feed = LiveFeed(info: info(), streams: [nil])
-        guard feed.join() != nil else {
+        // Held, not read: a stream let go of ends the viewer at once.
+        guard let viewer = feed.join() else {
             Issue.record("the feed refused its first viewer")
             return
         }
@@ -87,39 +88,157 @@ import Testing
         #expect(r.traceMessagesSkipped > 0)
         #expect(r.viewersDropped == 1)
         #expect(feed.viewerCount == 0)
+        withExtendedLifetime(viewer) {}
     }
 
-    @Test func theServerIsReadOnlyAndSurvivesMalformedRequests() throws {
-        let feed = LiveFeed(info: info(), streams: [nil])
-        let server = try LiveServer(feed: feed, endpoint: LiveEndpoint(host: "127.0.0.1", port: 0))
-        defer { server.stop() }
-        #expect(try status(of: "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n", port: server.port) == 405)
-        #expect(try status(of: "GET /nothing HTTP/1.1\r\nHost: x\r\n\r\n", port: server.port) == 404)
-        _ = try? status(of: "\u{16}\u{3}\u{1} not http at all\r\n\r\n", port: server.port)
-        #expect(try status(of: "GET / HTTP/1.1\r\nHost: x\r\n\r\n", port: server.port) == 200)
-        let r = feed.report
-        #expect(r.refusedRequests == 2)
-        #expect(r.badRequests >= 1)
+    // The server tests talk to it from a thread of their own: `LiveServer`'s init and stop block their caller until
+    // the server's tasks answer, which would starve Swift's cooperative pool (one thread per core) when several
+    // tests do so at once. Expectations are checked back in the test's task.
+
+    @Test func theServerIsReadOnlyAndSurvivesMalformedRequests() async throws {
+        let (codes, report) = try await onOwnThread { () throws -> ([Int?], LiveReport) in
+            let feed = LiveFeed(info: info(), streams: [nil])
+            let server = try LiveServer(feed: feed, endpoint: LiveEndpoint(host: "127.0.0.1", port: 0))
+            defer { server.stop() }
+            var codes = [status(of: "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n", port: server.port),
+                         status(of: "GET /nothing HTTP/1.1\r\nHost: x\r\n\r\n", port: server.port)]
+            _ = status(of: "\u{16}\u{3}\u{1} not http at all\r\n\r\n", port: server.port)
+            codes.append(status(of: "GET / HTTP/1.1\r\nHost: x\r\n\r\n", port: server.port))
+            _ = wait { feed.report.badRequests >= 1 }
+            return (codes, feed.report)
+        }
+        #expect(codes == [405, 404, 200])
+        #expect(report.refusedRequests == 2)
+        #expect(report.badRequests >= 1)
+    }
+
+    @Test func cutShortRequestsAndVanishingViewersAreCountedAndSurvived() async throws {
+        let seen = try await onOwnThread { () throws -> [String: Int] in
+            let feed = LiveFeed(info: info(), streams: [nil])
+            let server = try LiveServer(feed: feed, endpoint: LiveEndpoint(host: "127.0.0.1", port: 0))
+            defer { server.stop() }
+            var seen: [String: Int] = [:]
+            // A request cut mid-header by a reset.
+            guard let cut = connection(port: server.port), let viewer = connection(port: server.port) else { return seen }
+            send(cut, "GET / HTTP/1.1\r\nHo")
+            reset(cut)
+            // A viewer that sends a message (ignored: read-only), then vanishes without a WebSocket close.
+            send(viewer, "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                 + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+            seen["handshake"] = responseStatus(viewer) ?? 0
+            seen["viewers while connected"] = wait { feed.viewerCount == 1 } ? 1 : 0
+            // A masked text frame "stop" (mask 0: the payload as is).
+            _ = [UInt8]([0x81, 0x84, 0, 0, 0, 0] + Array("stop".utf8)).withUnsafeBytes { Glibc.send(viewer, $0.baseAddress, $0.count, 0) }
+            _ = wait { feed.report.ignoredMessages == 1 }
+            reset(viewer)
+            _ = wait { feed.viewerCount == 0 && feed.report.viewersCutOff == 1 && feed.report.badRequests >= 1 }
+            let r = feed.report
+            seen["viewers after"] = feed.viewerCount
+            seen["ignored"] = r.ignoredMessages
+            seen["cut off"] = r.viewersCutOff
+            seen["bad"] = r.badRequests
+            // The server goes on, and the run's figures are what the feed was given, nothing else.
+            seen["page"] = status(of: "GET / HTTP/1.1\r\nHost: x\r\n\r\n", port: server.port) ?? 0
+            seen["samples and spikes"] = feed.figures[0].samples + feed.figures[0].spikes
+            return seen
+        }
+        #expect(seen["handshake"] == 101)
+        #expect(seen["viewers while connected"] == 1)
+        #expect(seen["ignored"] == 1)
+        #expect(seen["viewers after"] == 0)
+        #expect(seen["cut off"] == 1)
+        #expect((seen["bad"] ?? 0) >= 1)
+        #expect(seen["page"] == 200)
+        #expect(seen["samples and spikes"] == 0)
+    }
+
+    @Test func loopbackUnlessAnotherAddressIsGiven() async throws {
+        #expect(LiveEndpoint.standard == LiveEndpoint(host: "127.0.0.1", port: 8080))
+        #expect(LiveEndpoint("8080")?.isLoopback == true)
+        guard let other = nonLoopbackAddress() else { return }  // a machine without a network: nothing to reach it from
+        let (loopbackReached, openStatus) = try await onOwnThread { () throws -> (Bool, Int?) in
+            let feed = LiveFeed(info: info(), streams: [nil])
+            let local = try LiveServer(feed: feed, endpoint: LiveEndpoint(host: "127.0.0.1", port: 0))
+            defer { local.stop() }
+            let reached = connection(port: local.port, address: other).map { close($0) } != nil
+            let open = try LiveServer(feed: feed, endpoint: LiveEndpoint(host: "0.0.0.0", port: 0))
+            defer { open.stop() }
+            return (reached, status(of: "GET / HTTP/1.1\r\nHost: x\r\n\r\n", port: open.port, address: other))
+        }
+        #expect(!loopbackReached, "a loopback server must not be reachable at this machine's other address")
+        #expect(openStatus == 200)
+    }
+
+    /// Runs `body` on a new thread and returns what it returned.
+    func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { c in Thread { c.resume(with: Result { try body() }) }.start() }
+    }
+
+    /// Polls `condition` for up to 5 s.
+    func wait(_ condition: () -> Bool) -> Bool {
+        for _ in 0..<500 {
+            if condition() { return true }
+            usleep(10_000)
+        }
+        return condition()
     }
 
     /// Sends `request` on a new connection and returns the response's status code (nil: the server closed it).
-    func status(of request: String, port: UInt16) throws -> Int? {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    func status(of request: String, port: UInt16, address: UInt32 = 0x7F00_0001) -> Int? {
+        guard let fd = connection(port: port, address: address) else { return nil }
         defer { close(fd) }
+        send(fd, request)
+        return responseStatus(fd)
+    }
+
+    /// A connected TCP socket (5 s receive timeout), nil when the connection is refused.
+    func connection(port: UInt16, address: UInt32 = 0x7F00_0001) -> Int32? {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
         addr.sin_port = port.bigEndian
-        addr.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+        addr.sin_addr.s_addr = address.bigEndian
         let ok = withUnsafePointer(to: &addr) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard ok == 0 else { return nil }
+        guard ok == 0 else {
+            close(fd)
+            return nil
+        }
         var timeout = timeval(tv_sec: 5, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        _ = request.withCString { send(fd, $0, strlen($0), 0) }
+        return fd
+    }
+
+    func send(_ fd: Int32, _ text: String) { _ = text.withCString { Glibc.send(fd, $0, strlen($0), 0) } }
+
+    /// The status code of the response's first line (nil: closed or not HTTP).
+    func responseStatus(_ fd: Int32) -> Int? {
         var buffer = [UInt8](repeating: 0, count: 256)
         let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
         guard n > 12 else { return nil }
         return Int(String(decoding: buffer[9..<12], as: UTF8.self))
+    }
+
+    /// Closes with a reset (SO_LINGER 0), as a killed browser's socket does.
+    func reset(_ fd: Int32) {
+        var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+        setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+        close(fd)
+    }
+
+    /// This machine's first IPv4 address that is not loopback (host order), if it has one.
+    func nonLoopbackAddress() -> UInt32? {
+        var list: UnsafeMutablePointer<ifaddrs>?
+        guard getifaddrs(&list) == 0 else { return nil }
+        defer { freeifaddrs(list) }
+        var p = list
+        while let a = p {
+            defer { p = a.pointee.ifa_next }
+            guard let sa = a.pointee.ifa_addr, sa.pointee.sa_family == sa_family_t(AF_INET) else { continue }
+            let ip = sa.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { UInt32(bigEndian: $0.pointee.sin_addr.s_addr) }
+            if ip >> 24 != 127 { return ip }
+        }
+        return nil
     }
 }
