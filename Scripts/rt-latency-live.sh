@@ -67,7 +67,7 @@ import json, statistics, sys
 tmp, rounds, duration = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
 def stats(name, r):
     try:
-        w = json.load(open(f"{tmp}/{name}.{r}.json"))["summary"]["timing"]["wake_latency_micros"]
+        w = json.load(open(f"{tmp}/{name}.{r}.json"))["result"]["timing"]["wake_latency_micros"]
     except Exception:
         sys.exit(f"error: round {r} ({name}) produced no report: " + open(f"{tmp}/{name}.{r}.err").read())
     return w["p50"], w["p99"], w["max"]
