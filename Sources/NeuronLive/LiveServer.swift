@@ -108,8 +108,8 @@ private final class StartOutcome: Sendable {
     func set(_ r: Result<UInt16, LiveError>) { value.withLock { $0 = $0 ?? r } }
 }
 
-/// Counts the server's error reports: each is a connection it closed over a malformed or cut-short request, or a
-/// viewer that vanished mid-write.
+/// Counts the server's error reports: each is a connection it closed over a malformed request, one cut short by a
+/// reset, or a response the client went away from (a client that reads its response and closes is not one).
 struct CountingLogger: Logging {
     let feed: LiveFeed
     func logDebug(_ debug: @autoclosure () -> String) {}

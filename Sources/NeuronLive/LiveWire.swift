@@ -162,8 +162,8 @@ public struct LiveReport: Sendable, Codable, Hashable {
     public var samplesDroppedAtLoop = 0
     /// Spikes the live sink's ring refused.
     public var spikesDroppedAtLoop = 0
-    /// Malformed or cut-short HTTP requests (the server logged an error and closed that connection; nothing else
-    /// noticed).
+    /// Malformed or cut-short HTTP requests, and responses whose client went away mid-write (the server logged an
+    /// error and closed that connection; nothing else noticed).
     public var badRequests = 0
     /// Viewers whose connection ended, while the run went on, without a WebSocket close (a closed tab's socket
     /// reset, a network cut): that viewer's queue is ended, nothing else noticed.
