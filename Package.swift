@@ -38,6 +38,8 @@ let package = Package(
         .package(url: "https://github.com/ordo-one/malloc-interposer", from: "1.6.0"),
         // LogHandler.log(event:) is the handler requirement from this release on.
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // The live view's HTTP and WebSocket server: no SwiftNIO, so it adds about a minute to a cold build.
+        .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.1"),
     ],
     targets: [
         // Protocols and currency types only (units, addresses, errors, bus/clock protocols). No Glibc.
@@ -96,13 +98,19 @@ let package = Package(
             name: "NeuronNetwork",
             dependencies: ["NeuronHAL", "NeuronConfig", "NeuronControl", "NeuronSinks"],
             swiftSettings: strict),
+        // The live view: a normal-priority publisher that reads the engine's trace and spike streams, decimates them
+        // per display column and fans them out to browsers over WebSockets (bounded per viewer), and the page it serves.
+        .target(
+            name: "NeuronLive",
+            dependencies: ["NeuronHAL", "NeuronControl", .product(name: "FlyingFox", package: "FlyingFox")],
+            swiftSettings: strict),
         // Plan -> outcome: brings a board up, wires inputs, sinks and trace files to the engine, runs it (real-time
         // where asked), reads the DACs back, writes the summary and the recording. The only target below the CLI
         // that knows both backends (it picks one per board file).
         .target(
             name: "NeuronSession",
             dependencies: ["NeuronHAL", "NeuronControl", "NeuronSinks", "NeuronBoard", "NeuronBoardSim", "NeuronBoardLinux",
-                           "NeuronNetwork", "NeuronSim", "NeuronPhysics", "NeuronLinux"],
+                           "NeuronNetwork", "NeuronSim", "NeuronPhysics", "NeuronLinux", "NeuronLive"],
             swiftSettings: strict),
         // Scripted buses and trace assertions for tests only.
         .target(name: "NeuronTestSupport", dependencies: ["NeuronHAL", "NeuronPhysics"], swiftSettings: strict),
@@ -110,7 +118,7 @@ let package = Package(
             name: "neuronctl",
             dependencies: [
                 "NeuronHAL", "NeuronDrivers", "NeuronPhysics", "NeuronSim", "NeuronBoard", "NeuronBoardSim", "NeuronBoardLinux",
-                "NeuronControl", "NeuronSinks", "NeuronLinux", "NeuronExperiments", "NeuronNetwork", "NeuronSession",
+                "NeuronControl", "NeuronSinks", "NeuronLinux", "NeuronExperiments", "NeuronNetwork", "NeuronSession", "NeuronLive",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -126,13 +134,14 @@ let package = Package(
         .executableTarget(
             name: "neuronhil-alloc-bench",
             dependencies: [
-                "NeuronHAL", "NeuronBoard", "NeuronControl", "NeuronSinks", "NeuronNetwork", "NeuronSession",
+                "NeuronHAL", "NeuronBoard", "NeuronControl", "NeuronSinks", "NeuronNetwork", "NeuronSession", "NeuronLive",
                 .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
             ],
             path: "Benchmarks/LoopAllocations",
             swiftSettings: strict),
 
         .testTarget(name: "NeuronHALTests", dependencies: ["NeuronHAL"]),
+        .testTarget(name: "NeuronLiveTests", dependencies: ["NeuronLive", "NeuronControl", "NeuronHAL", .product(name: "FlyingFox", package: "FlyingFox")]),
         .testTarget(name: "NeuronDriversTests", dependencies: ["NeuronDrivers", "NeuronTestSupport"]),
         .testTarget(name: "NeuronPhysicsTests", dependencies: ["NeuronPhysics"]),
         .testTarget(name: "NeuronSimTests", dependencies: ["NeuronSim", "NeuronDrivers", "NeuronTestSupport"]),

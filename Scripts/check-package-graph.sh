@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The layering rule of Package.swift, checked: the board description, the engine and the layers on it build
-# without the Linux backends. Reads `swift package describe --type json`, computes each target's transitive target
+# without the Linux backends, and without the live view's server (only NeuronSession and the CLI link NeuronLive). Reads `swift package describe --type json`, computes each target's transitive target
 # dependencies and fails, naming the path, if one of the backend-free targets reaches a Linux target.
 #
 #   Scripts/check-package-graph.sh                 check this package (no build)
@@ -13,32 +13,37 @@ cd "$(dirname "$0")/.."
 
 command -v python3 >/dev/null || { echo "error: python3 is missing; install it with: apt-get install python3" >&2; exit 2; }
 
-backend_free="NeuronBoard NeuronControl NeuronSim NeuronNetwork NeuronExperiments NeuronSinks"
+backend_free="NeuronBoard NeuronControl NeuronSim NeuronNetwork NeuronExperiments NeuronSinks NeuronLive"
 linux="NeuronLinux CNeuronLinux CGPIOD CLibGPIOD CLibI2C"
+server_free="NeuronBoard NeuronControl NeuronSim NeuronNetwork NeuronExperiments NeuronSinks"
+server="NeuronLive"
 
 # check GRAPH_JSON_FILE: exit 1 with one line per forbidden path.
 check() {
-    python3 - "$1" "$backend_free" "$linux" <<'EOF'
+    python3 - "$1" "$backend_free" "$linux" "$server_free" "$server" <<'EOF'
 import json, sys
 graph = json.load(open(sys.argv[1]))
 deps = {t["name"]: t.get("target_dependencies", []) for t in graph["targets"]}
-free, linux = sys.argv[2].split(), set(sys.argv[3].split())
+rules = [(sys.argv[2].split(), set(sys.argv[3].split()),
+          "Fix: depend on NeuronBoard (backend-neutral) and let NeuronSession or the CLI pick NeuronBoardSim/NeuronBoardLinux"),
+         (sys.argv[4].split(), set(sys.argv[5].split()),
+          "Fix: hand the live view a TraceStream or a SpikeSink from NeuronSession; only NeuronSession and the CLI link NeuronLive")]
 bad = 0
-for start in free:
-    if start not in deps:
-        print(f"error: {start} is not a target of the package; update Scripts/check-package-graph.sh"); bad += 1; continue
-    paths, todo = {start: [start]}, [start]
-    while todo:  # breadth first, so the path printed is a shortest one
-        name = todo.pop(0)
-        for d in deps.get(name, []):
-            if d not in paths:
-                paths[d] = paths[name] + [d]
-                todo.append(d)
-    for target in sorted(linux & paths.keys()):
-        print(f"error: {start} reaches {target}: {' -> '.join(paths[target])}. "
-              "Fix: depend on NeuronBoard (backend-neutral) and let NeuronSession or the CLI pick NeuronBoardSim/NeuronBoardLinux")
-        bad += 1
-print(f"package graph: {len(free)} backend-free targets checked, {bad} problem(s)")
+for free, forbidden, fix in rules:
+    for start in free:
+        if start not in deps:
+            print(f"error: {start} is not a target of the package; update Scripts/check-package-graph.sh"); bad += 1; continue
+        paths, todo = {start: [start]}, [start]
+        while todo:  # breadth first, so the path printed is a shortest one
+            name = todo.pop(0)
+            for d in deps.get(name, []):
+                if d not in paths:
+                    paths[d] = paths[name] + [d]
+                    todo.append(d)
+        for target in sorted(forbidden & paths.keys()):
+            print(f"error: {start} reaches {target}: {' -> '.join(paths[target])}. {fix}")
+            bad += 1
+print(f"package graph: {len(rules[0][0])} backend-free and {len(rules[1][0])} server-free targets checked, {bad} problem(s)")
 sys.exit(1 if bad else 0)
 EOF
 }
@@ -47,7 +52,8 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 if [ "${1:-}" = --self-test ]; then
-    # A made-up graph: NeuronControl -> NeuronFake -> NeuronLinux must be refused with that path.
+    # A made-up graph: NeuronControl -> NeuronFake -> NeuronLinux and NeuronSinks -> NeuronLive must be refused with
+    # their paths.
     cat > "$tmp/bad.json" <<'EOF'
 {"targets": [
   {"name": "NeuronBoard", "target_dependencies": ["NeuronHAL"]},
@@ -55,8 +61,9 @@ if [ "${1:-}" = --self-test ]; then
   {"name": "NeuronFake", "target_dependencies": ["NeuronLinux"]},
   {"name": "NeuronLinux", "target_dependencies": ["CNeuronLinux"]},
   {"name": "NeuronSim", "target_dependencies": []}, {"name": "NeuronNetwork", "target_dependencies": []},
-  {"name": "NeuronExperiments", "target_dependencies": []}, {"name": "NeuronSinks", "target_dependencies": []},
-  {"name": "NeuronHAL", "target_dependencies": []}, {"name": "CNeuronLinux", "target_dependencies": []}]}
+  {"name": "NeuronExperiments", "target_dependencies": []}, {"name": "NeuronSinks", "target_dependencies": ["NeuronLive"]},
+  {"name": "NeuronHAL", "target_dependencies": []}, {"name": "CNeuronLinux", "target_dependencies": []},
+  {"name": "NeuronLive", "target_dependencies": ["NeuronHAL"]}]}
 EOF
     if out=$(check "$tmp/bad.json"); then
         echo "error: the checker passed a graph with NeuronControl -> NeuronFake -> NeuronLinux" >&2; exit 1
@@ -64,7 +71,9 @@ EOF
     grep -q "NeuronControl reaches NeuronLinux: NeuronControl -> NeuronFake -> NeuronLinux" <<<"$out" || {
         echo "error: the checker refused the bad graph without naming the path:" >&2; echo "$out" >&2; exit 1; }
     grep -q "NeuronControl reaches CNeuronLinux" <<<"$out" || { echo "error: transitive C target not reported:" >&2; echo "$out" >&2; exit 1; }
-    echo "package graph self-test: a bad edge is refused with its path"
+    grep -q "NeuronSinks reaches NeuronLive: NeuronSinks -> NeuronLive" <<<"$out" || {
+        echo "error: the checker passed NeuronSinks -> NeuronLive:" >&2; echo "$out" >&2; exit 1; }
+    echo "package graph self-test: each bad edge is refused with its path"
     exit 0
 fi
 

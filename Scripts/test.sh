@@ -6,10 +6,8 @@
 #  1. Installs the Debian packages the build and the VM test need, when missing (as root; `apt-get update` only
 #     when an install fails on stale package lists).
 #  2. Builds everything including the tests, refusing warnings in our own sources, and runs the whole suite on the
-#     simulated board and through the syscall seam; then reads our AEDAT files with tonic and pyNAVIS
-#     (Scripts/test-formats.sh; its venv .venv-formats is created from PyPI on first use); checks allocations and
-#     memory, boards as hosts in network namespaces (Scripts/hosts-test.sh, root) and sharded runs through GNU
-#     parallel (Scripts/test-shards.sh).
+# chromium: the live view's browser test (headless).
+packages=(libgpiod-dev libi2c-dev iproute2 python3 parallel chromium)
 #  3. Compiles the libgpiod shim against libgpiod 2.x headers (Scripts/check-gpiod-v2.sh, a second or two). trixie's
 #     libgpiod-dev and libgpiod3 are downloaded once by Scripts/fetch-gpiod-v2.sh into ~/.cache/neuronhil/gpiod-v2
 #     (a few seconds; it needs Debian's archive, as this machine's APT sources name it).
@@ -42,7 +40,8 @@ echo "== package graph (no board-description, engine or sink target reaches the 
 Scripts/check-package-graph.sh --self-test
 Scripts/check-package-graph.sh
 
-packages=(libgpiod-dev libi2c-dev iproute2 python3 parallel)
+# chromium: the live view's browser test (headless).
+packages=(libgpiod-dev libi2c-dev iproute2 python3 parallel chromium)
 if [ "${NEURONHIL_SKIP_VM:-0}" != 1 ]; then
     packages+=(qemu-system-x86 busybox-static cpio linux-source-6.1 flex bison bc libelf-dev xz-utils make gcc binutils
         debootstrap)
@@ -88,6 +87,12 @@ build "the package" "Sources|Tests" --build-tests
 echo "== swift test"
 swift test --skip-build
 
+# The live view in a real browser: a paced mock-board run with --live and `neuronctl view` on a recording, each
+# loaded by headless chromium (DevTools protocol on a pipe); the spikes and samples the page received must equal
+# the run's and the recording's (about 20 s).
+echo "== live view in headless chromium"
+python3 Scripts/live-browser-test.py .build/debug/neuronctl
+
 echo "== NeuronBoard and NeuronControl built alone (.build/graph-check): no Linux target compiled"
 Scripts/check-package-graph.sh --build
 
@@ -113,7 +118,7 @@ if ! .build/release/neuronhil-alloc-bench Boards/mock.yaml Boards/mock-two-neuro
     exit 1
 fi
 for figure in "allocations per tick" "allocations per network tick" "allocations per live sense tick" \
-    "allocations per forwarded spike"; do
+    "allocations per live-view tick (10 viewers, loop thread)" "allocations per forwarded spike"; do
     if ! grep -qx "$figure: 0 (target 0)" "$bench"; then
         echo "error: '$figure' is not 0 (see above)." >&2
         exit 1

@@ -14,6 +14,10 @@
 // Then a live `sense` run the same way: one neuron whose rate-coded pulses follow a `LiveValueFeed` that another
 // thread posts to all along (as `sense --listen` or live standard input do): 3 s against 6 s; 0 allocations.
 //
+// Then a `run` with the live view and 10 viewers connected (raw WebSocket clients reading everything): the
+// publisher and the server allocate on their own threads all along, so this figure counts only the allocations
+// made on the loop's thread (an allocation hook that checks the thread), 330 against 660 pulses.
+//
 // Then the forwarding path on its own, the same way: the UDP sink as the loop feeds it (stage, and at the tick's end
 // sendto and the latency histogram) and the forwarder (ring push and pop, fan-out), for N and 2N spikes; the
 // difference must be 0 allocations.
@@ -23,6 +27,7 @@ import MallocInterposerSwift
 import NeuronBoard
 import NeuronControl
 import NeuronHAL
+import NeuronLive
 import NeuronNetwork
 import NeuronSinks
 import NeuronSession
@@ -153,6 +158,87 @@ func measureLiveSenseOnce(seconds: Double, boardPath: String) throws -> Measurem
     return during > 0 ? m : nil
 }
 
+/// Allocations made on the thread in `loopThread` while the hook is in.
+let loopAllocations = Atomic<Int>(0)
+nonisolated(unsafe) var loopThread = pthread_self()
+
+/// The Fig. 2c train with the live view: the channel's view stream, the live sink on the forwarder, the publisher
+/// running and `viewers` WebSocket clients connected. Counts only the loop thread's allocations.
+func measureLiveRun(pulses: Int, path: String, viewers: Int) throws -> Measurement {
+    let (board, runtime) = try bringUp(path)
+    let train = PulseTrain.fig2c(count: pulses)
+    let view = TraceStream(capacity: 1 << 16, waitsWhenFull: false)
+    let feed = LiveFeed(info: LiveRunInfo(mode: "live", command: "run", board: "mock", neurons: [board.neurons[0].id],
+                                          sampleRateHz: 10_000, durationSeconds: train.duration.seconds, protocolText: "bench"),
+                        streams: [view])
+    let server = try LiveServer(feed: feed, endpoint: LiveEndpoint(host: "127.0.0.1", port: 0))
+    let clients = (0..<viewers).map { _ in WebSocketReader(port: server.port) }
+    while feed.viewerCount < viewers { usleep(1000) }
+    feed.start()
+    let channel = try EngineChannel.onBoard(runtime, id: board.neurons[0].id, source: TrainPulses(train), spikeOut: true,
+                                            traceStream: traceStream(), viewStream: view)
+    let forwarder = SpikeForwarder(sinks: [NullSink(), feed.spikeSink])
+    forwarder.start()
+    let e = try Engine(channels: [channel], configuration: EngineConfiguration(duration: train.duration, recordLimit: 4096),
+                       clock: runtime.clock, forwarder: forwarder, realtime: RealtimeOptions(timingClock: SystemClock()))
+    loopThread = pthread_self()
+    loopAllocations.store(0, ordering: .relaxed)
+    MallocInterposerSwift.setAllocationHook { _ in
+        if pthread_equal(pthread_self(), loopThread) != 0 { loopAllocations.add(1, ordering: .relaxed) }
+    }
+    MallocInterposerSwift.hook()
+    let result = e.run()
+    MallocInterposerSwift.unhook()
+    MallocInterposerSwift.setAllocationHook(nil)
+    _ = forwarder.finish()
+    feed.finish(termination: "completed")
+    let received = clients.reduce(0) { $0 + $1.stop() }
+    server.stop()
+    guard received > 0, feed.report.viewersServed == viewers else {
+        throw NetworkError(source: "bench", key: "live", problem: "the \(viewers) viewers received \(received) bytes.", fix: "see NeuronLiveTests")
+    }
+    let spikes = result.channels.reduce(0) { $0 + $1.statistics.spikes }
+    return Measurement(mallocs: loopAllocations.load(ordering: .relaxed), ticks: result.samples + 2 * result.channels[0].pulsesApplied,
+                       spikes: spikes)
+}
+
+/// A WebSocket viewer of the bare protocol: the handshake, then every byte read and counted until the server closes.
+final class WebSocketReader: @unchecked Sendable {
+    let fd: Int32
+    private let bytes = Atomic<Int>(0)
+    private let done = DispatchSemaphore(value: 0)
+
+    init(port: UInt16) {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = port.bigEndian
+        addr.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        let hello = "GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        _ = hello.withCString { send(fd, $0, strlen($0), 0) }
+        let t = Thread { [self] in
+            var buffer = [UInt8](repeating: 0, count: 1 << 16)
+            while true {
+                let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+                if n <= 0 { break }
+                bytes.add(n, ordering: .relaxed)
+            }
+            done.signal()
+        }
+        t.start()
+    }
+
+    /// Bytes received; waits up to 5 s for the server to close, then closes.
+    func stop() -> Int {
+        _ = done.wait(timeout: .now() + 5)
+        shutdown(fd, Int32(SHUT_RDWR))
+        close(fd)
+        return bytes.load(ordering: .relaxed)
+    }
+}
+
 /// Counts the events the forwarding thread handed over.
 final class CountingSink: SpikeSink, @unchecked Sendable {
     let name = "count"
@@ -247,11 +333,17 @@ do {
         warmUp: { try measureLiveSense(seconds: 0.2, boardPath: path) },
         short: { try measureLiveSense(seconds: 3, boardPath: path) },
         long: { try measureLiveSense(seconds: 6, boardPath: path) })
+    let perLiveTick = try allocationsPerTick(
+        "live-view tick (10 viewers, loop thread)", short: "run of 330 pulses with the live view and 10 viewers",
+        long: "run of 660 pulses with the live view and 10 viewers",
+        warmUp: { try measureLiveRun(pulses: 10, path: path, viewers: 10) },
+        short: { try measureLiveRun(pulses: 330, path: path, viewers: 10) },
+        long: { try measureLiveRun(pulses: 660, path: path, viewers: 10) })
     let fewer = try forwardingAllocations(spikes: 500), more = try forwardingAllocations(spikes: 1000)
     let perSpike = Double(more - fewer) / 500
     print("forwarding 500 / 1000 spikes through the UDP sink: \(fewer) / \(more) allocations")
     print("allocations per forwarded spike: \(perSpike == 0 ? "0" : String(perSpike)) (target 0)")
-    let ok = perTick == 0 && perNetworkTick == 0 && perSenseTick == 0 && perSpike == 0
+    let ok = perTick == 0 && perNetworkTick == 0 && perSenseTick == 0 && perLiveTick == 0 && perSpike == 0
     if !ok { print("FAILED: a figure above is not 0") }
     exit(ok ? 0 : 1)
 } catch {

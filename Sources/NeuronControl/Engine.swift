@@ -54,10 +54,12 @@ public struct EngineChannel {
     public var spikeOut: (any DigitalOutput)?
     /// Receives every sample of this channel as it is taken (a trace file's writer on another thread).
     public var traceStream: TraceStream?
+    /// Receives every sample too, for a viewer (the live view's publisher); dropped and counted when it is behind.
+    public var viewStream: TraceStream?
 
     public init(id: Int, stimulus: SafeStimulusOutput, membrane: any AnalogInput, limits: StimulusLimits,
                 detector: DetectorConfiguration = DetectorConfiguration(), source: (any PulseSource)? = nil,
-                spikeOut: (any DigitalOutput)? = nil, traceStream: TraceStream? = nil) {
+                spikeOut: (any DigitalOutput)? = nil, traceStream: TraceStream? = nil, viewStream: TraceStream? = nil) {
         self.id = id
         self.stimulus = stimulus
         self.membrane = membrane
@@ -66,6 +68,7 @@ public struct EngineChannel {
         self.source = source
         self.spikeOut = spikeOut
         self.traceStream = traceStream
+        self.viewStream = viewStream
     }
 }
 

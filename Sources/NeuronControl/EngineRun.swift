@@ -8,6 +8,7 @@ struct ChannelState {
     let source: (any PulseSource)?
     let spikeOut: (any DigitalOutput)?
     let traceStream: TraceStream?
+    let viewStream: TraceStream?
     let maxDutyCycle: Double
     let switchingThreshold: Voltage
     var detector: SpikeDetector
@@ -32,6 +33,7 @@ struct ChannelState {
         source = ch.source
         spikeOut = ch.spikeOut
         traceStream = ch.traceStream
+        viewStream = ch.viewStream
         maxDutyCycle = ch.limits.maxDutyCycle
         switchingThreshold = ch.detector.switchingThreshold
         detector = SpikeDetector(configuration: ch.detector, channel: ch.id, sampleInterval: sampleInterval)
@@ -271,7 +273,9 @@ struct EngineRun<Clock: MonotonicClock> {
     mutating func record(_ c: Int) {
         let reading = state[c].reading, commanded = state[c].commanded
         let pulse = Int32(truncatingIfNeeded: state[c].stimulusState.pulseIndex)
-        state[c].traceStream?.push(TraceSample(time: now, stimulus: Float(commanded), membrane: Float(reading), pulse: pulse))
+        let sample = TraceSample(time: now, stimulus: Float(commanded), membrane: Float(reading), pulse: pulse)
+        state[c].traceStream?.push(sample)
+        state[c].viewStream?.push(sample)
         if let trace, recorded < trace.capacity {
             if c == 0 { trace.time[recorded] = now }
             trace.store(row: recorded, channel: c, membrane: reading, stimulus: commanded, pulse: pulse)

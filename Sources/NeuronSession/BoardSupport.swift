@@ -45,14 +45,14 @@ extension EngineChannel {
     /// and the detector's capacitance taken from the board file.
     public static func onBoard(_ runtime: BoardRuntime, id: Int, source: (any PulseSource)? = nil,
                                detector: DetectorConfiguration = DetectorConfiguration(), spikeOut: Bool = false,
-                               traceStream: TraceStream? = nil) throws -> EngineChannel {
+                               traceStream: TraceStream? = nil, viewStream: TraceStream? = nil) throws -> EngineChannel {
         let hw = try runtime.neuron(id: id)
         let limits = runtime.description.stimulusLimits
         var d = detector
         d.capacitance = hw.channel.capacitance
         return EngineChannel(id: id, stimulus: try SafeStimulusOutput(hw.stimulus, limits: limits.voltage), membrane: hw.membrane,
                              limits: limits, detector: d, source: source, spikeOut: spikeOut ? hw.spikeOut : nil,
-                             traceStream: traceStream)
+                             traceStream: traceStream, viewStream: viewStream)
     }
 }
 

@@ -3,6 +3,7 @@ public import NeuronControl
 public import NeuronNetwork
 public import NeuronPhysics
 public import NeuronSinks
+public import NeuronLive
 
 /// Everything one run is to do, in plain values: what `neuronctl run`, `sense` and `network` map their flags to,
 /// and what a program or a test builds directly. `Session` checks it against the board before any bus is touched.
@@ -114,6 +115,9 @@ public struct OutputPlan: Sendable {
     public var keepRecords = false
     /// Keep every sample in memory for the caller (`EngineResult.traces`), as recordings do; limited as they are.
     public var keepTrace = false
+    /// Serve the live view (the page and the feed) on this address during the run. A simulated board is then
+    /// paced by the real clock, so the run can be watched as it goes.
+    public var live: LiveEndpoint?
     public init() {}
 }
 

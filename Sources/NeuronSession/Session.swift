@@ -58,6 +58,7 @@ public final class Session {
     let say: @Sendable (SessionMessage) -> Void
     let inputs: SessionInputs
     let outputs: SessionOutputs
+    let live: SessionLive?
     let engine: Engine
     var ran = false
 
@@ -72,7 +73,9 @@ public final class Session {
         self.stop = stop
         say = messages
         (board, runtime) = try Self.bringUp(plan)
-        let plan = try Self.expandNetwork(plan, board: board)
+        var plan = try Self.expandNetwork(plan, board: board)
+        // A live view of a simulated run that ends in milliseconds shows nothing: pace it by the real clock.
+        if plan.outputs.live != nil { plan.realtime.paced = true }
         self.plan = plan
         neuronIDs = try Self.resolveNeurons(plan, board: board)
         let limits = board.stimulusLimits
@@ -86,10 +89,19 @@ public final class Session {
         d.capacitance = try Self.capacitance(runtime, neuronIDs)
         detector = d
         try Self.checkRecordingLength(plan, duration: duration, channels: neuronIDs.count)
+        let header = SessionOutputs.header(plan, board: board, runtime: runtime, neuronIDs: neuronIDs, detector: d)
+        if let endpoint = plan.outputs.live {
+            live = try SessionLive(plan, endpoint: endpoint, boardName: "\(board.board.name) (\(plan.board))", neuronIDs: neuronIDs,
+                                   duration: duration, protocolText: Self.protocolText(header))
+        } else {
+            live = nil
+        }
         outputs = try SessionOutputs(plan, board: board, runtime: runtime, neuronIDs: neuronIDs, detector: d, limits: limits,
-                                     timed: timed)
+                                     timed: timed,
+                                     extraSinks: live.map { [$0.feed.spikeSink] } ?? [])
         engine = try Self.makeEngine(plan, runtime: runtime, neuronIDs: neuronIDs, inputs: inputs, outputs: outputs,
-                                     duration: duration, timed: timed, stop: stop)
+                                     viewStreams: live?.streams, duration: duration, timed: timed, stop: stop)
+        for m in live?.announcements ?? [] { messages(m) }
     }
 
     /// Loads the board file and brings the board up (no bus transfer yet).
@@ -185,8 +197,13 @@ public final class Session {
         }
     }
 
+    /// The protocol as one line for the live view, from the files' header.
+    static func protocolText(_ header: [(String, String)]) -> String {
+        header.filter { !["board", "simulated", "read_with", "detector"].contains($0.0) }.map { "\($0.0) \($0.1)" }.joined(separator: ", ")
+    }
+
     static func makeEngine(_ plan: SessionPlan, runtime: BoardRuntime, neuronIDs: [Int], inputs: SessionInputs, outputs: SessionOutputs,
-                           duration: Duration, timed: Bool, stop: StopRequest) throws(SessionError) -> Engine {
+                           viewStreams: [TraceStream]?, duration: Duration, timed: Bool, stop: StopRequest) throws(SessionError) -> Engine {
         let recording = plan.outputs.recording != nil
         let config = EngineConfiguration(sampleRate: plan.sampleRate, duration: duration, keepTrace: recording || plan.outputs.keepTrace,
                                          recordLimit: recording || plan.outputs.keepRecords ? .max : recordLimit,
@@ -198,7 +215,7 @@ public final class Session {
             for (i, id) in neuronIDs.enumerated() {
                 channels.append(try EngineChannel.onBoard(runtime, id: id, source: inputs.sources[i],
                                                           spikeOut: plan.outputs.spikeOutWidth > .zero,
-                                                          traceStream: outputs.traceStreams[i]))
+                                                          traceStream: outputs.traceStreams[i], viewStream: viewStreams?[i]))
             }
             return try Engine(channels: channels, routes: plan.routes, configuration: config, clock: clock, stop: stop,
                               forwarder: outputs.forwarder, inbox: inputs.inbox, realtime: outputs.realtimeOptions,

@@ -20,7 +20,7 @@ final class SessionOutputs {
     let header: [(String, String)]
 
     init(_ plan: SessionPlan, board: BoardDescription, runtime: BoardRuntime, neuronIDs: [Int], detector: DetectorConfiguration,
-         limits: StimulusLimits, timed: Bool) throws(SessionError) {
+         limits: StimulusLimits, timed: Bool, extraSinks: [any SpikeSink] = []) throws(SessionError) {
         header = Self.header(plan, board: board, runtime: runtime, neuronIDs: neuronIDs, detector: detector)
         let timingClock: (any MonotonicClock & Sendable)? = timed ? LinuxClock() : nil
         realtimeOptions = RealtimeOptions(timingClock: timingClock, overrunPolicy: plan.realtime.overrunPolicy)
@@ -28,7 +28,7 @@ final class SessionOutputs {
         // The output directory first: a recording may be meant to go inside it.
         if let dir = out.directory { try Self.makeDirectory(dir) }
         if let record = out.recording { try Self.checkWritable(record, flag: "--record") }
-        var sinks: [any SpikeSink] = []
+        var sinks: [any SpikeSink] = extraSinks
         traceStreams = Array(repeating: nil, count: neuronIDs.count)
         do {
             if let dir = out.directory {

@@ -24,6 +24,7 @@ extension Session {
         precondition(!ran, "a session runs once")
         ran = true
         inputs.start()
+        live?.feed.start()
         let forwarderSetup = startForwarder()
         outputs.startWriters()
         let (result, realtime) = runEngine(forwarderSetup: forwarderSetup)
@@ -32,6 +33,7 @@ extension Session {
         inputs.stop()
         var summary = makeSummary(result, forwarding: forwarding, realtime: realtime)
         if realClock { summary.startedUnixSeconds = result.startedUnixSeconds }
+        if let live { say(live.finish(termination: summary.result.termination, summary: try? summary.jsonText())) }
         var status = Self.exitStatus(result.termination, safeState: result.safeState)
         if !writeFiles(summary, result) && status == 0 { status = 2 }
         return SessionOutcome(result: result, summary: summary, exitStatus: status)

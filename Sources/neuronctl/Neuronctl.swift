@@ -18,7 +18,11 @@ struct Neuronctl: ParsableCommand {
         subcommands: [RunCommand.self, BoardCommand.self, BenchCommand.self, ForwardingBenchCommand.self, ProbeCommand.self,
                       ExperimentCommand.self, SimulateCommand.self, SenseCommand.self, NetworkCommand.self, ReplayCommand.self,
                       SuperviseCommand.self, SafeStateCommand.self, PaperCheckCommand.self, MergeCommand.self,
-                      ExportCommand.self])
+                      ExportCommand.self, ViewCommand.self])
+
+    static func main() {
+        main(LiveArguments.complete(Array(CommandLine.arguments.dropFirst())))
+    }
 }
 
 /// `--board NAME|FILE`, shared by every command that opens a board.

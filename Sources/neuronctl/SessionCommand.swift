@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import NeuronControl
 import NeuronHAL
+import NeuronLive
 import NeuronNetwork
 import NeuronSession
 
@@ -43,7 +44,11 @@ struct OutputOptions: ParsableArguments {
     @Option(name: .customLong("spike-out-width"), help: ArgumentHelp("Width of the pulse on the board's spike-out line per spike (0 disables it).", valueName: "us"))
     var spikeOutWidth = DurationArgument<Microseconds>(.microseconds(500))
 
+    @Option(help: ArgumentHelp("Watch the run in a browser: serve the live view on [HOST:]PORT (alone: 127.0.0.1:8080; loopback unless another address is given, e.g. 0.0.0.0:8080 for other machines). Paces a simulated board by the real clock.", valueName: "[host:]port"))
+    var live: String?
+
     func validate() throws {
+        if let live, LiveEndpoint(live) == nil { throw ValidationError(LiveArguments.invalid(live)) }
         if let udp, UDPDestination(udp) == nil {
             throw ValidationError("--udp \(udp): expected HOST:PORT with an IPv4 address and a port 1-65535, e.g. 127.0.0.1:8991")
         }
@@ -59,6 +64,7 @@ struct OutputOptions: ParsableArguments {
         o.aedat = aedat
         if let udp, let d = UDPDestination(udp) { o.udp.append(NetworkFile.Endpoint(host: d.host, port: d.port)) }
         o.spikeOutWidth = spikeOutWidth.duration
+        o.live = live.flatMap(LiveEndpoint.init)
     }
 }
 
