@@ -7,7 +7,9 @@
 #     when an install fails on stale package lists).
 #  2. Builds everything including the tests, refusing warnings in our own sources, and runs the whole suite on the
 #     simulated board and through the syscall seam; then reads our AEDAT files with tonic and pyNAVIS
-#     (Scripts/test-formats.sh; its venv .venv-formats is created from PyPI on first use).
+#     (Scripts/test-formats.sh; its venv .venv-formats is created from PyPI on first use); checks allocations and
+#     memory, boards as hosts in network namespaces (Scripts/hosts-test.sh, root) and sharded runs through GNU
+#     parallel (Scripts/test-shards.sh).
 #  3. Compiles the libgpiod shim against libgpiod 2.x headers (Scripts/check-gpiod-v2.sh, a second or two). trixie's
 #     libgpiod-dev and libgpiod3 are downloaded once by Scripts/fetch-gpiod-v2.sh into ~/.cache/neuronhil/gpiod-v2
 #     (a few seconds; it needs Debian's archive, as this machine's APT sources name it).
@@ -18,7 +20,8 @@
 #  5. Runs the README's two quick-start commands as written on a fresh bookworm root (Scripts/newcomer-test.sh):
 #     the root is built once with debootstrap and cached under ~/.cache/neuronhil/newcomer; the build inside it is
 #     cold every time (costs in docs/testing.md).
-# NEURONHIL_SKIP_FORMATS=1 skips the Python readers of step 2 (the newcomer test's root has no Python).
+# NEURONHIL_SKIP_FORMATS=1 skips the Python readers of step 2 (the newcomer test's root has no Python);
+# NEURONHIL_SKIP_HOSTS=1 the network-namespace test (the newcomer test's chroot shares the host's kernel namespaces).
 # NEURONHIL_SKIP_VM=1 skips steps 3 to 5 (for machines without network access to Debian or without qemu); without
 # it, no network access to Debian and nothing cached fails the run. NEURONHIL_SKIP_NEWCOMER=1 skips step 5 alone.
 set -euo pipefail
@@ -39,7 +42,7 @@ echo "== package graph (no board-description, engine or sink target reaches the 
 Scripts/check-package-graph.sh --self-test
 Scripts/check-package-graph.sh
 
-packages=(libgpiod-dev libi2c-dev)
+packages=(libgpiod-dev libi2c-dev iproute2 python3 parallel)
 if [ "${NEURONHIL_SKIP_VM:-0}" != 1 ]; then
     packages+=(qemu-system-x86 busybox-static cpio linux-source-6.1 flex bison bc libelf-dev xz-utils make gcc binutils
         debootstrap)
@@ -121,6 +124,20 @@ done
 # and 20 simulated minutes, every output on (the 60-minute comparison is Scripts/bench-memory.sh's default).
 echo "== peak memory against run length (release)"
 Scripts/bench-memory.sh 20
+
+# Boards as hosts: A -> B -> C in network namespaces over jAER UDP, clean and through a lossy relay, a stranger
+# refused (root; the script says SKIPPED without it). About 35 s.
+if [ "${NEURONHIL_SKIP_HOSTS:-0}" = 1 ]; then
+    echo "== skipped boards as hosts (NEURONHIL_SKIP_HOSTS=1)"
+else
+    echo "== boards as hosts (Scripts/hosts-test.sh)"
+    Scripts/hosts-test.sh .build/debug/neuronctl
+fi
+
+# Sharding as a cluster runs it: 4 shards of a sweep and of a population study side by side through GNU parallel
+# (Scripts/shard-parallel.sh), merged, compared byte for byte with the unsharded runs. A few seconds.
+echo "== sharded runs through GNU parallel (Scripts/test-shards.sh)"
+Scripts/test-shards.sh .build/debug/neuronctl
 
 # NeuronHIL as another package's dependency (by path; tools-version 6.2 also lets a package depend on it by URL
 # with its unsafe release flag): the example must build without warnings in our sources and print its spikes.

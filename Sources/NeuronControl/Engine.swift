@@ -106,6 +106,9 @@ public struct EngineResult: Sendable {
     /// Pulses and complete spikes beyond `recordLimit` (applied and forwarded, not kept in memory).
     public var pulsesNotRecorded: Int
     public var spikesNotRecorded: Int
+    /// The wall clock (CLOCK_REALTIME, seconds since 1970) at the run's time 0: relates a run on the real clock
+    /// to other boards' (meaningless on a simulated clock).
+    public var startedUnixSeconds: Double
 
     public func spikes(channel: Int) -> [SpikeEvent] { spikes.filter { $0.channel == channel } }
     public func pulses(channel: Int) -> [PulseRecord] { pulses.filter { $0.channel == channel } }

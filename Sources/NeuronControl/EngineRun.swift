@@ -1,3 +1,4 @@
+import Foundation  // Date: the wall clock at time 0, taken once before the first tick
 import NeuronHAL
 
 /// One channel's state during a run: its handles and everything its ticks change. Kept in one preallocated array.
@@ -85,6 +86,8 @@ struct EngineRun<Clock: MonotonicClock> {
     /// The latest sample's time, ns from the start.
     var now: Int64 = 0
     let t0: MonotonicInstant
+    /// The wall clock (CLOCK_REALTIME, seconds since 1970) read next to `t0`.
+    let startedUnixSeconds: Double
     /// Last: a field of generic size moves every field after it to an offset known only at run time, which each
     /// access in the unspecialised tick would have to look up.
     let clock: Clock
@@ -117,6 +120,7 @@ struct EngineRun<Clock: MonotonicClock> {
         trace = cfg.keepTrace ? TraceBuffer(capacity: Int(end / interval) + 2, channels: n, allocator: engine.buffers) : nil
         faults = BusFaultHandler(policy: engine.faultPolicy)
         timing = LoopTimer(clock: engine.realtime.timingClock, policy: engine.realtime.overrunPolicy)
+        startedUnixSeconds = Date().timeIntervalSince1970
         t0 = clock.now
         for c in 0..<n { state[c].edge = edge(of: c) }
         nextEdge = earliestEdge()
@@ -368,6 +372,6 @@ struct EngineRun<Clock: MonotonicClock> {
             },
             traces: traces, samples: samples, elapsed: clock.now - t0, termination: termination, safeState: safeState,
             timing: timing.report(), busFaults: faults.report(), droppedPulses: dropped, externalSpikes: external,
-            pulsesNotRecorded: pulses.lost, spikesNotRecorded: spikes.lost)
+            pulsesNotRecorded: pulses.lost, spikesNotRecorded: spikes.lost, startedUnixSeconds: startedUnixSeconds)
     }
 }

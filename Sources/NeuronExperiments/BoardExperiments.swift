@@ -51,7 +51,8 @@ public struct TuningSummary: Sendable, Hashable {
     public var mean: Double
     /// Sample standard deviation over repetitions (0 for one repetition).
     public var sd: Double
-    public var sem: Double { repetitions > 0 ? sd / Double(repetitions).squareRoot() : 0 }
+    public var sem: Double { Self.sem(sd: sd, repetitions: repetitions) }
+    static func sem(sd: Double, repetitions: Int) -> Double { repetitions > 0 ? sd / Double(repetitions).squareRoot() : 0 }
 }
 
 public enum BoardExperiments {
@@ -84,14 +85,17 @@ public enum BoardExperiments {
         base &+ UInt64(i * repetitions + r)
     }
 
-    /// Runs every point `repetitions` times (no traces) and returns one row per run, in grid order.
+    /// Runs every point `repetitions` times (no traces) and returns one row per run, in grid order; with `shard`,
+    /// only that shard's block of the runs (run `i * repetitions + r` is point i's repetition r).
     public static func tuning(
-        _ points: [GridPoint], repetitions: Int, seed: UInt64, runner: TrainRunner, progress: ProgressHandler = { _, _, _ in }
+        _ points: [GridPoint], repetitions: Int, seed: UInt64, runner: TrainRunner, shard: Shard = .whole,
+        progress: ProgressHandler = { _, _, _ in }
     ) throws -> [TuningRow] {
         var rows: [TuningRow] = []
-        let total = points.count * repetitions
+        let runs = shard.range(of: points.count * repetitions)
+        let total = runs.count
         for (i, point) in points.enumerated() {
-            for r in 0..<repetitions {
+            for r in 0..<repetitions where runs.contains(i * repetitions + r) {
                 let s = Self.seed(base: seed, point: i, repetition: r, repetitions: repetitions)
                 let result = try runner(point.train, s, false)
                 let summary = ChannelSummary(result.channels[0], elapsed: result.elapsed)
@@ -107,18 +111,28 @@ public enum BoardExperiments {
 
     /// Mean and SD of the firing probability over repetitions, per point, in grid order.
     public static func summarise(_ rows: [TuningRow]) -> [TuningSummary] {
-        var order: [GridPoint] = []
-        var values: [GridPoint: [Double]] = [:]
-        for row in rows {
-            if values[row.point] == nil { order.append(row.point) }
-            values[row.point, default: []].append(row.probability)
-        }
-        return order.map { p in
-            let v = values[p]!
-            let mean = v.reduce(0, +) / Double(v.count)
-            let sd = v.count > 1 ? (v.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(v.count - 1)).squareRoot() : 0
+        grouped(rows.map { ($0.point, $0.probability) }).map { p, v in
+            let (mean, sd) = meanSD(v)
             return TuningSummary(point: p, repetitions: v.count, mean: mean, sd: sd)
         }
+    }
+
+    /// Values grouped by key, keys in first-seen order.
+    static func grouped<K: Hashable>(_ pairs: [(K, Double)]) -> [(K, [Double])] {
+        var order: [K] = []
+        var values: [K: [Double]] = [:]
+        for (k, v) in pairs {
+            if values[k] == nil { order.append(k) }
+            values[k, default: []].append(v)
+        }
+        return order.map { ($0, values[$0]!) }
+    }
+
+    /// Mean and sample SD (0 for one value).
+    static func meanSD(_ v: [Double]) -> (mean: Double, sd: Double) {
+        let mean = v.reduce(0, +) / Double(v.count)
+        let sd = v.count > 1 ? (v.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(v.count - 1)).squareRoot() : 0
+        return (mean, sd)
     }
 
     public static func describe(_ t: PulseTrain) -> String {
@@ -145,13 +159,69 @@ public enum BoardExperiments {
 
     /// One row per grid point: the tuning curve with its error bars (SD and SEM over repetitions).
     public static func summaryCSV(_ summaries: [TuningSummary], metadata: [(String, String)]) -> String {
+        summaryCSV(summaries.map { (pointColumns($0.point), $0.repetitions, $0.mean, $0.sd) }, metadata: metadata)
+    }
+
+    static func summaryCSV(_ summaries: [(point: String, repetitions: Int, mean: Double, sd: Double)], metadata: [(String, String)]) -> String {
         var s = RunRecords.metadataHeader(metadata)
         s += "sweep,amplitude_v,width_ms,frequency_hz,repetitions,probability_mean,probability_sd,probability_sem\n"
         for p in summaries {
-            s += pointColumns(p.point)
-            s += ",\(p.repetitions),\(formatted(p.mean, digits: 5)),\(formatted(p.sd, digits: 5)),\(formatted(p.sem, digits: 5))\n"
+            let sem = TuningSummary.sem(sd: p.sd, repetitions: p.repetitions)
+            s += p.point
+            s += ",\(p.repetitions),\(formatted(p.mean, digits: 5)),\(formatted(p.sd, digits: 5)),\(formatted(sem, digits: 5))\n"
         }
         return s
+    }
+
+    /// The summary file's header from the runs file's: its own file name, the figure after `experiment`, the error
+    /// bars before `read_with`.
+    public static func summaryMetadata(runs m: [(String, String)], stem: String, figure: String) -> [(String, String)] {
+        var out: [(String, String)] = []
+        for (k, v) in m {
+            if k == "read_with" { out.append(("error_bars", "sample SD over repetitions")) }
+            out.append(k == "neuronhil" ? (k, v.replacing("\(stem)-runs.csv", with: "\(stem).csv")) : (k, v))
+            if k == "experiment" { out.append(("figure", figure)) }
+        }
+        return out
+    }
+
+    /// A shard's runs file: the unsharded runs file's header and its shard, runs and seeds, then its rows.
+    public static func shardCSV(_ rows: [TuningRow], metadata m: [(String, String)], figure: String, shard: Shard, total: Int) -> String {
+        let runs = shard.range(of: total)
+        let seeds = rows.isEmpty ? "none" : "\(rows.first!.seed)...\(rows.last!.seed)"
+        return tuningCSV(rows, metadata: m + [
+            ("shard", shard.description), ("shard_runs", "\(runs.lowerBound)..<\(runs.upperBound) of \(total)"),
+            ("shard_seeds", seeds + " (base seed + run index; the unsharded run's seeds for these runs)"), ("summary_figure", figure),
+        ])
+    }
+
+    /// The unsharded runs and summary files from the shards' runs files (in shard order).
+    static func mergeTuning(_ shards: [CommentedCSV]) throws(ShardError) -> [(name: String, text: String)] {
+        let first = shards[0]
+        let m = first.metadata.filter { !ShardMerge.shardKeys.contains($0.0) }
+        guard let header = first.value("neuronhil"), let name = header.split(separator: " ").first, name.hasSuffix("-runs.csv"),
+              let figure = first.value("summary_figure"), let runs = first.value("shard_runs"),
+              let total = runs.split(separator: " ").last.flatMap({ Int($0) }) else {
+            throw ShardError("shard 1: not a sweep shard's runs file (no neuronhil, shard_runs or summary_figure line).")
+        }
+        let stem = String(name.dropLast("-runs.csv".count))
+        let rows = shards.flatMap(\.rows)
+        guard rows.count == total else { throw ShardError("the shards hold \(rows.count) runs; the job has \(total).") }
+        var pairs: [(String, Double)] = []
+        for row in rows {
+            // sweep,amplitude_v,width_ms,frequency_hz,repetition,seed,pulses,fired_pulses,...: the probability again
+            // from the integer counts, exactly as the run computed it.
+            let f = row.split(separator: ",", omittingEmptySubsequences: false)
+            guard f.count >= 8, let applied = Int(f[6]), let fired = Int(f[7]) else { throw ShardError("row '\(row)' is not a run.") }
+            pairs.append((f[0...3].joined(separator: ","), applied > 0 ? Double(fired) / Double(applied) : 0))
+        }
+        let summaries = grouped(pairs).map { p, v in
+            let (mean, sd) = meanSD(v)
+            return (point: p, repetitions: v.count, mean: mean, sd: sd)
+        }
+        let runsText = RunRecords.metadataHeader(m) + first.columns + "\n" + rows.map { $0 + "\n" }.joined()
+        return [("\(stem)-runs.csv", runsText),
+                ("\(stem).csv", summaryCSV(summaries, metadata: summaryMetadata(runs: m, stem: stem, figure: figure)))]
     }
 }
 

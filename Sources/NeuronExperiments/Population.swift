@@ -57,7 +57,8 @@ public struct PopulationRun: Sendable {
     public let pulses: Int
     /// fired[(s * neurons + i) * pulses + k] is 1 when neuron i of simulation s fired during pulse k.
     public let fired: [UInt8]
-    /// Spike times (seconds from the train's start) of simulation 0, per neuron: the raster of Fig. 3b.
+    /// Spike times (seconds from the train's start) of simulation 0, per neuron: the raster of Fig. 3b (no neurons
+    /// for a block of simulations without the job's simulation 0).
     public let raster: [[Double]]
 
     /// The population code of simulation `s` for the first `size` neurons: cumulative spikes after each pulse.
@@ -104,17 +105,29 @@ public struct PopulationSimulator: Sendable {
         kind != .device && train.widthSeconds < train.periodSeconds && worstCaseSwitchVoltage > parameters.thresholdVolts
     }
 
-    /// Simulates `simulations` independent populations of `neurons` neurons. Same arguments, same result.
-    public func run(simulations: Int, neurons: Int, seed: UInt64, engine: PopulationEngine = .auto) -> PopulationRun {
-        precondition(simulations >= 1 && neurons >= 1 && train.pulses >= 1, "empty population")
-        let useFast: Bool
+    /// The engine a run with `engine` uses: `.auto` resolved by `fastPathApplies`.
+    public func resolved(_ engine: PopulationEngine) -> PopulationEngine {
         switch engine {
-        case .auto: useFast = fastPathApplies
+        case .auto: return fastPathApplies ? .fast : .reference
         case .fast:
             precondition(fastPathApplies, "the fast path does not apply to this model and protocol; use .auto")
-            useFast = true
-        case .reference: useFast = false
+            return .fast
+        case .reference: return .reference
         }
+    }
+
+    /// Simulates `simulations` independent populations of `neurons` neurons. Same arguments, same result.
+    public func run(simulations: Int, neurons: Int, seed: UInt64, engine: PopulationEngine = .auto) -> PopulationRun {
+        precondition(simulations >= 1, "empty population")
+        return run(simulations: 0..<simulations, neurons: neurons, seed: seed, engine: engine)
+    }
+
+    /// Simulates only the populations numbered `simulations` of a larger job (a shard): each simulation's random
+    /// streams come from its number, so they are exactly the ones the whole job draws for it. The run's
+    /// simulation 0 is the first of the block; the raster is kept only when the block holds the job's simulation 0.
+    public func run(simulations: Range<Int>, neurons: Int, seed: UInt64, engine: PopulationEngine = .auto) -> PopulationRun {
+        precondition(simulations.lowerBound >= 0 && neurons >= 1 && train.pulses >= 1, "empty population")
+        let useFast = resolved(engine) == .fast
         return useFast ? runFast(simulations, neurons, seed) : runReference(simulations, neurons, seed)
     }
 
@@ -125,20 +138,20 @@ public struct PopulationSimulator: Sendable {
     /// a spike at pulse start + target; the switch then stays on until the pulse ends, and the reset draws a new
     /// target) or uses up w of it. This is the `PerovskiteNeuron` law solved in closed form instead of integrated
     /// in 50 µs steps; `PopulationTests` checks the two agree statistically.
-    func runFast(_ simulations: Int, _ neurons: Int, _ seed: UInt64) -> PopulationRun {
+    func runFast(_ simulations: Range<Int>, _ neurons: Int, _ seed: UInt64) -> PopulationRun {
         let p = train.pulses
         let w = train.widthSeconds
         let tau = parameters.meanSwitchingBiasSeconds
         let deterministic = kind == .deterministic
-        var fired = [UInt8](repeating: 0, count: simulations * neurons * p)
-        var raster = [[Double]](repeating: [], count: neurons)
+        var fired = [UInt8](repeating: 0, count: simulations.count * neurons * p)
+        var raster = [[Double]](repeating: [], count: simulations.contains(0) ? neurons : 0)
         var remaining = [Double](repeating: 0, count: neurons)
         fired.withUnsafeMutableBufferPointer { out in
             remaining.withUnsafeMutableBufferPointer { need in
-                for s in 0..<simulations {
+                for s in simulations {
                     var rng = SeededGenerator(seed: populationSeed(seed, kind: kind, simulation: s, neuron: 0))
                     for i in 0..<neurons { need[i] = deterministic ? tau : tau * rng.nextExponential() }
-                    let base = s * neurons * p
+                    let base = (s - simulations.lowerBound) * neurons * p
                     for k in 0..<p {
                         // One pass over the population per pulse (the arrays stay in cache).
                         for i in 0..<neurons {
@@ -155,20 +168,20 @@ public struct PopulationSimulator: Sendable {
                 }
             }
         }
-        return PopulationRun(model: kind, engine: .fast, simulations: simulations, neurons: neurons, pulses: p,
+        return PopulationRun(model: kind, engine: .fast, simulations: simulations.count, neurons: neurons, pulses: p,
                              fired: fired, raster: raster)
     }
 
     /// One `PerovskiteNeuron` per neuron, driven edge by edge: the physics of the simulated board, any model.
-    func runReference(_ simulations: Int, _ neurons: Int, _ seed: UInt64) -> PopulationRun {
+    func runReference(_ simulations: Range<Int>, _ neurons: Int, _ seed: UInt64) -> PopulationRun {
         let p = train.pulses
-        var fired = [UInt8](repeating: 0, count: simulations * neurons * p)
-        var raster = [[Double]](repeating: [], count: neurons)
-        for s in 0..<simulations {
+        var fired = [UInt8](repeating: 0, count: simulations.count * neurons * p)
+        var raster = [[Double]](repeating: [], count: simulations.contains(0) ? neurons : 0)
+        for s in simulations {
             for i in 0..<neurons {
                 var neuron = PerovskiteNeuron(kind: kind, parameters: parameters,
                                               seed: populationSeed(seed, kind: kind, simulation: s, neuron: i + 1))
-                let base = (s * neurons + i) * p
+                let base = ((s - simulations.lowerBound) * neurons + i) * p
                 for k in 0..<p {
                     let before = neuron.spikeCount
                     let t0 = train.pulseStart(k)
@@ -181,7 +194,7 @@ public struct PopulationSimulator: Sendable {
                 }
             }
         }
-        return PopulationRun(model: kind, engine: .reference, simulations: simulations, neurons: neurons, pulses: p,
+        return PopulationRun(model: kind, engine: .reference, simulations: simulations.count, neurons: neurons, pulses: p,
                              fired: fired, raster: raster)
     }
 }

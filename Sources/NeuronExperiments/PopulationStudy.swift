@@ -37,13 +37,24 @@ public struct PopulationStudy: Sendable {
     public init(_ configuration: Configuration) { self.configuration = configuration }
 
     public func run() -> Result {
+        let (stochastic, deterministic) = simulate(0..<configuration.simulations)
+        return Self.analyse(configuration, stochastic: stochastic, deterministic: deterministic)
+    }
+
+    /// Both populations for the simulations numbered `block` (all of them, or a shard's).
+    func simulate(_ block: Range<Int>) -> (stochastic: PopulationRun, deterministic: PopulationRun) {
         let c = configuration
         let stochastic = PopulationSimulator(kind: c.model, parameters: c.parameters, train: c.train)
-            .run(simulations: c.simulations, neurons: c.neurons, seed: c.seed, engine: c.engine)
+            .run(simulations: block, neurons: c.neurons, seed: c.seed, engine: c.engine)
         // All deterministic neurons are identical, but they are simulated like the others (the same engine) so
         // that the comparison runs the same code path.
         let deterministic = PopulationSimulator(kind: .deterministic, parameters: c.parameters, train: c.train)
-            .run(simulations: c.simulations, neurons: c.neurons, seed: c.seed, engine: c.engine == .reference ? .reference : .auto)
+            .run(simulations: block, neurons: c.neurons, seed: c.seed, engine: c.engine == .reference ? .reference : .auto)
+        return (stochastic, deterministic)
+    }
+
+    /// Fig. 3d's curves and crossovers from the simulated populations.
+    static func analyse(_ c: Configuration, stochastic: PopulationRun, deterministic: PopulationRun) -> Result {
         var curves: [RepresentationErrorMeasure: (stochastic: ErrorCurve, deterministic: ErrorCurve)] = [:]
         var crossovers: [RepresentationErrorMeasure: Int] = [:]
         for m in RepresentationErrorMeasure.allCases {
@@ -58,25 +69,20 @@ public struct PopulationStudy: Sendable {
 }
 
 extension PopulationStudy.Result {
+    /// The files the study writes (Fig. 3b, 3c, 3d), named and with their text; `tool` names the program.
+    public func files(tool: String) -> [(name: String, text: String)] {
+        [("population-raster.csv", "population-raster", rasterCSV),
+         ("population-code.csv", "population-code", codeCSV),
+         ("population-error.csv", "population-error", errorCSV)].map { name, figure, text in
+            var meta = metadata(name, tool: tool)
+            meta.insert(("figure", figure), at: 1)
+            return (name, text(meta))
+        }
+    }
+
     /// `# key: value` lines describing the study, for every file it writes.
     public func metadata(_ kind: String, tool: String) -> [(String, String)] {
-        let c = configuration
-        var m: [(String, String)] = [
-            ("neuronhil", "\(kind) written by \(tool)"),
-            ("experiment", "population"),
-            ("model", c.model.rawValue),
-            ("engine", stochastic.engine.rawValue),
-            ("seed", String(c.seed)),
-            ("neurons", String(c.neurons)),
-            ("simulations", String(c.simulations)),
-            ("amplitude_v", formatted(c.train.amplitudeVolts, digits: 4)),
-            ("width_ms", formatted(c.train.widthSeconds * 1e3, digits: 4)),
-            ("frequency_hz", formatted(c.train.frequencyHertz, digits: 4)),
-            ("pulses", String(c.train.pulses)),
-            ("deterministic_bias_ms", formatted(c.parameters.meanSwitchingBiasSeconds * 1e3, digits: 4)),
-            ("error", c.measure.rawValue),
-            ("error_definition", c.measure.explanation),
-        ]
+        var m = [("neuronhil", "\(kind) written by \(tool)")] + configuration.metadata(engine: stochastic.engine)
         for e in RepresentationErrorMeasure.allCases {
             m.append(("crossover_\(e.rawValue)", crossovers[e].map(String.init) ?? "none"))
         }
@@ -128,5 +134,26 @@ extension PopulationStudy.Result {
             }
         }
         return s
+    }
+}
+
+extension PopulationStudy.Configuration {
+    /// The study's `# key: value` lines that describe its configuration (`engine`: the stochastic one's, as run).
+    func metadata(engine: PopulationEngine) -> [(String, String)] {
+        [
+            ("experiment", "population"),
+            ("model", model.rawValue),
+            ("engine", engine.rawValue),
+            ("seed", String(seed)),
+            ("neurons", String(neurons)),
+            ("simulations", String(simulations)),
+            ("amplitude_v", formatted(train.amplitudeVolts, digits: 4)),
+            ("width_ms", formatted(train.widthSeconds * 1e3, digits: 4)),
+            ("frequency_hz", formatted(train.frequencyHertz, digits: 4)),
+            ("pulses", String(train.pulses)),
+            ("deterministic_bias_ms", formatted(parameters.meanSwitchingBiasSeconds * 1e3, digits: 4)),
+            ("error", measure.rawValue),
+            ("error_definition", measure.explanation),
+        ]
     }
 }

@@ -19,6 +19,7 @@ public import NeuronConfig
 ///     delay-ms: 1              # from the spike's threshold crossing to the first pulse
 ///   - { from-address: 0, to: 1, pulses: 3 }   # jAER address received on `listen` (another board's neuron id)
 /// listen: 127.0.0.1:9001       # receive jAER spike datagrams here (optional; 127.0.0.1 unless another address is given)
+/// peers: [10.0.0.2, 10.0.1.0/24]   # who may send them: addresses or subnets (default: this machine only, 127.0.0.0/8)
 /// send: 127.0.0.1:9002         # send this board's spikes as jAER datagrams (optional)
 /// ```
 /// Every route amplitude and width is checked against the board's limits when the loop is built; pulses wait for
@@ -57,17 +58,21 @@ public struct NetworkFile: Sendable, Hashable {
     public var routes: [Route]
     public var listen: Endpoint?
     public var send: Endpoint?
+    /// The senders `listen` accepts datagrams from; anyone else's are refused and counted.
+    public var peers: PeerList
     /// Where each drive's keys are in the file (`drive[0].neuron` → line and column), so that the board checks made
     /// after parsing (`validateDrives`) are located like the parser's own.
     var locations: [String: ConfigLocation] = [:]
 
-    public init(name: String, source: String, drives: [Drive] = [], routes: [Route] = [], listen: Endpoint? = nil, send: Endpoint? = nil) {
+    public init(name: String, source: String, drives: [Drive] = [], routes: [Route] = [], listen: Endpoint? = nil, send: Endpoint? = nil,
+                peers: PeerList = .loopback) {
         self.name = name
         self.source = source
         self.drives = drives
         self.routes = routes
         self.listen = listen
         self.send = send
+        self.peers = peers
     }
 
     /// The decoder of network files: the one shared with board and sweep files.
@@ -89,8 +94,12 @@ public struct NetworkFile: Sendable, Hashable {
             throw document.error(at: ["routes"], "a route takes `from-address`, but the file has no `listen` endpoint to receive it on.",
                                  fix: "add `listen: 127.0.0.1:PORT`", onKey: true)
         }
+        if schema.peers != nil, schema.listen == nil {
+            throw document.error(at: ["peers"], "`peers` names who may send to `listen`, but the file has no `listen` endpoint.",
+                                 fix: "add `listen: ADDRESS:PORT`, or remove `peers`", onKey: true)
+        }
         var file = NetworkFile(name: schema.name, source: document.source, drives: schema.drives, routes: schema.routes,
-                               listen: schema.listen, send: schema.send)
+                               listen: schema.listen, send: schema.send, peers: schema.peers.map(PeerList.init) ?? .loopback)
         for i in file.drives.indices {
             for key in [nil] + Drive.keys {
                 let path: [ConfigKey] = ["drive", .index(i)] + (key.map { [ConfigKey($0)] } ?? [])
@@ -132,14 +141,20 @@ public struct NetworkFile: Sendable, Hashable {
         var routes: [Route]
         var listen: Endpoint?
         var send: Endpoint?
+        var peers: [PeerList.Subnet]?
 
         init(from decoder: any Decoder) throws {
-            let c = try decoder.keys(allowed: ["network", "drive", "routes", "listen", "send"])
+            let c = try decoder.keys(allowed: ["network", "drive", "routes", "listen", "send", "peers"])
             if let info = try c.optional("network", as: Info.self) { name = info.name ?? name }
             drives = try c.optional("drive", as: [DriveEntry].self)?.map(\.drive) ?? []
             routes = try c.optional("routes", as: [RouteEntry].self)?.map(\.route) ?? []
             listen = try c.optional("listen", as: EndpointEntry.self)?.endpoint
             send = try c.optional("send", as: EndpointEntry.self)?.endpoint
+            peers = try c.optional("peers", as: [PeerEntry].self)?.map(\.subnet)
+            if let peers, peers.isEmpty {
+                throw c.problem("peers", "`peers` is empty: no sender could reach `listen`.",
+                                      fix: "name the senders' addresses or subnets, e.g. peers: [10.0.0.2, 10.0.1.0/24], or remove the key for this machine only")
+            }
         }
     }
 
@@ -200,6 +215,18 @@ public struct NetworkFile: Sendable, Hashable {
                 throw decoder.problem("'\(text)' is not HOST:PORT with an IPv4 address.", fix: "e.g. \(decoder.nodeName): 127.0.0.1:9001")
             }
             self.endpoint = endpoint
+        }
+    }
+
+    private struct PeerEntry: Decodable {
+        var subnet: PeerList.Subnet
+        init(from decoder: any Decoder) throws {
+            let text = try decoder.singleValueContainer().decode(String.self)
+            guard let subnet = PeerList.Subnet(text) else {
+                throw decoder.problem("'\(text)' is not an IPv4 address or subnet (host bits clear under the mask).",
+                                      fix: "e.g. 10.0.0.2 or 10.0.1.0/24")
+            }
+            self.subnet = subnet
         }
     }
 }

@@ -130,20 +130,49 @@ public final class UDPReceiver: @unchecked Sendable {  // fd and thread owned he
 
 /// Spikes received over UDP, queued for the loop (which takes them at its own pace).
 ///
+/// Only datagrams from `peers` are decoded; any other sender's are refused and counted, and never reach the ring.
+/// Each peer's sequence numbers go through jAER's check (`JAERSequenceCheck`), so datagrams lost on the way are
+/// counted as jAER would count them.
 /// The addresses go through a preallocated single-producer/single-consumer ring (`SPSCRing`): the receiving thread
 /// pushes, the loop pops, neither locks or allocates. When the loop falls behind by `capacity` addresses, further
 /// ones are dropped and counted (`counts.dropped`). One thread at a time may call `accept` (the receiver's).
 public final class ExternalSpikeInbox: ExternalSpikeSource, Sendable {
-    private let ring: SPSCRing<Int32>
-    private let state = Mutex<(received: Int, rejected: Int, lastError: String?)>((0, 0, nil))
-    public init(capacity: Int = 4096) { ring = SPSCRing(capacity: capacity) }
+    private struct State {
+        var received = 0, datagrams = 0, rejected = 0, refused = 0
+        var lastError: String?
+        var refusedSenders: [String] = []
+        var sequences: [String: JAERSequenceCheck] = [:]
+    }
+    /// Refused senders named in the report (the count covers them all).
+    static let refusedSendersKept = 16
 
-    /// Receiver side: decodes a datagram and queues its addresses; a bad datagram is counted and remembered.
+    private let ring: SPSCRing<Int32>
+    private let state = Mutex(State())
+    public let peers: PeerList
+    public init(capacity: Int = 4096, peers: PeerList = .loopback) {
+        ring = SPSCRing(capacity: capacity)
+        self.peers = peers
+    }
+
+    /// Receiver side: refuses a sender that is not a peer, decodes the datagram, follows the sender's sequence
+    /// numbers and queues the addresses; a bad datagram is counted and remembered.
     public func accept(_ bytes: [UInt8], sender: String) {
+        guard peers.accepts(sender: sender) else {
+            let host = String(sender.split(separator: ":").first ?? "")
+            state.withLock {
+                $0.refused += 1
+                if !$0.refusedSenders.contains(host) && $0.refusedSenders.count < Self.refusedSendersKept { $0.refusedSenders.append(host) }
+            }
+            return
+        }
         do {
             let packet = try JAERPacket.decode(bytes, source: "jAER udp from \(sender)")
             for e in packet.events { _ = ring.push(e.address) }
-            state.withLock { $0.received += packet.events.count }
+            state.withLock {
+                $0.received += packet.events.count
+                $0.datagrams += 1
+                $0.sequences[sender, default: JAERSequenceCheck()].check(packet.sequence)
+            }
         } catch {
             state.withLock {
                 $0.rejected += 1
@@ -169,4 +198,35 @@ public final class ExternalSpikeInbox: ExternalSpikeSource, Sendable {
         let d = ring.dropped
         return state.withLock { ($0.received, $0.rejected, $0.lastError, d) }
     }
+
+    /// Everything counted so far, for the summary.
+    public var report: UDPInputReport {
+        let d = ring.dropped
+        return state.withLock { s in
+            UDPInputReport(
+                peers: peers.subnets.map(\.description), datagrams: s.datagrams, events: s.received,
+                sequenceGaps: s.sequences.values.reduce(0) { $0 + $1.gaps }, lostDatagrams: s.sequences.values.reduce(0) { $0 + $1.missing },
+                malformedDatagrams: s.rejected, refusedDatagrams: s.refused, refusedSenders: s.refusedSenders, droppedEvents: d)
+        }
+    }
+}
+
+/// What a board's jAER input received and refused (`summary.json`'s `udp_input`).
+public struct UDPInputReport: Sendable, Codable, Hashable {
+    /// The addresses and subnets accepted.
+    public var peers: [String]
+    /// Datagrams from peers that decoded, and the spike events they carried.
+    public var datagrams: Int
+    public var events: Int
+    /// Jumps in each peer's sequence numbers (what jAER logs as dropped packets), and the datagrams the forward
+    /// jumps skipped: those that never came.
+    public var sequenceGaps: Int
+    public var lostDatagrams: Int
+    /// Datagrams from peers that did not decode as jAER.
+    public var malformedDatagrams: Int
+    /// Datagrams from senders that are not peers (never decoded), and the first few of those senders.
+    public var refusedDatagrams: Int
+    public var refusedSenders: [String]
+    /// Events dropped because the loop was the inbox's capacity behind.
+    public var droppedEvents: Int
 }

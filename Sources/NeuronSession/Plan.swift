@@ -23,6 +23,8 @@ public struct SessionPlan: Sendable {
     public var routeSource: String?
     /// Receive jAER spikes (for routes from external addresses) on this UDP endpoint.
     public var listen: NetworkFile.Endpoint?
+    /// The senders `listen` accepts (addresses or subnets); any other sender's datagrams are refused and counted.
+    public var peers: PeerList = .loopback
     public var sampleRate: Frequency = .hertz(10_000)
     /// Run length; nil: the stimulus's own (a train's duration, a value file's end plus its hold).
     public var duration: Duration?

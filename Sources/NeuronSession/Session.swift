@@ -51,6 +51,8 @@ public final class Session {
     public let duration: Duration
     /// Real-time grade: a real-time thread and ticks timed against the real clock (asked for, or a hardware board).
     public let timed: Bool
+    /// The run's time is the real clock's (timed, or paced by it): its summary gives the wall-clock start.
+    public var realClock: Bool { timed || inputs.paced || plan.realtime.paced }
     public let detector: DetectorConfiguration
     let stop: StopRequest
     let say: @Sendable (SessionMessage) -> Void
@@ -126,13 +128,17 @@ public final class Session {
         }
         p.routes = file.routes
         p.listen = file.listen
+        p.peers = file.peers
         if let send = file.send {
             p.outputs.udp.append(send)
             // The peer expects spikes in real time.
             p.realtime.paced = true
         }
         p.protocolInfo["network"] = "\(file.name) (\(file.source))"
-        if let l = file.listen { p.protocolInfo["listen"] = l.description }
+        if let l = file.listen {
+            p.protocolInfo["listen"] = l.description
+            p.protocolInfo["peers"] = file.peers.description
+        }
         if let s = file.send { p.protocolInfo["send"] = s.description }
         p.network = nil
         p.routeSource = file.source

@@ -126,7 +126,7 @@ final class SessionInputs {
 
     /// Binds the UDP endpoint that external jAER spikes arrive on.
     private func listen(on l: NetworkFile.Endpoint, plan: SessionPlan) throws(SessionError) {
-        let box = ExternalSpikeInbox()
+        let box = ExternalSpikeInbox(peers: plan.peers)
         let r: UDPReceiver
         do { r = try UDPReceiver(host: l.host, port: l.port) } catch {
             throw SessionError("\(plan.routeSource ?? "--listen"): listen: \(error.description)")
@@ -151,6 +151,9 @@ final class SessionInputs {
         if let counts = inbox?.counts {
             if counts.rejected > 0 { say(.error("\(counts.rejected) datagrams refused; last: \(counts.lastError ?? "")")) }
             if counts.dropped > 0 { say(.error("\(counts.dropped) received spikes dropped: the loop was behind by the inbox's capacity")) }
+        }
+        if let r = inbox?.report, r.refusedDatagrams > 0 {
+            say(.warning("\(r.refusedDatagrams) datagrams refused from senders that are not peers (\(r.refusedSenders.joined(separator: ", "))); peers: \(r.peers.joined(separator: ", "))"))
         }
     }
 }

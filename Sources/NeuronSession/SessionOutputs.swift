@@ -25,12 +25,13 @@ final class SessionOutputs {
         let timingClock: (any MonotonicClock & Sendable)? = timed ? LinuxClock() : nil
         realtimeOptions = RealtimeOptions(timingClock: timingClock, overrunPolicy: plan.realtime.overrunPolicy)
         let out = plan.outputs
+        // The output directory first: a recording may be meant to go inside it.
+        if let dir = out.directory { try Self.makeDirectory(dir) }
         if let record = out.recording { try Self.checkWritable(record, flag: "--record") }
         var sinks: [any SpikeSink] = []
         traceStreams = Array(repeating: nil, count: neuronIDs.count)
         do {
             if let dir = out.directory {
-                try Self.makeDirectory(dir)
                 files["summary"] = dir + "/summary.json"
                 let spikes = out.spikesPath ?? dir + "/spikes.csv"
                 files["spikes"] = spikes

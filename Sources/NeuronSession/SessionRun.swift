@@ -30,7 +30,8 @@ extension Session {
         let forwarding = outputs.forwarder?.finish()
         for e in outputs.finishWriters() { say(.error(e)) }
         inputs.stop()
-        let summary = makeSummary(result, forwarding: forwarding, realtime: realtime)
+        var summary = makeSummary(result, forwarding: forwarding, realtime: realtime)
+        if realClock { summary.startedUnixSeconds = result.startedUnixSeconds }
         var status = Self.exitStatus(result.termination, safeState: result.safeState)
         if !writeFiles(summary, result) && status == 0 { status = 2 }
         return SessionOutcome(result: result, summary: summary, exitStatus: status)
@@ -104,7 +105,7 @@ extension Session {
         return SessionSummary(
             tool: plan.tool, command: plan.command, board: boardInfo, protocolInfo: Dictionary(outputs.header, uniquingKeysWith: { $1 }),
             sampleRateHz: plan.sampleRate.hertz, result: RunSummary(r), dacReadBack: readBack(), forwarding: forwarding,
-            realtime: realtime, files: files)
+            realtime: realtime, udpInput: inputs.inbox?.report, files: files)
     }
 
     /// Every driven DAC read back over its bus (a read changes nothing, so a failed one is retried): the summary

@@ -1,5 +1,6 @@
 public import NeuronControl
 public import NeuronLinux
+public import NeuronNetwork
 public import Foundation
 
 /// The JSON summary of a run (`summary.json`, `--json`): one schema for `run`, `sense` and `network`, documented in
@@ -38,11 +39,17 @@ public struct SessionSummary: Sendable, Codable {
     public var forwarding: ForwardingReport?
     /// What the real-time set-up applied and refused (absent when the run was not real time).
     public var realtime: RealtimeReport?
+    /// The wall-clock time (CLOCK_REALTIME, seconds since 1970) at the run's time 0, for runs paced by the real
+    /// clock: every time in this board's files is from that instant, so it relates them to another board's (absent
+    /// on a simulated clock, where a run's files are the same bytes every time).
+    public var startedUnixSeconds: Double?
+    /// What the jAER input received, lost and refused (absent when the run did not listen).
+    public var udpInput: UDPInputReport?
     /// The files written, by kind: trace (or trace-neuron<ID>), spikes, summary, record.
     public var files: [String: String]
 
     enum CodingKeys: String, CodingKey {
-        case schema, tool, command, board, protocolInfo = "protocol", sampleRateHz, result, dacReadBack, forwarding, realtime, files
+        case schema, tool, command, board, protocolInfo = "protocol", sampleRateHz, result, dacReadBack, forwarding, realtime, startedUnixSeconds, udpInput, files
     }
 
     /// The JSON text: sorted keys, snake_case, two-space indentation.

@@ -281,6 +281,10 @@ struct ExperimentCommand: ParsableCommand {
                     frequency-hz: { from: 20, to: 50, step: 10 }
                 Parameters: amplitude-v, width-ms, frequency-hz. --pulses and --repetitions override the file. \
                 Writes <name>-runs.csv and <name>.csv.
+
+                --shard K/N runs the K-th of N contiguous blocks of the runs (run i * repetitions + r is point i's \
+                repetition r, with seed base + that index, as unsharded) and writes <name>-runs.shard-K-of-N.csv; \
+                neuronctl merge DIR SHARD-FILES... rebuilds both files of the unsharded run, byte for byte.
                 """)
 
         @Argument(help: ArgumentHelp("Sweep file (YAML).", valueName: "file"))
@@ -293,6 +297,9 @@ struct ExperimentCommand: ParsableCommand {
 
         @Option(help: ArgumentHelp("Runs per point (overrides the file).", valueName: "n"))
         var repetitions: Int?
+
+        @Option(help: ArgumentHelp("Run only block K of N of the runs (see above).", valueName: "K/N"))
+        var shard: ShardArgument?
 
         func validate() throws {
             if let pulses, !(1...1_000_000).contains(pulses) { throw ValidationError("--pulses must be between 1 and 1000000 (got \(pulses))") }
@@ -314,12 +321,21 @@ struct ExperimentCommand: ParsableCommand {
             let progress = ProgressReporter(quiet: options.quiet)
             let rows = try options.reportingErrors {
                 try BoardExperiments.tuning(points, repetitions: sweep.repetitions, seed: sweep.seed ?? options.seed,
-                                            runner: options.runner, progress: progress.report)
+                                            runner: options.runner, shard: shard?.shard ?? .whole, progress: progress.report)
             }
             let grid = sweep.grid.map(\.parameter.column).joined(separator: " ")
-            try writeTuning(rows, session: session, options: options, experiment: "sweep", figure: "sweep", stem: sweep.name,
-                            extra: [("sweep_file", file), ("grid", grid), ("pulses", String(sweep.pulses)),
-                                    ("repetitions", String(sweep.repetitions))])
+            let extra = [("sweep_file", file), ("grid", grid), ("pulses", String(sweep.pulses)), ("repetitions", String(sweep.repetitions))]
+            if let shard = shard?.shard {
+                try options.makeOutputDirectory()
+                let path = "\(options.output)/\(sweep.name)-runs.\(shard.fileTag).csv"
+                var m = options.metadata(session, experiment: "sweep", figure: nil, file: "\(sweep.name)-runs.csv")
+                m += extra + [("read_with", "pandas.read_csv(path, comment='#')")]
+                try write(BoardExperiments.shardCSV(rows, metadata: m, figure: "sweep", shard: shard, total: points.count * sweep.repetitions),
+                          to: path, flag: "--output")
+                print("sweep shard \(shard): \(rows.count) of \(points.count * sweep.repetitions) runs; file \(path)")
+                return
+            }
+            try writeTuning(rows, session: session, options: options, experiment: "sweep", figure: "sweep", stem: sweep.name, extra: extra)
         }
     }
 }
@@ -335,8 +351,7 @@ private func writeTuning(
     var m1 = options.metadata(session, experiment: experiment, figure: nil, file: "\(stem)-runs.csv")
     m1 += extra + [("read_with", "pandas.read_csv(path, comment='#')")]
     try write(BoardExperiments.tuningCSV(rows, metadata: m1), to: runsPath, flag: "--output")
-    var m2 = options.metadata(session, experiment: experiment, figure: figure, file: "\(stem).csv")
-    m2 += extra + [("error_bars", "sample SD over repetitions"), ("read_with", "pandas.read_csv(path, comment='#')")]
+    let m2 = BoardExperiments.summaryMetadata(runs: m1, stem: stem, figure: figure)
     try write(BoardExperiments.summaryCSV(summaries, metadata: m2), to: summaryPath, flag: "--output")
     print("\(experiment) on board \(session.board.board.name), model \(session.modelName), base seed \(options.seed): \(rows.count) runs")
     print("  sweep         amplitude  width  frequency   P(fire) mean +- sd")
@@ -353,4 +368,57 @@ private func writeTuning(
 
 extension String {
     func padding(_ n: Int) -> String { count >= n ? self + " " : self + String(repeating: " ", count: n - count) }
+}
+
+/// `--shard K/N`.
+struct ShardArgument: ExpressibleByArgument {
+    let shard: Shard
+    init?(argument: String) {
+        guard let s = Shard(argument) else { return nil }
+        shard = s
+    }
+    static var defaultCompletionKind: CompletionKind { .default }
+}
+
+struct MergeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "merge",
+        abstract: "Rebuild an unsharded run's files from its shards' files (experiment sweep or simulate population --shard K/N).",
+        discussion: """
+            Checks that the files are one job's N shards, each once, then writes the files the unsharded run \
+            writes, byte for byte, to DIR. Examples: neuronctl merge out shards/*-runs.shard-*-of-4.csv; \
+            neuronctl merge out shards/population.shard-*-of-4.csv
+            """)
+
+    @Argument(help: ArgumentHelp("Directory for the merged files.", valueName: "dir"))
+    var output: String
+
+    @Argument(help: ArgumentHelp("The shards' files.", valueName: "shard-file"))
+    var shards: [String]
+
+    func validate() throws {
+        guard !shards.isEmpty else { throw ValidationError("give the shards' files after DIR") }
+    }
+
+    func run() throws {
+        var files: [(name: String, text: String)] = []
+        for path in shards {
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                printError("\(path): cannot read it. Fix: give the files --shard wrote.")
+                throw ExitCode(2)
+            }
+            files.append((path, text))
+        }
+        let merged: [(name: String, text: String)]
+        do { merged = try ShardMerge.merge(files) } catch {
+            printError(error.description)
+            throw ExitCode(2)
+        }
+        do { try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true) } catch {
+            printError("\(output): cannot create the directory (\(error.localizedDescription)). Fix: choose a writable directory.")
+            throw ExitCode(2)
+        }
+        for f in merged { try write(f.text, to: "\(output)/\(f.name)", flag: "merge") }
+        print("merged \(shards.count) shards into " + merged.map { "\(output)/\($0.name)" }.joined(separator: ", "))
+    }
 }

@@ -17,7 +17,8 @@ struct Neuronctl: ParsableCommand {
         version: version,
         subcommands: [RunCommand.self, BoardCommand.self, BenchCommand.self, ForwardingBenchCommand.self, ProbeCommand.self,
                       ExperimentCommand.self, SimulateCommand.self, SenseCommand.self, NetworkCommand.self, ReplayCommand.self,
-                      SuperviseCommand.self, SafeStateCommand.self, PaperCheckCommand.self, ExportCommand.self])
+                      SuperviseCommand.self, SafeStateCommand.self, PaperCheckCommand.self, MergeCommand.self,
+                      ExportCommand.self])
 }
 
 /// `--board NAME|FILE`, shared by every command that opens a board.

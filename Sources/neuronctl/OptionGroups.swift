@@ -52,9 +52,6 @@ struct ReportOptions: ParsableArguments {
     func validate() throws {
         if let record, record.isEmpty { throw ValidationError("--record needs a file name, e.g. --record run.json") }
     }
-
-    /// Refuses a recording path that cannot be written before any bus is touched, so a long run does not lose its
-    /// recording to a typo at the end. Leaves nothing behind.
 }
 
 /// `--priority`, `--cpu`, `--forwarder-cpu`, `--forwarder-poll`, `--no-mlock`: where the loop's thread and the

@@ -126,6 +126,10 @@ func summaryText(_ o: SessionOutcome) -> String {
     }
     if r.channels.count == 1, !o.result.spikes.isEmpty { out += spikeTable(o.result.spikes, more: r.channels[0].spikes, files: s.files) }
     if r.externalSpikesReceived > 0 { out.append("external spikes     \(r.externalSpikesReceived) received") }
+    if let u = s.udpInput {
+        out.append("jAER input          \(u.datagrams) datagrams from peers (\(u.peers.joined(separator: ", "))), \(u.lostDatagrams) lost "
+                   + "(\(u.sequenceGaps) sequence gaps), \(u.malformedDatagrams) malformed; \(u.refusedDatagrams) refused from other senders")
+    }
     if r.routedPulsesDropped > 0 { out.append("routed pulses       \(r.routedPulsesDropped) dropped (queue full)") }
     out += timingLines(r.timing)
     for sink in s.forwarding?.sinks ?? [] {

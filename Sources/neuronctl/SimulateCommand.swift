@@ -42,6 +42,11 @@ struct SimulateCommand: ParsableCommand {
                 likelihood being the distribution of c(n) over the simulations.
 
                 --bench times the Fig. 3d workload (simulation and analysis, no files); build with -c release.
+
+                --shard K/N simulates the K-th of N contiguous blocks of the simulations (each simulation's random \
+                streams come from --seed and its number, as unsharded) and writes population.shard-K-of-N.csv: what \
+                every neuron of the block did. neuronctl merge DIR SHARD-FILES... rebuilds the three files of the \
+                unsharded run, byte for byte.
                 """)
 
         @Option(help: ArgumentHelp("Stochastic neuron model: paper or device.", valueName: "model"))
@@ -79,6 +84,9 @@ struct SimulateCommand: ParsableCommand {
         @Option(help: ArgumentHelp("Benchmark repetitions (the fastest is reported, as for Brian2).", valueName: "n"))
         var repetitions = 5
 
+        @Option(help: ArgumentHelp("Simulate only block K of N of the simulations (see above).", valueName: "K/N"))
+        var shard: ShardArgument?
+
         func validate() throws {
             guard model != .deterministic else {
                 throw ValidationError("--model deterministic: the deterministic population is always simulated alongside; choose paper or device for the stochastic one")
@@ -90,6 +98,7 @@ struct SimulateCommand: ParsableCommand {
                 throw ValidationError("--neurons x --simulations x --pulses is over 2e9 neuron-pulses; use fewer")
             }
             guard repetitions >= 1 else { throw ValidationError("--repetitions must be at least 1") }
+            if shard != nil && bench { throw ValidationError("--shard and --bench: the benchmark times the whole study; drop one") }
             guard pulse.width.duration > .zero, pulse.width.duration < pulse.frequency.frequency.period else {
                 throw ValidationError("--width must be positive and shorter than one period (\(Milliseconds.describe(pulse.frequency.frequency.period)) at \(pulse.frequency.frequency))")
             }
@@ -117,31 +126,36 @@ struct SimulateCommand: ParsableCommand {
         func run() throws {
             let c = studyConfiguration
             if bench { return runBenchmark(c) }
+            let tool = "neuronctl \(Neuronctl.version)"
             let start = ContinuousClock.now
+            if let shard = shard?.shard {
+                let (block, text) = PopulationStudy(c).runShard(shard, tool: tool)
+                let path = "\(output)/\(PopulationStudy.shardFileName(shard))"
+                try makeOutput()
+                try write(text, to: path, flag: "--output")
+                print("population shard \(shard): simulations \(block.lowerBound)..<\(block.upperBound) of \(c.simulations) in "
+                      + "\(formatted((ContinuousClock.now - start).seconds * 1e3, digits: 1)) ms; file \(path)")
+                return
+            }
             let result = PopulationStudy(c).run()
             let elapsed = ContinuousClock.now - start
+            try makeOutput()
+            var files: [String] = []
+            for f in result.files(tool: tool) {
+                try write(f.text, to: "\(output)/\(f.name)", flag: "--output")
+                files.append("\(output)/\(f.name)")
+            }
+            print(report(result, elapsed: elapsed, files: files))
+            if !noPlot { PlotTool.plot(files) }
+        }
 
+        func makeOutput() throws {
             do {
                 try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
             } catch {
                 printError("--output \(output): cannot create the directory (\(error.localizedDescription)). Fix: choose a writable directory.")
                 throw ExitCode(2)
             }
-            let tool = "neuronctl \(Neuronctl.version)"
-            var files: [String] = []
-            for (name, figure, text) in [
-                ("population-raster.csv", "population-raster", { (m: [(String, String)]) in result.rasterCSV(metadata: m) }),
-                ("population-code.csv", "population-code", { (m: [(String, String)]) in result.codeCSV(metadata: m) }),
-                ("population-error.csv", "population-error", { (m: [(String, String)]) in result.errorCSV(metadata: m) }),
-            ] {
-                let path = "\(output)/\(name)"
-                var meta = result.metadata(name, tool: tool)
-                meta.insert(("figure", figure), at: 1)
-                try write(text(meta), to: path, flag: "--output")
-                files.append(path)
-            }
-            print(report(result, elapsed: elapsed, files: files))
-            if !noPlot { PlotTool.plot(files) }
         }
 
         func report(_ r: PopulationStudy.Result, elapsed: Duration, files: [String]) -> String {

@@ -55,8 +55,8 @@ struct ClosedLoopTests {
         let runtime = try BoardRuntime(board, overrides: .init(seed: 2, recordsHistory: false))
         let inbox = ExternalSpikeInbox()
         // Ten spikes from address 7 arrive before the run (they are taken at the first sample).
-        for i in 0..<10 { inbox.accept(JAERPacket(sequence: Int32(i), events: [.init(address: 7, timestampMicros: 0)]).encoded(), sender: "test") }
-        inbox.accept([1, 2, 3], sender: "test")  // garbage: counted, not routed
+        for i in 0..<10 { inbox.accept(JAERPacket(sequence: Int32(i), events: [.init(address: 7, timestampMicros: 0)]).encoded(), sender: "127.0.0.1:9000") }
+        inbox.accept([1, 2, 3], sender: "127.0.0.1:9000")  // garbage: counted, not routed
         let route = Route(source: .external(7), target: 0, pulses: 2, interval: .milliseconds(10))
         let loop = try Engine(channels: [try EngineChannel.onBoard(runtime, id: 0)], routes: [route],
                                    configuration: EngineConfiguration(sampleRate: .hertz(5000), duration: .seconds(1), keepTrace: false),

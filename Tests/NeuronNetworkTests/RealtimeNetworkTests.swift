@@ -109,7 +109,7 @@ struct RealtimeNetworkTests {
         let runtime = try BoardRuntime(board, overrides: .init(seed: 2, recordsHistory: false))
         let inbox = ExternalSpikeInbox()
         // Ten spikes from address 7 are waiting at the first sample: 10 x 5 routed pulses at once, into a queue of 8.
-        for i in 0..<10 { inbox.accept(JAERPacket(sequence: Int32(i), events: [.init(address: 7, timestampMicros: 0)]).encoded(), sender: "test") }
+        for i in 0..<10 { inbox.accept(JAERPacket(sequence: Int32(i), events: [.init(address: 7, timestampMicros: 0)]).encoded(), sender: "127.0.0.1:9000") }
         let route = Route(source: .external(7), target: 0, pulses: 5, interval: .milliseconds(10))
         let loop = try Engine(channels: [try EngineChannel.onBoard(runtime, id: 0)], routes: [route],
                                    configuration: EngineConfiguration(sampleRate: .hertz(5000), duration: .seconds(1), keepTrace: false,
@@ -143,7 +143,7 @@ struct RealtimeNetworkTests {
     @Test("the inbox counts what the loop did not take in time")
     func inboxOverflow() {
         let inbox = ExternalSpikeInbox(capacity: 4)
-        for i in 0..<6 { inbox.accept(JAERPacket(sequence: Int32(i), events: [.init(address: Int32(i), timestampMicros: 0)]).encoded(), sender: "t") }
+        for i in 0..<6 { inbox.accept(JAERPacket(sequence: Int32(i), events: [.init(address: Int32(i), timestampMicros: 0)]).encoded(), sender: "127.0.0.1:9000") }
         #expect(inbox.counts.received == 6 && inbox.counts.dropped == 2)
         var got: [Int32] = []
         while let a = inbox.next() { got.append(a) }

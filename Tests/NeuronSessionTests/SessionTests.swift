@@ -146,6 +146,17 @@ func runPlan(_ train: PulseTrain = .fig2c(count: 30), board: String = mockBoard,
         #expect(rec.protocolInfo["command"] == "run")
     }
 
+    @Test("a recording may go into the output directory the run creates")
+    func recordingInNewDirectory() throws {
+        let out = try TempDir()
+        var plan = runPlan(.fig2c(count: 3), out: out)
+        plan.outputs.directory = out.file("new")
+        plan.outputs.recording = out.file("new/run.json")
+        _ = try Session(plan).run()
+        #expect(FileManager.default.fileExists(atPath: out.file("new/run.json")))
+        #expect(FileManager.default.fileExists(atPath: out.file("new/summary.json")))
+    }
+
     @Test("refused before anything runs: the message names the place and the fix, nothing is written", arguments: [
         ("neuron", "the board has no neuron with id 7"),
         ("rate", "--sample-rate"),

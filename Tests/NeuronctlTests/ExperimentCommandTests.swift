@@ -112,6 +112,39 @@ extension NeuronctlCLITests {
             #expect(summary.numbers("width_ms") == [3, 6, 3, 6])
         }
 
+        @Test("sweep --shard K/N, merged, is the unsharded run byte for byte: N = 1, 2, 3, 7 (more shards than some points), 12 (one run each)")
+        func shardedSweepMerges() async throws {
+            let out = try TemporaryDirectory()
+            let file = out.path("grid.yaml")
+            try "name: small\npulses: 4\nrepetitions: 3\ngrid:\n  amplitude-v: [0.5, 0.8]\n  width-ms: [3, 6]\n".write(toFile: file, atomically: true, encoding: .utf8)
+            let common = ["experiment", "sweep", file, "--board", CLI.mockBoard, "--no-plot", "--quiet", "--seed", "9"]
+            let whole = out.path("whole")
+            #expect(try await CLI.run(common + ["--output", whole]).exited(0))
+            for n in [1, 2, 3, 7, 12] {
+                let dir = out.path("n\(n)")
+                var files: [String] = []
+                for k in 1...n {
+                    let r = try await CLI.run(common + ["--output", dir + "/shards", "--shard", "\(k)/\(n)"])
+                    #expect(r.exited(0), "\(r.description)")
+                    files.append(dir + "/shards/small-runs.shard-\(k)-of-\(n).csv")
+                }
+                let shard = try TextCSV.load(files[0])
+                #expect(shard.metadata["shard"] == "1/\(n)" && shard.metadata["shard_seeds"]?.hasPrefix("9...") == true)
+                let m = try await CLI.run(["merge", dir] + files.reversed())
+                #expect(m.exited(0), "\(m.description)")
+                for name in ["small-runs.csv", "small.csv"] {
+                    let a = FileManager.default.contents(atPath: whole + "/" + name), b = FileManager.default.contents(atPath: dir + "/" + name)
+                    #expect(a != nil && a == b, "N = \(n): \(name) differs from the unsharded run's")
+                }
+                if n > 1 {
+                    let missing = try await CLI.run(["merge", dir + "/partial"] + files.dropLast())
+                    #expect(missing.exited(2) && missing.stderr.contains("shards \(n)/\(n) are missing"), "\(missing.stderr)")
+                }
+            }
+            let wrong = try await CLI.run(["merge", out.path("x"), whole + "/small.csv"])
+            #expect(wrong.exited(2) && wrong.stderr.contains("not a shard's file"), "\(wrong.stderr)")
+        }
+
         @Test func badSweepFilesAndPointsOutsideTheLimits() async throws {
             let out = try TemporaryDirectory()
             let bad = out.path("bad.yaml")
@@ -143,6 +176,43 @@ extension NeuronctlCLITests {
             #expect(d.exited(64) && d.stderr.contains("--model deterministic"), "\(d.description)")
             let b = try await CLI.run(["simulate", "population", "--bench", "--neurons", "10", "--simulations", "10", "--repetitions", "2"])
             #expect(b.exited(0) && b.stdout.contains("run_time_s: "), "\(b.description)")
+        }
+
+        @Test("population --shard K/N, merged, is the unsharded run byte for byte: paper model (fast engine) for N = 1, 2, 3, 7, 12 (more shards than simulations); device model (reference engine) for N = 2, 7",
+              arguments: [("paper", [1, 2, 3, 7, 12]), ("device", [2, 7])])
+        func shardedPopulationMerges(model: String, counts: [Int]) async throws {
+            let out = try TemporaryDirectory()
+            func study(seed: Int) -> [String] {
+                ["simulate", "population", "--model", model, "--neurons", "12", "--simulations", model == "paper" ? "10" : "5",
+                 "--pulses", "6", "--seed", "\(seed)", "--no-plot"]
+            }
+            let common = study(seed: 4)
+            let whole = out.path("whole")
+            #expect(try await CLI.run(common + ["--output", whole]).exited(0))
+            let names = ["population-raster.csv", "population-code.csv", "population-error.csv"]
+            for n in counts {
+                let dir = out.path("n\(n)")
+                var files: [String] = []
+                for k in 1...n {
+                    let r = try await CLI.run(common + ["--output", dir + "/shards", "--shard", "\(k)/\(n)"])
+                    #expect(r.exited(0), "\(r.description)")
+                    files.append(dir + "/shards/population.shard-\(k)-of-\(n).csv")
+                }
+                let last = try TextCSV.load(files[n - 1])
+                #expect(last.metadata["shard"] == "\(n)/\(n)" && last.metadata["shard_seeds"]?.hasPrefix("seed 4 mixed") == true)
+                let m = try await CLI.run(["merge", dir] + files.reversed())
+                #expect(m.exited(0), "\(m.description)")
+                for name in names {
+                    let a = FileManager.default.contents(atPath: whole + "/" + name), b = FileManager.default.contents(atPath: dir + "/" + name)
+                    #expect(a != nil && a == b, "\(model), N = \(n): \(name) differs from the unsharded run's")
+                }
+            }
+            // A shard of another job (another seed) is refused.
+            let other = out.path("other")
+            #expect(try await CLI.run(study(seed: 5) + ["--output", other, "--shard", "2/2"]).exited(0))
+            let mixed = try await CLI.run(["merge", out.path("mixed"), out.path("n2/shards/population.shard-1-of-2.csv"),
+                                           other + "/population.shard-2-of-2.csv"])
+            #expect(mixed.exited(2) && mixed.stderr.contains("header differs"), "\(mixed.stderr)")
         }
 
         @Test(.enabled(if: plottingAvailable, "needs .venv-plot with matplotlib (Scripts/setup-plotting.sh)"))

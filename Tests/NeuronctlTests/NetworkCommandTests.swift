@@ -52,7 +52,9 @@ struct NetworkCommandTests {
         // many; each received spike made one pulse.
         #expect(got.externalSpikesReceived >= sent * 8 / 10 && got.externalSpikesReceived <= sent, "sent \(sent), received \(got.externalSpikesReceived)")
         #expect(got.channels[0].pulsesApplied == got.externalSpikesReceived)
-        #expect(got.channels[0].spikes > sent / 2, "receiver spikes \(got.channels[0].spikes) for \(sent) sent")
+        // A 7.5 ms pulse fires on about half the pulses (the switch flips after 6.9 ms of bias on average), fewer
+        // when a loaded machine delays the receiver's ticks: a quarter is several standard deviations below that.
+        #expect(got.channels[0].spikes > sent / 4, "receiver spikes \(got.channels[0].spikes) for \(sent) sent")
         // The receiver's recording replays to its own spikes.
         let replay = try await CLI.run(["replay", dir.path("receiver.json")], in: dir.url)
         #expect(replay.exited(0) && replay.stdout.contains("matches the recording"), "\(replay.description)")
