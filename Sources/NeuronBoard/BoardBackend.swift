@@ -1,5 +1,5 @@
 public import NeuronHAL
-package import NeuronDrivers
+public import NeuronDrivers
 
 /// What a board is brought up on: the buses, GPIO lines and clock of simulated chips (`SimulatedBoard`, in
 /// NeuronBoardSim) or of the Linux kernel's devices (`LinuxBoard`, in NeuronBoardLinux). `BoardRuntime` builds the
@@ -27,11 +27,18 @@ public protocol BoardBackend: AnyObject {
     /// What the backend itself connects for `neuron` once its drivers are built (a simulated board wires the
     /// neuron's physics between its DAC, ADC and lines). Does no bus transfer.
     func wire(_ neuron: NeuronChannel) throws(BoardError)
+    /// The membrane input the loop reads once per sample, for a membrane on an MCP3x08: `frontEnd` as the backend
+    /// wants it read. `FrontEndInput` is generic, so its own `AnalogInput` witness runs the driver's read path
+    /// unspecialised; a backend whose per-sample cost matters wraps it in a non-generic type of its own, whose
+    /// witness is compiled for its SPI device with that path inlined.
+    func membrane(_ frontEnd: FrontEndInput<MCP3x08Channel<SPI>>) -> any AnalogInput
 }
 
 extension BoardBackend {
     /// Nothing to connect: real hardware is wired on the board.
     public func wire(_ neuron: NeuronChannel) throws(BoardError) {}
+    /// The front end as it is: a bus transfer costs far more than the generic call.
+    public func membrane(_ frontEnd: FrontEndInput<MCP3x08Channel<SPI>>) -> any AnalogInput { frontEnd }
 }
 
 /// The one per-neuron builder: DAC, ADC channel and GPIO lines from the description, as drivers over the backend's
@@ -92,7 +99,7 @@ struct NeuronHardwareBuilder<Backend: BoardBackend> {
             }
             let driver = MCP3x08(device: spi, variant: c.chip == .mcp3008 ? .mcp3008 : .mcp3208, reference: c.reference)
             // Differential selections use the positive input's index as D2D1D0 (datasheet table 5-1/5-2).
-            return FrontEndInput(input: driver.channel(ch.positive.index, singleEnded: ch.negative == nil), gain: gain)
+            return backend.membrane(FrontEndInput(input: driver.channel(ch.positive.index, singleEnded: ch.negative == nil), gain: gain))
         case .ads1x15(let c):
             guard let ch = c.channels.first(where: { $0.label == channel.label }) else { throw board.unresolved(key, "\(device.name) has no channel '\(channel.label)'.") }
             let variant: ADS1x15Variant = c.chip == .ads1115 ? .ads1115 : .ads1015
@@ -199,13 +206,13 @@ package enum ADS1x15Settings {
 
 /// An ADC channel behind the membrane front end: divides the pin voltage by the front end's gain so the control
 /// layer sees the capacitor voltage. One type for every ADC and backend. The loop reaches it through
-/// `any AnalogInput`, whose witness for a generic type runs unspecialised code: on the mock board that costs about
-/// 40 instructions per sample more than a type written for one bus (docs/benchmarks.md).
-struct FrontEndInput<Input: AnalogInput>: AnalogInput {
-    let input: Input
-    let gain: Double
-    @inline(__always)  // into its protocol witness: the loop reaches it through that, once per sample
-    func readVoltage() throws(HardwareError) -> Voltage {
+/// `any AnalogInput`; a generic type's witness runs unspecialised code, so a backend can wrap it in a concrete type
+/// (`BoardBackend.membrane`), which inlines this read.
+public struct FrontEndInput<Input: AnalogInput>: AnalogInput {
+    public let input: Input
+    public let gain: Double
+    @inlinable @inline(__always)  // into the witness that wraps it: the loop reaches it once per sample
+    public func readVoltage() throws(HardwareError) -> Voltage {
         let v = try input.readVoltage()
         return .volts(v.volts / gain)
     }

@@ -1,5 +1,6 @@
 public import NeuronConfig
-import NeuronHAL
+public import NeuronHAL
+public import NeuronDrivers
 public import NeuronSim
 public import NeuronPhysics
 public import NeuronBoard
@@ -210,4 +211,16 @@ extension SimulatedBoard: BoardBackend {
     public func spiDevice(bus: String, device: String) -> SimSPIDevice? { spiDevices[device] }
     public func outputLine(named line: String) -> SimOutputLine? { gpio.outputLine(named: line) }
     public func inputLine(named line: String) -> SimInputLine? { gpio.inputLine(named: line) }
+    /// Concrete, so the per-sample read is compiled for `SimSPIDevice` (see `BoardBackend.membrane`).
+    public func membrane(_ frontEnd: FrontEndInput<MCP3x08Channel<SimSPIDevice>>) -> any AnalogInput {
+        SimMCP3x08Membrane(frontEnd: frontEnd)
+    }
+}
+
+/// A simulated board's MCP3x08 membrane input as a non-generic type: its `AnalogInput` witness is specialised for
+/// `SimSPIDevice`, with the front end, the driver's read path and the spidev node's transaction inlined.
+struct SimMCP3x08Membrane: AnalogInput {
+    let frontEnd: FrontEndInput<MCP3x08Channel<SimSPIDevice>>
+    @inline(__always)  // into its protocol witness, which the loop calls once per sample
+    func readVoltage() throws(HardwareError) -> Voltage { try frontEnd.readVoltage() }
 }

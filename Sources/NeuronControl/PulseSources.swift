@@ -33,7 +33,8 @@ extension PulseSource {
 /// A fixed pulse train (the paper's protocols).
 public final class TrainPulses: PulseSource {
     public let train: PulseTrain
-    private var k = 0
+    /// Read on every stimulus edge by the loop's thread only: the dynamic exclusivity check is skipped.
+    @exclusivity(unchecked) private var k = 0
     public init(_ train: PulseTrain) { self.train = train }
     public var nextStart: Int64 { k < train.count ? train.pulseStart(k) : .max }
     public func fire(at time: Int64) -> PulseShape? {

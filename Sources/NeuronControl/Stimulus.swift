@@ -116,9 +116,11 @@ public struct PulseTrain: Sendable, Hashable {
 public final class SafeStimulusOutput {
     public let limits: ClosedRange<Voltage>
     private let output: any AnalogOutput
+    // Written on every stimulus edge by the loop's thread, the only one using the output while a run lasts: the
+    // dynamic exclusivity checks are skipped.
     /// The last value written successfully (nil before the first write and after the safe state).
-    public private(set) var lastVoltage: Voltage?
-    public private(set) var isSafe = false
+    @exclusivity(unchecked) public private(set) var lastVoltage: Voltage?
+    @exclusivity(unchecked) public private(set) var isSafe = false
 
     /// The allowed range is the intersection of the board's limits with the DAC's own range; 0 V must be in it.
     public init(_ output: any AnalogOutput, limits: ClosedRange<Voltage>) throws(StimulusError) {

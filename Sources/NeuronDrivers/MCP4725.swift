@@ -150,10 +150,12 @@ public final class MCP4725<Bus: I2CBus, Clock: MonotonicClock>: AnalogOutput {
     public let reference: Voltage
     public let clock: Clock
 
+    // Written on every stimulus edge; a driver is owned by one thread (the type is not thread-safe), so the
+    // dynamic exclusivity checks are skipped.
     /// The DAC register code after the last successful write or read-back; `nil` before the first.
-    public private(set) var lastCode: DACCode?
+    @exclusivity(unchecked) public private(set) var lastCode: DACCode?
     /// The DAC register power-down bits after the last successful write or read-back; `nil` before the first.
-    public private(set) var lastPowerDown: PowerDown?
+    @exclusivity(unchecked) public private(set) var lastPowerDown: PowerDown?
 
     /// Does no I/O. `reference` is VDD (the MCP4725 uses its supply as reference) and must be positive.
     public init(bus: Bus, address: I2CAddress = I2CAddress(0x60), reference: Voltage, clock: Clock) {

@@ -62,16 +62,18 @@ public final class SimOutputLine: DigitalOutput {
     public let activeLow: Bool
     /// Faults injected on `set` (e.g. the GPIO chip vanished: `.notFound`).
     public let faults = SimFaults()
+    // Touched on every set (a stimulus gate or spike-out edge); one thread owns a sim board, so the dynamic
+    // exclusivity checks are skipped.
     /// The logical value last set.
-    public private(set) var value: LineValue
+    @exclusivity(unchecked) public private(set) var value: LineValue
     /// Every change of value (calls that set the same value are not changes), oldest first. Grows only on a change;
     /// set `recordsHistory` to false for long runs with a fast-toggling line.
-    public private(set) var history: [Change] = []
-    public var recordsHistory = true
+    @exclusivity(unchecked) public private(set) var history: [Change] = []
+    @exclusivity(unchecked) public var recordsHistory = true
     /// Calls to `set`, successful ones, including those that did not change the value.
-    public private(set) var setCount = 0
+    @exclusivity(unchecked) public private(set) var setCount = 0
     /// Called on every change with the instant and the new logical value (how the physics sees e.g. a reset switch).
-    public var onChange: ((MonotonicInstant, LineValue) -> Void)?
+    @exclusivity(unchecked) public var onChange: ((MonotonicInstant, LineValue) -> Void)?
 
     private let chip: String
     private let clock: ManualClock

@@ -68,14 +68,16 @@ public final class SimMCP4725: SimI2CTarget {
     /// How long an EEPROM write keeps the chip busy; set to `maximumEEPROMWriteTime` to test the worst case.
     public var eepromWriteDuration: Duration = SimMCP4725.typicalEEPROMWriteTime
 
+    // The registers and the log are touched on every stimulus edge; one thread owns a sim board, so the dynamic
+    // exclusivity checks are skipped (as in the other models).
     /// The 12-bit code in the DAC register.
-    public private(set) var code: UInt16
+    @exclusivity(unchecked) public private(set) var code: UInt16
     /// The power-down mode in the DAC register.
-    public private(set) var powerDown: PowerDown
+    @exclusivity(unchecked) public private(set) var powerDown: PowerDown
     /// Every write command received, in order, including ignored ones (DAC writes are rare, so this may grow).
-    public private(set) var writes: [Write] = []
+    @exclusivity(unchecked) public private(set) var writes: [Write] = []
     /// Keep `writes`; turn off for long runs, where the log would grow without bound (and allocate per write).
-    public var recordsWrites = true
+    @exclusivity(unchecked) public var recordsWrites = true
     /// Codes of the accepted writes, in order.
     public var writtenCodes: [UInt16] { writes.lazy.filter(\.accepted).map(\.code) }
     /// Write commands ignored because an EEPROM write was in progress.

@@ -25,17 +25,18 @@ public final class SimNeuronChannel {
     /// RMS noise added at the ADC pin (amplifier and reference noise of a real front end), volts; approximately
     /// Gaussian (`SeededGenerator.nextNoise`).
     public let noiseRMS: Double
+    // Touched on every stimulus edge; one thread owns a sim board, so the dynamic exclusivity checks are skipped.
     /// The DAC voltage at its pin, and whether the stimulus gate connects it.
-    public private(set) var dacVolts = 0.0
-    public private(set) var gateClosed = true
+    @exclusivity(unchecked) public private(set) var dacVolts = 0.0
+    @exclusivity(unchecked) public private(set) var gateClosed = true
     /// Keep `stimulusLog` and `switchEvents` (ground truth for tests). Off for long runs: the logs grow without
     /// bound and allocate as they grow.
-    public var recordsHistory = true
+    @exclusivity(unchecked) public var recordsHistory = true
     /// Every stimulus change the neuron saw, for tests (instant, volts at the electrode). Rare: two per pulse.
-    public private(set) var stimulusLog: [(MonotonicInstant, Voltage)] = []
+    @exclusivity(unchecked) public private(set) var stimulusLog: [(MonotonicInstant, Voltage)] = []
     /// Every switching event of the physics, in order (the ground truth for detector tests). Appended when a
     /// query notices a new one: a few per second, so it does not matter on the hot path.
-    public private(set) var switchEvents: [NeuronSwitchEvent] = []
+    @exclusivity(unchecked) public private(set) var switchEvents: [NeuronSwitchEvent] = []
     @exclusivity(unchecked) private var noise: SeededGenerator
 
     public init(model: PerovskiteNeuron, frontEndGain: Double = 1, noiseRMS: Double = 0.5e-3, noiseSeed: UInt64) {
