@@ -134,7 +134,7 @@ for r in range(1, rounds + 1):
         print(f"error: neuronctl did not produce a report in round {r}:", open(f"{tmp}/neuronctl.{r}.err").read(), file=sys.stderr)
         sys.exit(1)
     reports.append(report)
-    t = report["summary"]["timing"]
+    t = report["result"]["timing"]
     w = t["wake_latency_micros"]
     udp = [s.get("latency_micros") for s in report["forwarding"]["sinks"] if s["name"].startswith("udp")]
     fwd = udp[0]["p99"] if udp and udp[0] and udp[0]["count"] else float("nan")
