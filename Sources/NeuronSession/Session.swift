@@ -96,8 +96,7 @@ public final class Session {
         } else {
             live = nil
         }
-        outputs = try SessionOutputs(plan, board: board, runtime: runtime, neuronIDs: neuronIDs, detector: d, limits: limits,
-                                     timed: timed,
+        outputs = try SessionOutputs(plan, header: header, neuronIDs: neuronIDs, limits: limits, timed: timed,
                                      extraSinks: live.map { [$0.feed.spikeSink] } ?? [])
         engine = try Self.makeEngine(plan, runtime: runtime, neuronIDs: neuronIDs, inputs: inputs, outputs: outputs,
                                      viewStreams: live?.streams, duration: duration, timed: timed, stop: stop)

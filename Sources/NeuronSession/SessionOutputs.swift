@@ -19,9 +19,10 @@ final class SessionOutputs {
     /// The `# key: value` header lines (without the first, which says what the file is).
     let header: [(String, String)]
 
-    init(_ plan: SessionPlan, board: BoardDescription, runtime: BoardRuntime, neuronIDs: [Int], detector: DetectorConfiguration,
-         limits: StimulusLimits, timed: Bool, extraSinks: [any SpikeSink] = []) throws(SessionError) {
-        header = Self.header(plan, board: board, runtime: runtime, neuronIDs: neuronIDs, detector: detector)
+    /// `header`: what `SessionOutputs.header` says about the run (the session also shows it in the live view).
+    init(_ plan: SessionPlan, header: [(String, String)], neuronIDs: [Int], limits: StimulusLimits, timed: Bool,
+         extraSinks: [any SpikeSink] = []) throws(SessionError) {
+        self.header = header
         let timingClock: (any MonotonicClock & Sendable)? = timed ? LinuxClock() : nil
         realtimeOptions = RealtimeOptions(timingClock: timingClock, overrunPolicy: plan.realtime.overrunPolicy)
         let out = plan.outputs
