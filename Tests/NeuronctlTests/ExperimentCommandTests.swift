@@ -112,6 +112,17 @@ extension NeuronctlCLITests {
             #expect(summary.numbers("width_ms") == [3, 6, 3, 6])
         }
 
+        /// Runs shards 1...n of `command` into `dir`; returns each shard's file (`<stem>.shard-K-of-N.csv`).
+        func runShards(_ command: [String], n: Int, into dir: String, stem: String) async throws -> [String] {
+            var files: [String] = []
+            for k in 1...n {
+                let r = try await CLI.run(command + ["--output", dir, "--shard", "\(k)/\(n)"])
+                #expect(r.exited(0), "\(r.description)")
+                files.append(dir + "/\(stem).shard-\(k)-of-\(n).csv")
+            }
+            return files
+        }
+
         @Test("sweep --shard K/N, merged, is the unsharded run byte for byte: N = 1, 2, 3, 7 (more shards than some points), 12 (one run each)")
         func shardedSweepMerges() async throws {
             let out = try TemporaryDirectory()
@@ -122,12 +133,7 @@ extension NeuronctlCLITests {
             #expect(try await CLI.run(common + ["--output", whole]).exited(0))
             for n in [1, 2, 3, 7, 12] {
                 let dir = out.path("n\(n)")
-                var files: [String] = []
-                for k in 1...n {
-                    let r = try await CLI.run(common + ["--output", dir + "/shards", "--shard", "\(k)/\(n)"])
-                    #expect(r.exited(0), "\(r.description)")
-                    files.append(dir + "/shards/small-runs.shard-\(k)-of-\(n).csv")
-                }
+                let files = try await runShards(common, n: n, into: dir + "/shards", stem: "small-runs")
                 let shard = try TextCSV.load(files[0])
                 #expect(shard.metadata["shard"] == "1/\(n)" && shard.metadata["shard_seeds"]?.hasPrefix("9...") == true)
                 let m = try await CLI.run(["merge", dir] + files.reversed())
@@ -192,12 +198,7 @@ extension NeuronctlCLITests {
             let names = ["population-raster.csv", "population-code.csv", "population-error.csv"]
             for n in counts {
                 let dir = out.path("n\(n)")
-                var files: [String] = []
-                for k in 1...n {
-                    let r = try await CLI.run(common + ["--output", dir + "/shards", "--shard", "\(k)/\(n)"])
-                    #expect(r.exited(0), "\(r.description)")
-                    files.append(dir + "/shards/population.shard-\(k)-of-\(n).csv")
-                }
+                let files = try await runShards(common, n: n, into: dir + "/shards", stem: "population")
                 let last = try TextCSV.load(files[n - 1])
                 #expect(last.metadata["shard"] == "\(n)/\(n)" && last.metadata["shard_seeds"]?.hasPrefix("seed 4 mixed") == true)
                 let m = try await CLI.run(["merge", dir] + files.reversed())
