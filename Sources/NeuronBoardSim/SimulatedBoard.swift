@@ -217,10 +217,10 @@ extension SimulatedBoard: BoardBackend {
     }
 }
 
-/// A simulated board's MCP3x08 membrane input as a non-generic type: its `AnalogInput` witness is specialised for
-/// `SimSPIDevice`, with the front end, the driver's read path and the spidev node's transaction inlined.
-struct SimMCP3x08Membrane: AnalogInput {
+/// A simulated board's MCP3x08 membrane input as a non-generic box: the loop calls its `readVoltage` directly (one
+/// virtual call per sample), compiled for `SimSPIDevice` with the front end and the driver's read path inlined.
+final class SimMCP3x08Membrane: AnalogInputBox {
     let frontEnd: FrontEndInput<MCP3x08Channel<SimSPIDevice>>
-    @inline(__always)  // into its protocol witness, which the loop calls once per sample
-    func readVoltage() throws(HardwareError) -> Voltage { try frontEnd.readVoltage() }
+    init(frontEnd: FrontEndInput<MCP3x08Channel<SimSPIDevice>>) { self.frontEnd = frontEnd }
+    override func readVoltage() throws(HardwareError) -> Voltage { try frontEnd.readVoltage() }
 }

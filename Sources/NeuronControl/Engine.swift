@@ -168,8 +168,11 @@ public final class Engine {
     /// Runs until `duration`, a stop request, a hardware error or a policy ends it; never throws; always tries
     /// every channel's safe state.
     public func run() -> EngineResult {
-        // The clock is opened once here, so the per-tick sleeps go straight through its witness table.
-        run(clock: clock)
+        // The two clocks the package ships get loops specialised for them, their reads and sleeps inlined into the
+        // tick; any other clock is opened once here, so its per-tick calls go straight through its witness table.
+        if let simulated = clock as? ManualClock { return run(clock: simulated) }
+        if let system = clock as? SystemClock { return run(clock: system) }
+        return run(clock: clock)
     }
 
     private func run<Clock: MonotonicClock>(clock: Clock) -> EngineResult {
@@ -197,24 +200,22 @@ public final class Engine {
     static let unboundedPulsesPerSecond = 1000
 }
 
-/// A channel's membrane input behind a class: the tick reaches any input type through one virtual call on a
-/// reference it holds unretained (`Unmanaged`, guaranteed by `EngineRun.readers`), without copying an existential
-/// box or touching reference counts per sample. `TypedMembrane` is the only subclass.
-class MembraneReader: AnalogInput {
-    func readVoltage() throws(HardwareError) -> Voltage { preconditionFailure("MembraneReader is abstract") }
+/// The tick reaches a channel's membrane through an `AnalogInputBox`: the board's own (the simulated board's has its
+/// read path inlined), or a `TypedMembrane` around any other input.
+extension AnalogInputBox {
+    /// `input` itself when it is already in a box, else in a box of its own type.
+    static func wrapping(_ input: any AnalogInput) -> AnalogInputBox { input as? AnalogInputBox ?? make(input) }
+    private static func make<Input: AnalogInput>(_ input: Input) -> AnalogInputBox { TypedMembrane(input) }
 
     /// One read, its failure as a value: what the tick calls inside `_withUnsafeGuaranteedRef`, whose closure cannot
     /// throw a typed error.
-    final func attempt() -> ReadAttempt {
+    @inline(__always)
+    func attempt() -> ReadAttempt {
         do { return .read(try readVoltage()) } catch { return .failed(error) }
     }
-
-    /// `input` in a reader of its own type.
-    static func wrapping(_ input: any AnalogInput) -> MembraneReader { make(input) }
-    private static func make<Input: AnalogInput>(_ input: Input) -> MembraneReader { TypedMembrane(input) }
 }
 
-final class TypedMembrane<Input: AnalogInput>: MembraneReader {
+final class TypedMembrane<Input: AnalogInput>: AnalogInputBox {
     /// Read in place (`inout`): a read of a stored property would copy the input, retains and all, per sample.
     /// Only the loop's thread touches it, so the exclusivity check is left out.
     @exclusivity(unchecked) private var input: Input

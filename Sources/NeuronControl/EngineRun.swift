@@ -54,14 +54,14 @@ struct AppliedPulse {
 /// tick is split by step (spike-out release, stimulus edges, sample, detection, routing), each a small function
 /// inlined into `loop()`.
 ///
-/// Generic over the clock, opened once before the run; the membrane inputs are reached through `MembraneReader`s.
+/// Generic over the clock, opened once before the run; the membrane inputs are reached through `AnalogInputBox`es.
 struct EngineRun<Clock: MonotonicClock> {
     let engine: Engine
     let n: Int
     let state: UnsafeMutablePointer<ChannelState>
-    let membranes: UnsafeMutablePointer<Unmanaged<MembraneReader>>
+    let membranes: UnsafeMutablePointer<Unmanaged<AnalogInputBox>>
     /// The strong references behind `membranes`.
-    let readers: [MembraneReader]
+    let readers: [AnalogInputBox]
     let stop: StopRequest
     let inbox: (any ExternalSpikeSource)?
     let routes: RouteTable
@@ -100,7 +100,7 @@ struct EngineRun<Clock: MonotonicClock> {
         stop = engine.stop
         inbox = engine.inbox
         routes = engine.routes
-        readers = engine.channels.map { MembraneReader.wrapping($0.membrane) }
+        readers = engine.channels.map { AnalogInputBox.wrapping($0.membrane) }
         membranes = .allocate(capacity: readers.count)
         membranes.initialize(from: readers.map { Unmanaged.passUnretained($0) }, count: readers.count)
         let cfg = engine.configuration

@@ -20,3 +20,15 @@ public protocol AnalogInput {
     /// Starts a conversion if needed, waits for it (on the injected clock) and returns the result in volts.
     func readVoltage() throws(HardwareError) -> Voltage
 }
+
+/// An analogue input behind a class: for an input read on every tick, which the loop then reaches through one
+/// virtual call on a reference it holds unretained, with no existential to open or copy per sample.
+///
+/// ## For backend authors
+/// Subclass it with a final class whose `readVoltage` has the whole read path (front end, driver, bus transfer)
+/// compiled for the concrete bus, and return that from the board's membrane hook; the loop puts any other input
+/// behind a generic subclass of its own.
+open class AnalogInputBox: AnalogInput {
+    public init() {}
+    open func readVoltage() throws(HardwareError) -> Voltage { preconditionFailure("AnalogInputBox is abstract") }
+}

@@ -47,12 +47,14 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
         s0 = seeder.next(); s1 = seeder.next(); s2 = seeder.next(); s3 = seeder.next()
     }
 
-    @inlinable static func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
+    /// Masking shifts: k is 7 or 45, and the checked `<<` would cost a call and a range test per draw.
+    @inlinable @inline(__always)
+    static func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x &<< k) | (x &>> (64 &- k)) }
 
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func next() -> UInt64 {
         let result = Self.rotl(s1 &* 5, 7) &* 9
-        let t = s1 << 17
+        let t = s1 &<< 17
         s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3
         s2 ^= t
         s3 = Self.rotl(s3, 45)
@@ -85,7 +87,7 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
     /// unit variance. Its tails stop at ±3.46 σ; it is meant for measurement noise, where that is irrelevant and
     /// the 10 000 draws per simulated second must cost no transcendental functions. The four uniforms are the four
     /// 16-bit lanes of one draw: 2^-16 steps are far below any ADC's resolution of the noise.
-    @inlinable
+    @inlinable @inline(__always)  // into the simulated ADCs' sample path
     public mutating func nextNoise() -> Double {
         let a = next()
         let lanes = (a >> 48) + ((a >> 32) & 0xFFFF) + ((a >> 16) & 0xFFFF) + (a & 0xFFFF)  // 0 ... 4·65535, exact

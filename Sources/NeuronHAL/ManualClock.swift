@@ -1,5 +1,3 @@
-public import NeuronHAL
-
 /// A deterministic clock for the simulated board: time moves only when someone sleeps on it or advances it.
 ///
 /// `sleep(until:)` does not block; it moves `now` to the deadline (never backwards) and returns, so a 10 s
@@ -7,46 +5,47 @@ public import NeuronHAL
 /// answer at that instant (conversion finished or not, EEPROM busy or not), and GPIO inputs advance it to the
 /// edge they return. Shape after swift-nio's `EmbeddedEventLoop.advanceTime(by:)`.
 ///
+/// In the HAL, next to `MonotonicClock`, so the engine can run a loop specialised for it: the loop reads and
+/// sleeps on it twice per sample, and the inlined accessors cost a load and a store instead of two witness calls.
+///
 /// Not thread-safe and not `Sendable`: one thread owns a simulated board and everything on it, as one thread owns
 /// the real hardware handles.
 public final class ManualClock: MonotonicClock {
-    private struct State {
-        var now: MonotonicInstant
-        var sleepCount = 0
-    }
-    /// Behind a pointer: every model reads `now` on every transfer, so it skips dynamic exclusivity checks.
-    private let state: UncheckedStorage<State>
+    /// Behind a pointer: every model reads `now` on every transfer, and a stored `var` of a class would pay a
+    /// dynamic exclusivity check on each access (one thread owns a simulated board, so none is needed).
+    @usableFromInline let state: UnsafeMutablePointer<(now: MonotonicInstant, sleepCount: Int)>
 
     /// The current simulated instant, in nanoseconds from the start of the simulation.
-    public var now: MonotonicInstant {
-        get { state.pointer.pointee.now }
-    }
+    @inlinable public var now: MonotonicInstant { state.pointee.now }
 
     /// How many times `sleep(until:)` was called (a cheap counter, so tests can see a driver waited).
-    public var sleepCount: Int { state.pointer.pointee.sleepCount }
+    public var sleepCount: Int { state.pointee.sleepCount }
 
     /// A clock starting at `start` (zero by default).
     public init(start: MonotonicInstant = .zero) {
-        self.state = UncheckedStorage(State(now: start))
+        state = .allocate(capacity: 1)
+        state.initialize(to: (start, 0))
     }
+
+    deinit { state.deallocate() }
 
     /// Moves `now` to `deadline` if it is later; returns immediately otherwise (a deadline in the past is not an
     /// error on a real clock either). Never moves time backwards.
+    @inlinable
     public func sleep(until deadline: MonotonicInstant) {
-        let s = state.pointer
-        s.pointee.sleepCount += 1
-        if deadline > s.pointee.now { s.pointee.now = deadline }
+        state.pointee.sleepCount &+= 1
+        if deadline > state.pointee.now { state.pointee.now = deadline }
     }
 
     /// Moves time forward by `duration`. Traps on a negative duration: a monotonic clock cannot go back, and
     /// asking it to is a programmer error in the test.
     public func advance(by duration: Duration) {
         precondition(duration >= .zero, "ManualClock cannot go backwards")
-        state.pointer.pointee.now = now + duration
+        state.pointee.now = now + duration
     }
 
     /// Moves time forward to `instant`; does nothing if `instant` is not later than `now`.
     public func advance(to instant: MonotonicInstant) {
-        if instant > now { state.pointer.pointee.now = instant }
+        if instant > now { state.pointee.now = instant }
     }
 }
