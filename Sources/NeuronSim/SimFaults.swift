@@ -23,7 +23,6 @@ public final class SimFaults {
         var forcedCorruptions = 0
         var injectedFailures = 0
         var corruptedReplies = 0
-        var consulted = 0
     }
     private let storage = UncheckedStorage(State())
     private var s: UnsafeMutablePointer<State> { storage.pointer }
@@ -33,7 +32,13 @@ public final class SimFaults {
     /// Replies in which this injector flipped a bit.
     public var corruptedReplies: Int { s.pointee.corruptedReplies }
     /// Transfers this injector was consulted on (failed or not).
-    public var consulted: Int { s.pointee.consulted }
+    public var consulted: Int { consultations }
+
+    // Read on every transfer, from the inlined transfer paths; one thread owns a sim board, so no exclusivity checks.
+    @usableFromInline @exclusivity(unchecked) var consultations = 0
+    /// Whether anything was ever injected since the last `reset()`: while false, a transfer skips the injector's
+    /// draws with one test.
+    @usableFromInline @exclusivity(unchecked) var armed = false
 
     public init() {}
 
@@ -41,6 +46,7 @@ public final class SimFaults {
     /// `.timedOut` for a stretched clock). Replaces any pending count.
     public func failNext(_ count: Int, with kind: HardwareError.Kind) {
         precondition(count >= 0)
+        armed = true
         s.pointee.forcedCount = count
         s.pointee.forcedKind = kind
     }
@@ -50,6 +56,7 @@ public final class SimFaults {
     public func rate(_ probability: Double, kinds: [HardwareError.Kind], seed: UInt64) {
         precondition((0...1).contains(probability), "probability must be in 0...1")
         precondition(probability == 0 || !kinds.isEmpty, "give at least one kind to inject")
+        armed = true
         s.pointee.failureProbability = probability
         s.pointee.failureKinds = kinds
         s.pointee.failureRNG = SimRandom(seed: seed)
@@ -60,6 +67,7 @@ public final class SimFaults {
     /// crosstalk on MISO. Drivers cannot detect this on chips without CRC; the test checks the loop copes.
     public func corruptReads(_ probability: Double, seed: UInt64) {
         precondition((0...1).contains(probability), "probability must be in 0...1")
+        armed = true
         s.pointee.corruptionProbability = probability
         s.pointee.corruptionRNG = SimRandom(seed: seed)
     }
@@ -68,27 +76,40 @@ public final class SimFaults {
     /// corruption generator, seeded by `corruptReads(_:seed:)`, seed 0 by default).
     public func corruptNextReads(_ count: Int) {
         precondition(count >= 0)
+        armed = true
         s.pointee.forcedCorruptions = count
     }
 
     /// Turns every injection off and zeroes the counters.
     public func reset() {
         s.pointee = State()
+        consultations = 0
+        armed = false
     }
 
     /// Whether the next transfer must fail, and how. Consumes one forced failure or one random draw. The check for
     /// "nothing injected" is inlined into every transfer; the draw is not.
-    @inline(__always)
+    @inlinable @inline(__always)
     func nextFailure() -> HardwareError.Kind? {
+        consultations &+= 1
+        return armed ? drawFailure() : nil
+    }
+
+    /// Flips one bit of `reply` if a corruption is due. No allocation.
+    @inlinable @inline(__always)
+    func corrupt(_ reply: UnsafeMutableRawBufferPointer) {
+        if armed { corruptIfDue(reply) }
+    }
+
+    @usableFromInline @inline(never)  // the rare path: kept out of every transfer's frame
+    func drawFailure() -> HardwareError.Kind? {
         let st = s
-        st.pointee.consulted &+= 1
         guard st.pointee.forcedCount > 0 || st.pointee.failureProbability > 0 else { return nil }
         return st.pointee.drawFailure()
     }
 
-    /// Flips one bit of `reply` if a corruption is due. No allocation.
-    @inline(__always)
-    func corrupt(_ reply: UnsafeMutableRawBufferPointer) {
+    @usableFromInline @inline(never)
+    func corruptIfDue(_ reply: UnsafeMutableRawBufferPointer) {
         let st = s
         guard st.pointee.forcedCorruptions > 0 || st.pointee.corruptionProbability > 0 else { return }
         st.pointee.corrupt(reply)
@@ -96,7 +117,6 @@ public final class SimFaults {
 }
 
 fileprivate extension SimFaults.State {
-    @inline(never)  // the rare path: kept out of every transfer's frame
     mutating func drawFailure() -> HardwareError.Kind? {
         if forcedCount > 0 {
             forcedCount -= 1
@@ -110,7 +130,6 @@ fileprivate extension SimFaults.State {
         return nil
     }
 
-    @inline(never)
     mutating func corrupt(_ reply: UnsafeMutableRawBufferPointer) {
         guard reply.count > 0 else { return }
         let due: Bool

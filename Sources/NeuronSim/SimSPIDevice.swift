@@ -21,8 +21,9 @@ public final class SimSPIDevice: SPIDevice {
     /// Faults injected on transfers to this device.
     public let faults = SimFaults()
     /// Frames attempted, including failed ones.
+    public var transactionCount: Int { transactions }
     // Bumped on every transfer; one thread owns a sim board, so the dynamic exclusivity check is skipped.
-    @exclusivity(unchecked) public private(set) var transactionCount = 0
+    @usableFromInline @exclusivity(unchecked) var transactions = 0
 
     public init(name: String, target: any SimSPITarget) {
         self.name = name
@@ -30,17 +31,28 @@ public final class SimSPIDevice: SPIDevice {
     }
 
     /// One full-duplex frame. `write.count` must equal `read.count` (traps otherwise, as the protocol says).
+    /// Inlinable, with the injector's work out of line: a driver's read path (the membrane, once per sample) then
+    /// runs a frame with no call or error value of its own, and the length check folds away for fixed-size frames.
+    @inlinable
     public func transaction(write: UnsafeRawBufferPointer, read: UnsafeMutableRawBufferPointer) throws(HardwareError) {
         precondition(write.count == read.count, "SPI transaction: write and read lengths differ")
-        transactionCount &+= 1
+        transactions &+= 1
+        if faults.armed { return try transactionWithFaults(write: write, read: read) }
+        faults.consultations &+= 1
+        target.exchange(mosi: write, miso: read)
+    }
+
+    /// A frame while faults are injected: the injector decides whether it fails, or whether its reply is corrupted.
+    @usableFromInline @inline(never)
+    func transactionWithFaults(write: UnsafeRawBufferPointer, read: UnsafeMutableRawBufferPointer) throws(HardwareError) {
         if let kind = faults.nextFailure() { throw injected(kind, bytes: write.count) }
         target.exchange(mosi: write, miso: read)
         faults.corrupt(read)
     }
 
     /// Built out of line: the message formatting would otherwise make every (successful) frame pay for its stack.
-    @inline(never)
-    private func injected(_ kind: HardwareError.Kind, bytes: Int) -> HardwareError {
+    @usableFromInline @inline(never)
+    func injected(_ kind: HardwareError.Kind, bytes: Int) -> HardwareError {
         HardwareError(kind, "injected fault", device: name, operation: "transaction(\(bytes) bytes)")
     }
 }
