@@ -33,7 +33,7 @@ public final class SimSPIDevice: SPIDevice {
     /// One full-duplex frame. `write.count` must equal `read.count` (traps otherwise, as the protocol says).
     /// Inlinable, with the injector's work out of line: a driver's read path (the membrane, once per sample) then
     /// runs a frame with no call or error value of its own, and the length check folds away for fixed-size frames.
-    @inlinable
+    @inlinable @inline(__always)
     public func transaction(write: UnsafeRawBufferPointer, read: UnsafeMutableRawBufferPointer) throws(HardwareError) {
         precondition(write.count == read.count, "SPI transaction: write and read lengths differ")
         transactions &+= 1
