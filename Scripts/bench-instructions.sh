@@ -4,9 +4,16 @@
 # The real-time factor itself is `neuronctl bench`; this is the tool for deciding whether a change made the path
 # cheaper. Installs valgrind when missing (Debian's package).
 #
-#   Scripts/bench-instructions.sh [top-N functions to list, default 12]
+#   Scripts/bench-instructions.sh [--max N] [top-N functions to list, default 12]
+# With --max it exits 1 when a sample costs more than N instructions (Scripts/test.sh checks the target, 700).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+max=
+if [ "${1:-}" = --max ]; then
+    [[ "${2:-}" =~ ^[0-9]+$ ]] || { echo "error: --max takes a whole number of instructions, e.g. --max 700" >&2; exit 2; }
+    max=$2
+    shift 2
+fi
 top=${1:-12}
 if ! command -v valgrind >/dev/null 2>&1; then
     if [ "$(id -u)" -eq 0 ]; then
@@ -28,8 +35,13 @@ valgrind --tool=callgrind --callgrind-out-file="$tmp/cg.out" --toggle-collect='*
 samples=$(sed -n 's/.* \([0-9][0-9]*\) samples at.*/\1/p' "$tmp/bench.txt")
 total=$(callgrind_annotate "$tmp/cg.out" 2>/dev/null | sed -n 's/^ *\([0-9,]*\) .*PROGRAM TOTALS.*/\1/p' | tr -d ,)
 [ -n "$total" ] && [ -n "$samples" ] || { echo "error: could not read the profile" >&2; exit 1; }
-echo "Engine ticks: $(( total / samples )) instructions per sample ($samples samples, Fig. 2c at 10 kS/s, mock board)"
+per_sample=$(( total / samples ))
+echo "Engine ticks: $per_sample instructions per sample ($samples samples, Fig. 2c at 10 kS/s, mock board)"
 echo "largest self costs, instructions per sample:"
 callgrind_annotate "$tmp/cg.out" 2>/dev/null | grep -E '^ *[0-9,]+ ' | grep -v 'PROGRAM TOTALS' | head -n "$top" |
     awk -v n="$samples" '{c=$1; gsub(",","",c); name=$0; sub(/^[^)]*%\) +/, "", name); sub(/ \[.*$/, "", name);
         sub(/^\?\?\?:/, "", name); printf "  %7.1f  %s\n", c/n, name}' | swift demangle --simplified | cut -c1-160
+if [ -n "$max" ] && [ "$per_sample" -gt "$max" ]; then
+    echo "error: $per_sample instructions per sample is above the target of $max: the functions above say where they went." >&2
+    exit 1
+fi

@@ -6,8 +6,10 @@
 #  1. Installs the Debian packages the build and the VM test need, when missing (as root; `apt-get update` only
 #     when an install fails on stale package lists).
 #  2. Builds everything including the tests, refusing warnings in our own sources, and runs the whole suite on the
-# chromium: the live view's browser test (headless).
-packages=(libgpiod-dev libi2c-dev iproute2 python3 parallel chromium)
+#     simulated board and through the syscall seam; then the live view's test in headless chromium; then reads our
+#     files with the field's tools (Scripts/test-formats.sh; its venv .venv-formats is created from PyPI on first
+#     use); checks allocations, instructions per sample (callgrind) and memory, boards as hosts in network
+#     namespaces (Scripts/hosts-test.sh, root) and sharded runs through GNU parallel (Scripts/test-shards.sh).
 #  3. Compiles the libgpiod shim against libgpiod 2.x headers (Scripts/check-gpiod-v2.sh, a second or two). trixie's
 #     libgpiod-dev and libgpiod3 are downloaded once by Scripts/fetch-gpiod-v2.sh into ~/.cache/neuronhil/gpiod-v2
 #     (a few seconds; it needs Debian's archive, as this machine's APT sources name it).
@@ -40,8 +42,8 @@ echo "== package graph (no board-description, engine or sink target reaches the 
 Scripts/check-package-graph.sh --self-test
 Scripts/check-package-graph.sh
 
-# chromium: the live view's browser test (headless).
-packages=(libgpiod-dev libi2c-dev iproute2 python3 parallel chromium)
+# chromium: the live view's browser test (headless); valgrind: the instruction count.
+packages=(libgpiod-dev libi2c-dev iproute2 python3 parallel chromium valgrind)
 if [ "${NEURONHIL_SKIP_VM:-0}" != 1 ]; then
     packages+=(qemu-system-x86 busybox-static cpio linux-source-6.1 flex bison bc libelf-dev xz-utils make gcc binutils
         debootstrap)
@@ -124,6 +126,10 @@ for figure in "allocations per tick" "allocations per network tick" "allocations
         exit 1
     fi
 done
+
+# Also deterministic: callgrind counts the instructions inside the engine's ticks on the mock board (about a minute).
+echo "== instructions per sample (release, callgrind)"
+Scripts/bench-instructions.sh --max 700
 
 # A run's memory must not grow with its length: peak resident memory of `run` and a two-neuron `network` for 10
 # and 20 simulated minutes, every output on (the 60-minute comparison is Scripts/bench-memory.sh's default).
