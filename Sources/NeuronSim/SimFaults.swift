@@ -95,6 +95,16 @@ public final class SimFaults {
         return armed ? drawFailure() : nil
     }
 
+    /// Counts a transfer the injector has nothing to do on (nothing injected since `reset()`) and says so; false
+    /// leaves the transfer to `nextFailure` and `corrupt`, which count it. For transfer paths that keep the
+    /// injector's work out of line.
+    @inlinable @inline(__always)
+    func passes() -> Bool {
+        if armed { return false }
+        consultations &+= 1
+        return true
+    }
+
     /// Flips one bit of `reply` if a corruption is due. No allocation.
     @inlinable @inline(__always)
     func corrupt(_ reply: UnsafeMutableRawBufferPointer) {

@@ -37,8 +37,7 @@ public final class SimSPIDevice: SPIDevice {
     public func transaction(write: UnsafeRawBufferPointer, read: UnsafeMutableRawBufferPointer) throws(HardwareError) {
         precondition(write.count == read.count, "SPI transaction: write and read lengths differ")
         transactions &+= 1
-        if faults.armed { return try transactionWithFaults(write: write, read: read) }
-        faults.consultations &+= 1
+        guard faults.passes() else { return try transactionWithFaults(write: write, read: read) }
         target.exchange(mosi: write, miso: read)
     }
 
